@@ -1,0 +1,43 @@
+"""The engine registry: each engine takes one instantiated configuration and returns an EngineResult.
+
+Engines are loaded lazily (``module:function``) so that, e.g., Z3 is imported only when a
+symbolic engine is asked for. Every engine reads the same System / CompiledSystem.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from checker.explicit.bfs import ProgressFn
+from checker.lang.pycompile import CompiledSystem
+from checker.lang.system import Property, System
+from checker.result import EngineResult
+
+
+@dataclass
+class EngineInput:
+    system: System
+    compiled: CompiledSystem
+    properties: list[Property]
+    limits: dict[str, Any] = field(default_factory=dict)  # max_states, max_depth, max_seconds, store, ...
+    options: dict[str, Any] = field(default_factory=dict)  # engine-specific ([options] of the configuration)
+    progress: ProgressFn | None = None
+
+
+EngineFn = Callable[[EngineInput], EngineResult]
+
+#: name -> "module:function"
+ENGINES: dict[str, str] = {
+    "explicit": "checker.explicit.engine:run",
+}
+
+
+def engine_names() -> set[str]:
+    return set(ENGINES)
+
+
+def load_engine(name: str) -> EngineFn:
+    module, func = ENGINES[name].split(":")
+    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]

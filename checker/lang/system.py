@@ -1,0 +1,476 @@
+"""Transition systems: state variables, atomic steps, actors and properties.
+
+A spec is a :class:`SpecDef`: a name, the constants it takes, and a ``build``
+function that, given the constants' values, returns a :class:`System`. ``build``
+is ordinary Python run once per configuration: loops over instances, parameter
+values and helper functions are expanded there, so the resulting System is a flat
+list of guarded, deterministic :class:`Transition` s over finite-typed variables.
+Every engine reads that one System.
+
+Steps are written as Python functions that *record* statements on a
+:class:`StepBuilder` ``t``::
+
+    @irq.step("napi_schedule_prep", func="net/core/dev.c:napi_schedule_prep", next="mask")
+    def _(t, i):
+        t.let("was", state[i].has("SCHED"))         # value in the state before the step
+        t.set(state[i], state[i].with_bits("SCHED"))  # test_and_set_bit: one atomic step
+        with t.if_(t.temp("was")):
+            t.goto("idle")
+
+Statements run in order (``set`` sees earlier ``set`` s of the same step); the whole
+step is one atomic transition. ``t.require(c)`` blocks the step unless ``c`` holds
+(PlusCal's ``await``). Parameters (``params={"i": range(N)}``) and actor instances are
+expanded into separate transitions, so inside a body they are plain Python ints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from checker.lang.expr import Expr, ModelError, lift, temp_expr, var_expr
+from checker.lang.types import Array, BoolType, Enum, Int, Seq, Type
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass
+class Require:
+    """Block the step unless ``cond`` holds (evaluated at this point of the step)."""
+
+    cond: Expr
+
+
+@dataclass
+class Assign:
+    """``var[idx0][idx1]... := value``."""
+
+    var: Var
+    path: tuple[Expr, ...]
+    value: Expr
+
+
+@dataclass
+class Let:
+    """Bind a step-local name (``t.temp(name)``) to a value computed at this point."""
+
+    name: str
+    value: Expr
+
+
+@dataclass
+class If:
+    cond: Expr
+    then: list[Stmt]
+    orelse: list[Stmt]
+
+
+Stmt = Require | Assign | Let | If
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(eq=False)
+class Var:
+    """A state variable. ``slot`` is its position in the state tuple."""
+
+    name: str
+    typ: Type
+    init: Any
+    slot: int
+    doc: str = ""
+    ghost: bool = False
+
+    @property
+    def expr(self) -> Expr:
+        return var_expr(self)
+
+
+@dataclass
+class Transition:
+    """One deterministic atomic step, with every parameter bound."""
+
+    index: int
+    actor: str
+    label: str
+    function: str
+    params: dict[str, Any]
+    body: list[Stmt]
+    progress: bool = False
+
+    @property
+    def key(self) -> str:
+        """Unique, stable name used in trace files: ``actor:label(p=v,...)``."""
+        ps = ",".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.actor}:{self.label}" + (f"({ps})" if ps else "")
+
+
+@dataclass
+class Property:
+    """A named property. ``kind`` decides which engines and semantics apply:
+
+    * ``invariant`` – ``expr`` holds in every reachable state;
+    * ``transition`` – ``expr`` (which may use ``Next``) holds on every step;
+    * ``deadlock`` – every reachable state has an enabled step or satisfies ``expr`` (the end states).
+    """
+
+    name: str
+    kind: str
+    expr: Expr
+    doc: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A constant a configuration may set. ``kind`` is int, bool or str (with ``choices``)."""
+
+    name: str
+    kind: type
+    default: Any
+    doc: str = ""
+    min: int | None = None
+    max: int | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass
+class SpecDef:
+    """A spec as registered: what ``napi-check list`` shows and what a configuration names."""
+
+    name: str
+    doc: str
+    constants: Sequence[Constant]
+    build: Callable[[SimpleNamespace], System]
+    properties: Sequence[str] = ()  # names, for listing without building
+
+    def constant(self, name: str) -> Constant | None:
+        return next((c for c in self.constants if c.name == name), None)
+
+    def instantiate(self, values: Mapping[str, Any] | None = None) -> System:
+        """Build the System for these constant values (defaults for the rest)."""
+        vals = {c.name: c.default for c in self.constants}
+        vals.update(values or {})
+        system = self.build(SimpleNamespace(**vals))
+        system.constants = vals
+        system.spec_name = self.name
+        system.finish()
+        return system
+
+
+# ---------------------------------------------------------------- builders
+
+
+class StepBuilder:
+    """Records the statements of one atomic step (see the module docstring)."""
+
+    def __init__(self, system: System, actor: Actor | None, instance: int | None) -> None:
+        self._system = system
+        self._actor = actor
+        self._instance = instance
+        self._blocks: list[list[Stmt]] = [[]]
+        self._last_if: If | None = None
+        self._temps: dict[str, Expr] = {}
+        self.progress = False
+
+    @property
+    def body(self) -> list[Stmt]:
+        return self._blocks[0]
+
+    def _emit(self, s: Stmt) -> None:
+        self._blocks[-1].append(s)
+        self._last_if = None
+
+    def require(self, cond: Any) -> None:
+        """Block unless ``cond`` holds (``await``)."""
+        self._emit(Require(_as_bool(cond)))
+
+    def set(self, target: Expr, value: Any) -> None:
+        """Assign ``value`` to a variable or an element of one (``x``, ``x[i]``, ``x[i][j]``)."""
+        var, path = _lvalue(target)
+        elem = target.typ
+        self._emit(Assign(var, path, lift(value, elem)))
+
+    def let(self, name: str, value: Any) -> Expr:
+        """Bind ``name`` to ``value`` as computed now; returns the name as an expression."""
+        v = lift(value)
+        self._emit(Let(name, v))
+        e = temp_expr(name, v.typ)
+        self._temps[name] = e
+        return e
+
+    def temp(self, name: str) -> Expr:
+        """The value bound earlier in this step by ``let``."""
+        if name not in self._temps:
+            raise ModelError(f"no value named {name!r} was bound with let() in this step")
+        return self._temps[name]
+
+    @contextlib.contextmanager
+    def if_(self, cond: Any) -> Iterator[None]:
+        node = If(_as_bool(cond), [], [])
+        self._emit(node)
+        self._blocks.append(node.then)
+        try:
+            yield
+        finally:
+            self._blocks.pop()
+            self._last_if = node
+
+    @contextlib.contextmanager
+    def else_(self) -> Iterator[None]:
+        node = self._last_if
+        if node is None:
+            raise ModelError("else_() must follow an if_() block directly")
+        self._blocks.append(node.orelse)
+        try:
+            yield
+        finally:
+            self._blocks.pop()
+            self._last_if = None
+
+    def goto(self, label: str) -> None:
+        """Set this actor's program counter: the next step it takes is ``label``."""
+        if self._actor is None or self._instance is None:
+            raise ModelError("goto() is only for actor steps")
+        self.set(self._actor.pc[self._instance], self._actor.label_value(label))
+
+    def default_goto(self, label: str) -> None:
+        """Go to ``label`` unless the body says otherwise: placed after the leading awaits,
+        before the body's own statements, so that a later ``goto`` overrides it."""
+        assert self._actor is not None and self._instance is not None
+        stmt = Assign(self._actor.pc.value, (lift(self._instance),), lift(self._actor.label_value(label), self._actor.labels))
+        body = self.body
+        at = 0
+        while at < len(body) and isinstance(body[at], Require):
+            at += 1
+        body.insert(at, stmt)
+
+    def mark_progress(self) -> None:
+        """Mark this step as progress (for non-progress-cycle checks)."""
+        self.progress = True
+
+
+class Actor:
+    """A family of threads/contexts running the same program of labelled atomic steps.
+
+    Each instance has its own program counter (``<name>.pc``) and locals
+    (``<name>.<local>``), both arrays indexed by instance. The first label is the initial one.
+    """
+
+    def __init__(
+        self,
+        system: System,
+        name: str,
+        instances: int,
+        labels: Sequence[str],
+        display: str,
+        guard: Callable[[int], Any] | None = None,
+    ) -> None:
+        if not labels:
+            raise ModelError(f"actor {name!r} needs at least one label")
+        self.system = system
+        self.name = name
+        self.instances = instances
+        self.labels = Enum(*labels)
+        self.display = display
+        self.guard = guard
+        self.pc = system.var(f"{name}.pc", Array(instances, self.labels), init=labels[0], doc=f"{name} program counter")
+
+    def label_value(self, label: str) -> int:
+        try:
+            return self.labels.index(label)
+        except ValueError:
+            raise ModelError(f"actor {self.name!r} has no label {label!r}") from None
+
+    def local(self, name: str, typ: Type, init: Any = None, doc: str = "") -> Expr:
+        """A per-instance local variable; index it with the instance: ``cur[i]``."""
+        return self.system.var(f"{self.name}.{name}", Array(self.instances, typ), init=init, doc=doc)
+
+    def at(self, i: int, *labels: str) -> Expr:
+        """Instance ``i`` is about to run one of ``labels``."""
+        from checker.lang.expr import Or
+
+        return Or(*[self.pc[i] == self.label_value(lb) for lb in labels])
+
+    def actor_name(self, i: int) -> str:
+        return self.display.format(i=i) if self.instances > 1 or "{i}" in self.display else self.display
+
+    def step(
+        self,
+        label: str,
+        func: str,
+        next: str | None = None,
+        params: Mapping[str, Sequence[Any]] | None = None,
+    ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        """Decorator: the atomic step at ``label``. The body is called as ``body(t, i, **params)``."""
+        self.label_value(label)
+        if next is not None:
+            self.label_value(next)
+
+        def deco(body: Callable[..., None]) -> Callable[..., None]:
+            for i in range(self.instances):
+                for binding in _bindings(params):
+                    t = StepBuilder(self.system, self, i)
+                    t.require(self.pc[i] == self.label_value(label))
+                    if self.guard is not None:
+                        t.require(self.guard(i))
+                    body(t, i, **binding)
+                    if next is not None:
+                        t.default_goto(next)
+                    self.system._add(self.actor_name(i), label, func, binding, t)
+            return body
+
+        return deco
+
+
+class System:
+    """A finite transition system under construction, then frozen by :meth:`finish`."""
+
+    def __init__(self, name: str, doc: str = "") -> None:
+        self.name = name
+        self.doc = doc
+        self.vars: list[Var] = []
+        self.transitions: list[Transition] = []
+        self.properties: list[Property] = []
+        self.actors: list[Actor] = []
+        self.constants: dict[str, Any] = {}
+        self.spec_name = name
+        self._finished = False
+
+    # declarations
+    def var(self, name: str, typ: Type, init: Any = None, doc: str = "", ghost: bool = False) -> Expr:
+        """Declare a state variable; ``init`` defaults to the type's zero (false, lo or 0, empty)."""
+        if any(v.name == name for v in self.vars):
+            raise ModelError(f"variable {name!r} declared twice")
+        value = typ.default() if init is None else typ.normalise(init)
+        if not typ.contains(value):
+            raise ModelError(f"initial value {init!r} of {name!r} is not a {typ!r}")
+        v = Var(name, typ, value, len(self.vars), doc, ghost)
+        self.vars.append(v)
+        return v.expr
+
+    def actor(
+        self,
+        name: str,
+        labels: Sequence[str],
+        instances: int = 1,
+        display: str | None = None,
+        guard: Callable[[int], Any] | None = None,
+    ) -> Actor:
+        """Declare an actor family; ``display`` names an instance in traces (``"CPU{i} softirq"``).
+
+        ``guard(i)``, if given, is a condition every step of instance ``i`` also awaits: how a
+        context that cannot run now is expressed (e.g. nothing else on a CPU runs while a
+        hard-IRQ handler is in progress there).
+        """
+        a = Actor(self, name, instances, labels, display or (name + "{i}" if instances > 1 else name), guard)
+        self.actors.append(a)
+        return a
+
+    def action(
+        self,
+        label: str,
+        func: str,
+        actor: str = "env",
+        params: Mapping[str, Sequence[Any]] | None = None,
+    ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        """Decorator: a free-standing atomic action, ``body(t, **params)``, one transition per binding.
+
+        ``actor`` names who takes it in traces and may use the parameters: ``"DEV{i}"``.
+        """
+
+        def deco(body: Callable[..., None]) -> Callable[..., None]:
+            for binding in _bindings(params):
+                t = StepBuilder(self, None, None)
+                body(t, **binding)
+                self._add(actor.format(**binding), label, func, binding, t)
+            return body
+
+        return deco
+
+    def _add(self, actor: str, label: str, func: str, params: dict[str, Any], t: StepBuilder) -> None:
+        if self._finished:
+            raise ModelError("the system is already finished")
+        self.transitions.append(
+            Transition(len(self.transitions), actor, label, func, dict(params), t.body, t.progress)
+        )
+
+    # properties
+    def invariant(self, name: str, expr: Any, doc: str = "") -> None:
+        """``expr`` holds in every reachable state."""
+        self._prop(Property(name, "invariant", _as_bool(expr), doc))
+
+    def transition_invariant(self, name: str, expr: Any, doc: str = "") -> None:
+        """``expr`` holds across every step; ``Next(e)`` is ``e`` after the step."""
+        self._prop(Property(name, "transition", _as_bool(expr), doc))
+
+    def deadlock(self, name: str = "Deadlock", end: Any = False, doc: str = "") -> None:
+        """Every reachable state either has an enabled step or satisfies ``end``."""
+        self._prop(Property(name, "deadlock", _as_bool(end), doc or "no reachable state without an enabled step"))
+
+    def _prop(self, p: Property) -> None:
+        if any(q.name == p.name for q in self.properties):
+            raise ModelError(f"property {p.name!r} declared twice")
+        self.properties.append(p)
+
+    def prop(self, name: str) -> Property:
+        for p in self.properties:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def finish(self) -> None:
+        if not any(p.kind == "deadlock" for p in self.properties):
+            self.deadlock()
+        if not self.transitions:
+            raise ModelError(f"system {self.name!r} has no steps")
+        self._finished = True
+
+    # values
+    def init_state(self) -> tuple:
+        return tuple(v.init for v in self.vars)
+
+    def var_named(self, name: str) -> Var:
+        for v in self.vars:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _bindings(params: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]]:
+    if not params:
+        return [{}]
+    names = list(params)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(list(params[n]) for n in names))]
+
+
+def _as_bool(x: Any) -> Expr:
+    e = lift(x)
+    if not isinstance(e.typ, BoolType):
+        raise ModelError(f"{e!r} is not a condition")
+    return e
+
+
+def _lvalue(target: Expr) -> tuple[Var, tuple[Expr, ...]]:
+    path: list[Expr] = []
+    e = target
+    while e.op == "index":
+        if not isinstance(e.args[0].typ, Array):
+            raise ModelError("only array elements can be assigned; use push_back/remove etc. for sequences")
+        path.append(e.args[1])
+        e = e.args[0]
+    if e.op != "var":
+        raise ModelError(f"{target!r} cannot be assigned")
+    return e.value, tuple(reversed(path))
+
+
+__all__ = [
+    "Actor", "Assign", "Constant", "If", "Int", "Let", "Property", "Require", "Seq", "SpecDef",
+    "Stmt", "StepBuilder", "System", "Transition", "Var",
+]

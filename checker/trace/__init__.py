@@ -1,0 +1,1 @@
+"""Traces: the ITF file format, replay on the executable semantics, and views derived from a trace."""

@@ -1,0 +1,120 @@
+"""Running one configuration: build the system, run its engines, replay every trace, judge the outcome."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.config import Config, ConfigError
+from checker.engines import EngineInput, load_engine
+from checker.explicit.bfs import ProgressFn
+from checker.lang.expr import ModelError
+from checker.lang.pycompile import CompiledSystem
+from checker.lang.system import System
+from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, PropertyResult
+from checker.trace.replay import replay
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "inconclusive"
+
+
+@dataclass
+class Outcome:
+    """What a configuration came to: per property the merged verdict, and whether that met ``expect``."""
+
+    config: Config
+    system: System
+    compiled: CompiledSystem
+    engine_results: list[EngineResult]
+    verdicts: dict[str, PropertyResult]
+    status: str
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def instantiate(cfg: Config) -> tuple[System, CompiledSystem]:
+    """Build and compile the configuration's system; a spec's refusal becomes a ConfigError."""
+    try:
+        system = cfg.spec.instantiate(cfg.constants)
+    except (ModelError, ValueError) as err:
+        raise ConfigError(cfg.path, "constants", f"spec {cfg.spec.name!r} rejects these constants: {err}") from None
+    return system, CompiledSystem.build(system)
+
+
+def _merge(name: str, results: list[PropertyResult], problems: list[str]) -> PropertyResult:
+    """One verdict from several engines'; disagreement between decided verdicts is a problem."""
+    decided = {r.verdict for r in results if r.verdict in (HOLDS, VIOLATED)}
+    if len(decided) > 1:
+        engines = ", ".join(f"{r.engine}: {r.verdict}" for r in results)
+        problems.append(f"{name}: engines disagree ({engines})")
+        return PropertyResult(name, results[0].kind, ERROR, note=f"engines disagree ({engines})")
+    for wanted in (VIOLATED, HOLDS, ERROR, INCONCLUSIVE):
+        for r in results:
+            if r.verdict == wanted:
+                if wanted == VIOLATED and r.trace is not None:
+                    # prefer the shortest replayed trace
+                    best = min((x for x in results if x.verdict == VIOLATED and x.trace is not None),
+                               key=lambda x: len(x.trace))  # type: ignore[arg-type]
+                    return best
+                return r
+    return results[0]
+
+
+def run_config(
+    cfg: Config,
+    engines: list[str] | None = None,
+    limit_overrides: dict[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+) -> Outcome:
+    t0 = time.perf_counter()
+    system, compiled = instantiate(cfg)
+    names = [p.name for p in system.properties]
+    selected = cfg.properties or names
+    for p in selected:
+        if p not in names:
+            raise ConfigError(cfg.path, "properties", f"spec {cfg.spec.name!r} has no property {p!r} (known: {', '.join(names)})")
+    for p in cfg.expect:
+        if p not in selected:
+            raise ConfigError(cfg.path, "expect", f"{p!r} is not among the checked properties ({', '.join(selected)})")
+    props = [system.prop(p) for p in selected]
+    limits = dict(cfg.limits)
+    limits.update({k: v for k, v in (limit_overrides or {}).items() if v is not None})
+    results: list[EngineResult] = []
+    problems: list[str] = []
+    for name in engines or cfg.engines:
+        res = load_engine(name)(EngineInput(system, compiled, props, limits, dict(cfg.options), progress))
+        for pr in res.properties:
+            if pr.trace is not None:
+                rr = replay(pr.trace, compiled)
+                pr.replayed = rr.ok
+                if not rr.ok:
+                    problems.append(f"{pr.name}: the {name} counterexample does not replay: {rr.message}")
+                    pr.verdict = ERROR
+                    pr.note = f"counterexample did not replay: {rr.message}"
+        if res.error_trace is not None:
+            rr = replay(res.error_trace, compiled)
+            res.error_trace.message = res.error_trace.message or res.error or ""
+            if not rr.ok:
+                problems.append(f"the modelling-error trace does not replay: {rr.message}")
+        if res.error:
+            problems.append(res.error)
+        results.append(res)
+    verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)
+                for p in props}
+    status = PASS
+    for name, v in verdicts.items():
+        want = VIOLATED if name in cfg.expect else HOLDS
+        if v.verdict == want:
+            continue
+        if v.verdict == INCONCLUSIVE:
+            if status == PASS:
+                status = UNKNOWN
+            continue
+        status = FAIL
+        if v.verdict == VIOLATED:
+            problems.append(f"{name} is violated but was expected to hold")
+        elif v.verdict == HOLDS:
+            problems.append(f"{name} holds but the configuration expects it to be violated")
+    if problems:
+        status = FAIL
+    return Outcome(cfg, system, compiled, results, verdicts, status, problems, time.perf_counter() - t0)

@@ -1,0 +1,244 @@
+"""napi_basic — the smallest faithful NAPI: IRQ handler, poll list, one NET_RX softirq.
+
+What is modelled (net/core/dev.c, include/linux/netdevice.h, Linux 6.18 contract
+without MISSED, i.e. the pre-2017 protocol):
+
+* N NAPI instances, each with a device ring holding up to ``RING`` pending packets.
+* The device is edge-triggered: a packet that arrives while the IRQ is unmasked raises
+  the interrupt at once; one that arrives while masked is *unsignalled* and is signalled
+  when the driver unmasks. Unmasking never re-signals a packet that was already signalled
+  (MSI/MSI-X are edge messages; a driver re-enabling its interrupt gets a new message only
+  for events after the last one it was sent).
+* Per instance an IRQ-handler actor (the driver's hard-IRQ routine): ``napi_schedule_prep``
+  as ONE atomic test_and_set of SCHED, then mask the device IRQ, then
+  ``__napi_schedule`` (list_add_tail to the poll list + raise NET_RX).
+* Optionally (``timer``) a second context per instance that calls ``napi_schedule`` without
+  masking (a driver's refill timer / TX-completion path, e.g. virtio-net's refill_work).
+* One CPU0 ``net_rx_action``: take the head of the poll list; the driver's poll consumes up
+  to ``WEIGHT`` packets; if it used the whole weight the instance is re-queued at the tail still
+  owning SCHED, otherwise ``napi_complete_done`` clears SCHED and then the driver unmasks its IRQ.
+
+Abstractions: one CPU; the NET_RX pending bit and the local list splice of net_rx_action
+are folded into "the softirq runs while the list is non-empty"; packets are counted, not
+identified; the netdev budget and time limit are not modelled (see spec ``linux``).
+
+Variants (constants), each with a configuration that expects its violation:
+``requeue_head`` (requeue at the head: BoundedWait), ``unmask_first`` (unmask before
+napi_complete_done: NoLostWakeup), ``split_test_set`` (test SCHED then set it as two atomic
+steps, with ``timer`` as a second scheduler: NoDoubleQueue).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from checker.lang import And, Bool, Constant, Flags, ForAll, Implies, Int, Min, Not, Or, Seq, SpecDef, System, Array
+
+DEV = "drivers/net/<driver>.c"
+
+
+def build(k: SimpleNamespace) -> System:
+    n, ring, weight = k.N, k.RING, k.WEIGHT
+    bound = k.K if k.K >= 0 else n - 1
+    s = System("napi_basic", __doc__ or "")
+    ids = range(n)
+    pending = s.var("pending", Array(n, Int(0, ring)), doc="packets in the device ring")
+    masked = s.var("irq_masked", Array(n, Bool), doc="device interrupt masked by the driver")
+    unsig = s.var("unsignalled", Array(n, Bool), doc="a packet arrived while masked and was not signalled")
+    raised = s.var("irq_raised", Array(n, Bool), doc="interrupt raised, handler not yet run")
+    state = s.var("napi_state", Array(n, Flags("SCHED")), doc="n->state")
+    plist = s.var("poll_list", Seq(Int(0, n - 1), n + 1), doc="this CPU's softnet_data.poll_list")
+    wait = s.var("wait", Array(n, Int(0, bound + 1)), ghost=True, doc="polls of others while queued (ghost)")
+
+    @s.action("packet_arrives", func=f"{DEV}: device DMA + interrupt logic", actor="DEV{i}", params={"i": ids})
+    def arrive(t, i):
+        t.require(pending[i] < ring)
+        t.set(pending[i], pending[i] + 1)
+        with t.if_(masked[i]):
+            t.set(unsig[i], True)
+        with t.else_():
+            t.set(raised[i], True)
+
+    # ---- the driver's hard-IRQ handler, one per instance
+    irq_labels = ["idle", "prep", "set", "mask", "queue"] if k.split_test_set else ["idle", "prep", "mask", "queue"]
+    irq = s.actor("irq", irq_labels, instances=n, display="IRQ{i}")
+
+    def hardirq_idle(but: int | None = None):
+        # Hard-IRQ handlers run with interrupts off: on CPU0 nothing else runs until one returns.
+        return And(*[irq.at(j, "idle") for j in ids if j != but])
+
+    def cpu0_free():
+        # ... and a raised interrupt is taken at once (handle_edge_irq replays an edge that
+        # arrived while its handler ran before returning), so softirq and process context
+        # on CPU0 only step when no handler is running or raised.
+        return And(hardirq_idle(), *[Not(raised[j]) for j in ids])
+
+    was = irq.local("was_sched", Bool)
+
+    @irq.step("idle", func=f"{DEV}: <driver>_interrupt", next="prep")
+    def irq_entry(t, i):
+        t.require(raised[i])
+        t.require(hardirq_idle(but=i))
+        t.set(raised[i], False)
+
+    if k.split_test_set:
+        @irq.step("prep", func="net/core/dev.c:napi_schedule_prep (test_bit, pre-2.6.x)", next="set")
+        def irq_test(t, i):
+            t.set(was[i], state[i].has("SCHED"))
+
+        @irq.step("set", func="net/core/dev.c:napi_schedule_prep (set_bit)", next="mask")
+        def irq_set(t, i):
+            t.set(state[i], state[i].with_bits("SCHED"))
+            with t.if_(was[i]):
+                t.goto("idle")
+    else:
+        @irq.step("prep", func="net/core/dev.c:napi_schedule_prep", next="mask")
+        def irq_prep(t, i):
+            # test_and_set_bit(NAPI_STATE_SCHED): one atomic read-modify-write
+            t.let("old", state[i])
+            t.set(state[i], state[i].with_bits("SCHED"))
+            with t.if_(t.temp("old").has("SCHED")):
+                t.goto("idle")
+
+    @irq.step("mask", func=f"{DEV}: <driver>_disable_irq", next="queue")
+    def irq_mask(t, i):
+        t.set(masked[i], True)
+
+    @irq.step("queue", func="net/core/dev.c:____napi_schedule", next="idle")
+    def irq_queue(t, i):
+        t.set(plist, plist.push_back(i))
+
+    # ---- a second scheduling context (no masking): napi_schedule from a timer / TX completion
+    tmr = s.actor("timer", ["idle", "prep", "set", "queue"], instances=n, display="TIMER{i}",
+                   guard=lambda i: cpu0_free()) if k.timer else None
+    if tmr is not None:
+        twas = tmr.local("was_sched", Bool)
+
+        @tmr.step("idle", func=f"{DEV}: refill work (process context) -> napi_schedule", next="prep")
+        def tmr_fire(t, i):
+            pass
+
+        if k.split_test_set:
+            @tmr.step("prep", func="net/core/dev.c:napi_schedule_prep (test_bit)", next="set")
+            def tmr_test(t, i):
+                t.set(twas[i], state[i].has("SCHED"))
+
+            @tmr.step("set", func="net/core/dev.c:napi_schedule_prep (set_bit)", next="queue")
+            def tmr_set(t, i):
+                t.set(state[i], state[i].with_bits("SCHED"))
+                with t.if_(twas[i]):
+                    t.goto("idle")
+        else:
+            @tmr.step("prep", func="net/core/dev.c:napi_schedule_prep", next="queue")
+            def tmr_prep(t, i):
+                t.let("old", state[i])
+                t.set(state[i], state[i].with_bits("SCHED"))
+                with t.if_(t.temp("old").has("SCHED")):
+                    t.goto("idle")
+
+        @tmr.step("queue", func="net/core/dev.c:____napi_schedule", next="idle")
+        def tmr_queue(t, i):
+            t.set(plist, plist.push_back(i))
+
+    # ---- net_rx_action on the CPU, calling the driver's poll
+    after_poll = ["unmask", "complete"] if k.unmask_first else ["complete", "unmask"]
+    rx = s.actor("softirq", ["idle", "poll", "requeue", *after_poll], display="CPU0 softirq",
+                  guard=lambda c: cpu0_free())
+    cur = rx.local("cur", Int(0, n - 1))
+
+    @rx.step("idle", func="net/core/dev.c:net_rx_action", next="poll")
+    def rx_take(t, c):
+        t.require(plist.len() > 0)
+        t.let("n", plist.head())
+        t.set(cur[c], t.temp("n"))
+        t.set(plist, plist.pop_front())
+        for j in ids:  # ghost: every other queued instance waits one more poll
+            with t.if_(And(plist.contains(j), t.temp("n") != j)):
+                t.set(wait[j], Min(wait[j] + 1, bound + 1))
+        t.set(wait[t.temp("n")], 0)
+
+    @rx.step("poll", func=f"{DEV}: <driver>_poll")
+    def rx_poll(t, c):
+        t.let("w", Min(pending[cur[c]], weight))
+        t.set(pending[cur[c]], pending[cur[c]] - t.temp("w"))
+        with t.if_(t.temp("w") == weight):
+            t.goto("requeue")
+        with t.else_():
+            t.goto(after_poll[0])
+
+    @rx.step("requeue", func="net/core/dev.c:napi_poll (work == weight: list_add_tail to repoll)", next="idle")
+    def rx_requeue(t, c):
+        t.set(plist, plist.push_front(cur[c]) if k.requeue_head else plist.push_back(cur[c]))
+
+    @rx.step("complete", func="net/core/dev.c:napi_complete_done",
+             next="idle" if after_poll[-1] == "complete" else "unmask")
+    def rx_complete(t, c):
+        t.set(state[cur[c]], state[cur[c]].without_bits("SCHED"))
+
+    @rx.step("unmask", func=f"{DEV}: <driver>_enable_irq", next="idle" if after_poll[-1] == "unmask" else "complete")
+    def rx_unmask(t, c):
+        i = cur[c]
+        t.set(masked[i], False)
+        with t.if_(unsig[i]):
+            t.set(unsig[i], False)
+            t.set(raised[i], True)
+
+    # ---- properties
+    def polling(i):
+        return And(cur[0] == i, rx.at(0, "poll", "requeue", "complete", *(["unmask"] if k.unmask_first else [])))
+
+    def about_to_queue(i):
+        ctx = [irq.at(i, "mask", "queue")]
+        if tmr is not None:
+            ctx.append(tmr.at(i, "queue"))
+        if k.split_test_set:
+            ctx.append(And(irq.at(i, "set"), Not(was[i])))
+            if tmr is not None:
+                ctx.append(And(tmr.at(i, "set"), Not(twas[i])))
+        return Or(*ctx)
+
+    s.invariant(
+        "NoDoubleQueue",
+        ForAll(ids, lambda i: And(plist.count(i) <= 1, Implies(polling(i), Not(plist.contains(i))))),
+        doc="an instance is on the poll list at most once, and never while being polled",
+    )
+    s.invariant(
+        "SchedMatchesList",
+        ForAll(ids, lambda i: state[i].has("SCHED") == Or(plist.contains(i), polling(i), irq.at(i, "mask", "queue"),
+                                                           *( [tmr.at(i, "queue")] if tmr is not None else []))),
+        doc="SCHED is set exactly when the instance is queued, being polled, or owned by a scheduler about to queue it",
+    )
+    s.invariant(
+        "NoLostWakeup",
+        ForAll(ids, lambda i: Not(And(
+            pending[i] > 0, Not(state[i].has("SCHED")), Not(raised[i]), irq.at(i, "idle"),
+            Not(And(cur[0] == i, rx.at(0, "unmask"))), Not(about_to_queue(i)),
+            *( [tmr.at(i, "idle")] if tmr is not None else []),
+        ))),
+        doc="never: packets pending, SCHED clear, no interrupt raised or being handled, and no one about to "
+            "unmask (which would signal them) or to schedule the instance",
+    )
+    s.invariant(
+        "BoundedWait",
+        ForAll(ids, lambda i: wait[i] <= bound),
+        doc=f"an instance on the poll list is polled before {bound} polls of others (ghost counter)",
+    )
+    return s
+
+
+SPEC = SpecDef(
+    name="napi_basic",
+    doc="N NAPI instances, edge-triggered IRQs, one CPU's net_rx_action (pre-MISSED protocol).",
+    constants=[
+        Constant("N", int, 2, "NAPI instances", min=1, max=6),
+        Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=64),
+        Constant("WEIGHT", int, 1, "packets per ->poll (napi->weight)", min=1, max=64),
+        Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=64),
+        Constant("timer", bool, False, "a second context (refill timer) calls napi_schedule"),
+        Constant("requeue_head", bool, False, "variant: requeue at the head of the poll list"),
+        Constant("unmask_first", bool, False, "variant: the driver unmasks before napi_complete_done"),
+        Constant("split_test_set", bool, False, "variant: napi_schedule_prep as test_bit then set_bit"),
+    ],
+    build=build,
+    properties=("NoDoubleQueue", "SchedMatchesList", "NoLostWakeup", "BoundedWait", "Deadlock"),
+)
