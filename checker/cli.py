@@ -19,6 +19,12 @@ from checker.engines import engine_names
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 
+def _console(stderr: bool = False) -> Console:
+    """A console that does not wrap long lines in CI logs (160 columns when not a terminal)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=None if stream.isatty() else 160)
+
+
 def _specs() -> dict:
     from spec import registry
 
@@ -73,8 +79,8 @@ def verify(
     from checker.report import print_outcome, print_summary
     from checker.verify import FAIL, UNKNOWN, run_config
 
-    con = Console(highlight=False, soft_wrap=True)
-    err_con = Console(stderr=True, highlight=False, soft_wrap=True)
+    con = _console()
+    err_con = _console(stderr=True)
     known_engines = engine_names()
     engines: list[str] | None = None
     if engine:
@@ -136,7 +142,7 @@ def _run_with_progress(con: Console, cfg: Config, engines, overrides, run_config
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def list_cmd(paths: tuple[Path, ...]) -> None:
     """Specs with their constants and properties, and the bundled configurations."""
-    con = Console(highlight=False)
+    con = _console()
     for name, spec in sorted(_specs().items()):
         con.print(f"[bold]{name}[/] — {spec.doc}")
         for c in spec.constants:
