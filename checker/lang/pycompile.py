@@ -178,7 +178,8 @@ def _range_check(typ: Type, code: str, what: str, tid: int) -> list[str]:
     if isinstance(typ, Int):
         return [f"if not {typ.lo} <= {code} <= {typ.hi}: raise _Err({tid}, f'{what} = {{{code}}} leaves {typ.lo}..{typ.hi}')"]
     if isinstance(typ, Seq):
-        return [f"if len({code}) > {typ.capacity}: raise _Err({tid}, f'{what} = {{list({code})}} exceeds capacity {typ.capacity}')"]
+        cap = typ.capacity
+        return [f"if len({code}) > {cap}: raise _Err({tid}, f'{what} = {{list({code})}} exceeds capacity {cap}')"]
     return []
 
 
