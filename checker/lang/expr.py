@@ -16,7 +16,6 @@ Node kinds (``Expr.op``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from checker.lang.types import Array, Bool, BoolType, Enum, Flags, Int, Seq, Type
