@@ -92,4 +92,5 @@ def print_summary(con: Console, outcomes: list[Outcome], errors: list[str]) -> N
     n_pass = sum(o.status == PASS for o in outcomes)
     n_fail = sum(o.status == FAIL for o in outcomes)
     n_unk = sum(o.status == UNKNOWN for o in outcomes)
-    con.print(f"{n_pass} passed, {n_fail} failed, {n_unk} inconclusive, {len(errors)} configuration errors")
+    con.print(f"configurations: {n_pass} met their expectation, {n_fail} did not, {n_unk} inconclusive, "
+              f"{len(errors)} with errors")
