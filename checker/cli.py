@@ -43,7 +43,17 @@ def _positive_float(ctx: click.Context, param: click.Parameter, value: float | N
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; remembers the arguments it was invoked with (for --out's command.txt)."""
+
+    invoked_with: list[str] = []
+
+    def main(self, args=None, *rest, **kw):  # type: ignore[no-untyped-def, override]
+        _Main.invoked_with = list(sys.argv[1:] if args is None else args)
+        return super().main(args, *rest, **kw)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="napi-check")
 def main() -> None:
     """Model checker for the kernel's NAPI packet-polling machinery."""
@@ -54,11 +64,18 @@ def main() -> None:
 @click.option("--engine", "engine", default=None, help="Engine(s) to use instead of the configurations' "
               "(comma-separated, or 'all').")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Write result.json and every trace (ITF JSON) into this folder.")
+              help="Write result.json, junit.xml, report.html, command.txt and every counterexample "
+              "(<config>.<property>.itf.json, .mmd, .dot) into this folder.")
+@click.option("--raw-traces", is_flag=True, help="Show counterexamples as the engine found them, without "
+              "searching for an equally short one with fewer actors and context switches.")
 @click.option("--max-states", type=int, default=None, callback=_positive_int, help="Stop after this many distinct states.")
 @click.option("--max-depth", type=int, default=None, callback=_positive_int, help="Explore at most this many steps deep.")
 @click.option("--max-seconds", type=float, default=None, callback=_positive_float, help="Stop each engine after this long.")
 @click.option("--store", type=click.Choice(["exact", "fingerprint"]), default=None, help="How visited states are kept.")
+@click.option("--workers", type=int, default=None, callback=_positive_int,
+              help="Explicit engine: processes expanding large BFS frontiers (default 1).")
+@click.option("--symmetry", is_flag=True, default=None,
+              help="Explicit engine: symmetry reduction by the spec's declared symmetry (safety only).")
 @click.option("--coverage", is_flag=True, help="Print how often each step fired.")
 @click.option("--no-traces", is_flag=True, help="Do not print counterexample traces.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary table.")
@@ -70,6 +87,9 @@ def verify(
     max_depth: int | None,
     max_seconds: float | None,
     store: str | None,
+    workers: int | None,
+    symmetry: bool | None,
+    raw_traces: bool,
     coverage: bool,
     no_traces: bool,
     quiet: bool,
@@ -77,6 +97,7 @@ def verify(
     """Verify configurations (files or folders; default: models/)."""
     from checker.output import write_results
     from checker.report import print_outcome, print_summary
+    from checker.trace.prefer import prefer_simple_outcome
     from checker.verify import FAIL, UNKNOWN, run_config
 
     con = _console()
@@ -98,7 +119,8 @@ def verify(
         err_con.print(f"error: no configuration files (*.toml) in {', '.join(map(str, paths or ['models']))}")
         sys.exit(EXIT_USAGE)
     specs = _specs()
-    overrides = {"max_states": max_states, "max_depth": max_depth, "max_seconds": max_seconds, "store": store}
+    overrides = {"max_states": max_states, "max_depth": max_depth, "max_seconds": max_seconds, "store": store,
+                 "workers": workers, "symmetry": symmetry or None}
     outcomes = []
     errors: list[str] = []
     for f in files:
@@ -109,6 +131,8 @@ def verify(
             errors.append(str(err))
             err_con.print(f"error: {err}")
             continue
+        if not raw_traces:
+            prefer_simple_outcome(outcome)
         outcomes.append(outcome)
         if not quiet:
             print_outcome(con, outcome, show_traces=not no_traces, show_coverage=coverage)
@@ -122,7 +146,9 @@ def verify(
     else:
         code = EXIT_OK
     if out_dir is not None:
-        write_results(out_dir, outcomes, errors, code)
+        write_results(out_dir, outcomes, errors, code, ["napi-check", *_Main.invoked_with])
+        if not quiet:
+            con.print(f"results written to {out_dir}/ (result.json, junit.xml, report.html)", markup=False)
     sys.exit(code)
 
 
@@ -172,24 +198,44 @@ def list_cmd(paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("trace", type=click.Path(path_type=Path))
-def replay(trace: Path) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
+              help="How to show the trace: terminal view (default), Mermaid sequence diagram, or Graphviz DOT.")
+def replay(trace: Path, fmt: str) -> None:
     """Re-execute a saved trace (ITF JSON) on its spec; exit 0 if it is a valid run ending in its violation."""
+    from checker.trace.itf import read_itf
     from checker.trace.replay import load_trace
     from checker.trace.replay import replay as do_replay
     from checker.trace.text import render_trace
+    from checker.trace.views import ViewError, compile_views
 
     con = Console(highlight=False)
+    err_con = Console(stderr=True, highlight=False)
     try:
         tr, compiled = load_trace(trace, _specs())
+        views = compile_views(read_itf(trace).views, compiled)
     except (OSError, ValueError, KeyError) as err:
-        Console(stderr=True).print(f"error: {trace}: {err}", highlight=False, markup=False)
+        where = "views: " if isinstance(err, ViewError) else ""
+        err_con.print(f"error: {trace}: {where}{err}", markup=False)
         sys.exit(EXIT_USAGE)
     res = do_replay(tr, compiled)
-    con.print(render_trace(tr, f"{trace}: {tr.property} ({tr.kind}), {len(tr)} steps"), markup=False)
+    if fmt == "text":
+        con.print(render_trace(tr, f"{trace}: {tr.property} ({tr.kind}), {len(tr)} steps", views or None),
+                  markup=False)
+    else:
+        from checker.trace.dot import trace_to_dot
+        from checker.trace.mermaid import trace_to_mermaid
+
+        try:
+            doc = compiled.system.prop(tr.property).doc
+        except KeyError:
+            doc = ""
+        text = trace_to_mermaid(tr, views or None, doc=doc) if fmt == "mermaid" else trace_to_dot(tr, views or None)
+        click.echo(text, nl=False)
+    out = con if fmt == "text" else err_con
     if res.ok:
-        con.print(f"VALID: {res.message}", markup=False)
+        out.print(f"VALID: {res.message}", markup=False)
         sys.exit(EXIT_OK)
-    con.print(f"INVALID: {res.message}", markup=False)
+    out.print(f"INVALID: {res.message}", markup=False)
     sys.exit(EXIT_VIOLATION)
 
 

@@ -15,6 +15,8 @@
     max_depth = 200
     max_seconds = 60
     store = "exact"                    # or "fingerprint" (64-bit hashes; collision odds reported)
+    symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
+    workers = 2                        # explicit engine: processes expanding large frontiers
 
 Every mistake is reported as one :class:`ConfigError` naming the file and the field.
 """
@@ -29,7 +31,7 @@ from typing import Any
 from checker.lang.system import SpecDef
 
 TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options"}
-LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound"}
+LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers"}
 
 
 class ConfigError(Exception):
@@ -160,6 +162,9 @@ def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Con
         if k == "store":
             if v not in ("exact", "fingerprint"):
                 raise ConfigError(path, "limits.store", f"must be \"exact\" or \"fingerprint\", got {v!r}")
+        elif k == "symmetry":
+            if not isinstance(v, bool):
+                raise ConfigError(path, "limits.symmetry", f"must be true or false, got {v!r}")
         else:
             _positive(path, f"limits.{k}", v, allow_float=k in ("max_seconds", "query_timeout"))
 

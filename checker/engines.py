@@ -31,6 +31,9 @@ EngineFn = Callable[[EngineInput], EngineResult]
 #: name -> "module:function"
 ENGINES: dict[str, str] = {
     "explicit": "checker.explicit.engine:run",
+    "bmc": "checker.symbolic.engine:run_bmc",
+    "kind": "checker.symbolic.engine:run_kind",
+    "pdr": "checker.symbolic.engine:run_pdr",
 }
 
 

@@ -51,12 +51,23 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         elif v.note:
             extra = f" — {v.note}"
         con.print(f"    [{style}]{v.verdict:<12}[/] {escape(name)}{escape(extra)}", highlight=False)
+    for r in out.engine_results:  # inductive invariants (pdr), once per engine and invariant
+        shown: list[list[str]] = []
+        for pr in r.properties:
+            lines = pr.detail.get("invariant") if pr.verdict == "holds" else None
+            if lines and lines not in shown:
+                shown.append(lines)
+                names = ", ".join(x.name for x in r.properties if x.detail.get("invariant") == lines)
+                con.print(f"  {r.engine}: inductive invariant proving {escape(names)} (independently checked):",
+                          highlight=False)
+                for ln in lines:
+                    con.print(f"      {escape(ln)}", highlight=False)
     if show_traces:
         for name, v in out.verdicts.items():
             if v.verdict == VIOLATED and v.trace is not None:
                 doc = out.system.prop(name).doc
                 head = f"  Counterexample: {name}" + (f" — {doc}" if doc else "")
-                con.print(escape(render_trace(v.trace, head)), highlight=False)
+                con.print(escape(render_trace(v.trace, head, out.views or None)), highlight=False)
         for r in out.engine_results:
             if r.error_trace is not None:
                 con.print(escape(render_trace(r.error_trace, f"  Modelling error: {r.error}")), highlight=False)

@@ -63,6 +63,7 @@ class Stats:
     coverage: dict[str, int] = field(default_factory=dict)  # step key -> times fired
     store: str = "exact"
     collision_probability: float = 0.0
+    symmetry: bool = False  # states are orbits under the spec's declared symmetry (safety only)
 
     @property
     def states_per_second(self) -> float:

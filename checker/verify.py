@@ -30,6 +30,7 @@ class Outcome:
     status: str
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    views: list[Any] = field(default_factory=list)  # checker.trace.views.View, from the configuration's [views]
 
 
 def instantiate(cfg: Config) -> tuple[System, CompiledSystem]:
@@ -68,8 +69,16 @@ def run_config(
 ) -> Outcome:
     t0 = time.perf_counter()
     system, compiled = instantiate(cfg)
-    names = [p.name for p in system.properties]
-    selected = cfg.properties or names
+    views = compile_config_views(cfg, compiled)
+    try:
+        from checker.liveness.config import add_config_properties
+
+        declared = add_config_properties(cfg.options, system)  # [options.liveness] of this configuration
+    except ValueError as err:
+        raise ConfigError(cfg.path, "options.liveness", str(err)) from None
+    names = [p.name for p in system.properties + system.liveness]
+    # by default: the spec's safety properties and this configuration's temporal ones (the spec's: when named)
+    selected = cfg.properties or [p.name for p in system.properties] + declared
     for p in selected:
         if p not in names:
             raise ConfigError(cfg.path, "properties", f"spec {cfg.spec.name!r} has no property {p!r} (known: {', '.join(names)})")
@@ -98,6 +107,10 @@ def run_config(
                 problems.append(f"the modelling-error trace does not replay: {rr.message}")
         if res.error:
             problems.append(res.error)
+        if name == "explicit" and res.stats.limit_hit in ("states", "time"):
+            for pr in res.properties:  # point at the engines that do not enumerate
+                if pr.verdict == INCONCLUSIVE:
+                    pr.note += "; too many states to enumerate: try --engine pdr (or kind) for a symbolic proof"
         results.append(res)
     verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)
                 for p in props}
@@ -117,4 +130,17 @@ def run_config(
             problems.append(f"{name} holds but the configuration expects it to be violated")
     if problems:
         status = FAIL
-    return Outcome(cfg, system, compiled, results, verdicts, status, problems, time.perf_counter() - t0)
+    return Outcome(cfg, system, compiled, results, verdicts, status, problems, time.perf_counter() - t0, views)
+
+
+def compile_config_views(cfg: Config, compiled: CompiledSystem) -> list[Any]:
+    """The configuration's [views], parsed and compiled before any engine runs; a bad one is a ConfigError."""
+    if not cfg.views:
+        return []
+    from checker.trace.views import ViewError, compile_views
+
+    try:
+        return compile_views(cfg.views, compiled)
+    except ViewError as err:
+        name, _, why = str(err).partition(": ")
+        raise ConfigError(cfg.path, f"views.{name}", why) from None

@@ -25,7 +25,23 @@ identified; the netdev budget and time limit are not modelled (see spec ``linux`
 Variants (constants), each with a configuration that expects its violation:
 ``requeue_head`` (requeue at the head: BoundedWait), ``unmask_first`` (unmask before
 napi_complete_done: NoLostWakeup), ``split_test_set`` (test SCHED then set it as two atomic
-steps, with ``timer`` as a second scheduler: NoDoubleQueue).
+steps, with ``timer`` as a second scheduler: NoDoubleQueue), ``poll_claims_weight`` (the driver's
+poll reports its whole weight even when the ring is empty: NoBusyLoop).
+
+Liveness (checked when a configuration names them; see checker.lang.temporal):
+
+* fairness: the CPU0 softirq is a weakly fair process (the kernel runs pending softirqs); each
+  hard-IRQ handler is strongly fair (a raised interrupt is delivered even though other handlers keep
+  disabling it for a while); the timer context, once inside napi_schedule, finishes it (strong:
+  softirqs and hard IRQs pre-empt it). Devices delivering packets and the timer deciding to fire are
+  environment events and are not fair: they may stop for ever.
+* ``PacketsPolled``: a packet pending in the ring of instance i leads to i being polled
+  (``pending[i] > 0 ~> softirq at poll with cur = i``).
+* ``NoBusyLoop``: no fair cycle without an external event (the steps marked progress are a packet
+  arrival and the timer firing): the poll loop must not spin on its own.
+* ``BoundedWait``: bounded starvation, "an instance on the poll list is taken before ``K`` other
+  instances are taken" (service = leaving the poll list), compiled into a ghost counter; the explicit
+  engine reports its tight bound. By hand: N-1 with FIFO requeue, unbounded with head requeue.
 """
 
 from __future__ import annotations
@@ -48,10 +64,10 @@ def build(k: SimpleNamespace) -> System:
     raised = s.var("irq_raised", Array(n, Bool), doc="interrupt raised, handler not yet run")
     state = s.var("napi_state", Array(n, Flags("SCHED")), doc="n->state")
     plist = s.var("poll_list", Seq(Int(0, n - 1), n + 1), doc="this CPU's softnet_data.poll_list")
-    wait = s.var("wait", Array(n, Int(0, bound + 1)), ghost=True, doc="polls of others while queued (ghost)")
 
     @s.action("packet_arrives", func=f"{DEV}: device DMA + interrupt logic", actor="DEV{i}", params={"i": ids})
     def arrive(t, i):
+        t.mark_progress()  # an external event (NoBusyLoop)
         t.require(pending[i] < ring)
         t.set(pending[i], pending[i] + 1)
         with t.if_(masked[i]):
@@ -61,7 +77,7 @@ def build(k: SimpleNamespace) -> System:
 
     # ---- the driver's hard-IRQ handler, one per instance
     irq_labels = ["idle", "prep", "set", "mask", "queue"] if k.split_test_set else ["idle", "prep", "mask", "queue"]
-    irq = s.actor("irq", irq_labels, instances=n, display="IRQ{i}")
+    irq = s.actor("irq", irq_labels, instances=n, display="IRQ{i}", fair="strong")
 
     def hardirq_idle(but: int | None = None):
         # Hard-IRQ handlers run with interrupts off: on CPU0 nothing else runs until one returns.
@@ -116,34 +132,34 @@ def build(k: SimpleNamespace) -> System:
 
         @tmr.step("idle", func=f"{DEV}: refill work (process context) -> napi_schedule", next="prep")
         def tmr_fire(t, i):
-            pass
+            t.mark_progress()  # an external event (NoBusyLoop); not fair: the timer may never fire again
 
         if k.split_test_set:
-            @tmr.step("prep", func="net/core/dev.c:napi_schedule_prep (test_bit)", next="set")
+            @tmr.step("prep", func="net/core/dev.c:napi_schedule_prep (test_bit)", next="set", fair="strong")
             def tmr_test(t, i):
                 t.set(twas[i], state[i].has("SCHED"))
 
-            @tmr.step("set", func="net/core/dev.c:napi_schedule_prep (set_bit)", next="queue")
+            @tmr.step("set", func="net/core/dev.c:napi_schedule_prep (set_bit)", next="queue", fair="strong")
             def tmr_set(t, i):
                 t.set(state[i], state[i].with_bits("SCHED"))
                 with t.if_(twas[i]):
                     t.goto("idle")
         else:
-            @tmr.step("prep", func="net/core/dev.c:napi_schedule_prep", next="queue")
+            @tmr.step("prep", func="net/core/dev.c:napi_schedule_prep", next="queue", fair="strong")
             def tmr_prep(t, i):
                 t.let("old", state[i])
                 t.set(state[i], state[i].with_bits("SCHED"))
                 with t.if_(t.temp("old").has("SCHED")):
                     t.goto("idle")
 
-        @tmr.step("queue", func="net/core/dev.c:____napi_schedule", next="idle")
+        @tmr.step("queue", func="net/core/dev.c:____napi_schedule", next="idle", fair="strong")
         def tmr_queue(t, i):
             t.set(plist, plist.push_back(i))
 
     # ---- net_rx_action on the CPU, calling the driver's poll
     after_poll = ["unmask", "complete"] if k.unmask_first else ["complete", "unmask"]
     rx = s.actor("softirq", ["idle", "poll", "requeue", *after_poll], display="CPU0 softirq",
-                  guard=lambda c: cpu0_free())
+                  guard=lambda c: cpu0_free(), fair="weak")
     cur = rx.local("cur", Int(0, n - 1))
 
     @rx.step("idle", func="net/core/dev.c:net_rx_action", next="poll")
@@ -152,16 +168,13 @@ def build(k: SimpleNamespace) -> System:
         t.let("n", plist.head())
         t.set(cur[c], t.temp("n"))
         t.set(plist, plist.pop_front())
-        for j in ids:  # ghost: every other queued instance waits one more poll
-            with t.if_(And(plist.contains(j), t.temp("n") != j)):
-                t.set(wait[j], Min(wait[j] + 1, bound + 1))
-        t.set(wait[t.temp("n")], 0)
 
     @rx.step("poll", func=f"{DEV}: <driver>_poll")
     def rx_poll(t, c):
         t.let("w", Min(pending[cur[c]], weight))
         t.set(pending[cur[c]], pending[cur[c]] - t.temp("w"))
-        with t.if_(t.temp("w") == weight):
+        # poll_claims_weight: the driver returns its budget whatever it found (a busy-loop bug)
+        with t.if_(t.temp("w") == weight if not k.poll_claims_weight else True):
             t.goto("requeue")
         with t.else_():
             t.goto(after_poll[0])
@@ -218,11 +231,18 @@ def build(k: SimpleNamespace) -> System:
         doc="never: packets pending, SCHED clear, no interrupt raised or being handled, and no one about to "
             "unmask (which would signal them) or to schedule the instance",
     )
-    s.invariant(
-        "BoundedWait",
-        ForAll(ids, lambda i: wait[i] <= bound),
-        doc=f"an instance on the poll list is polled before {bound} polls of others (ghost counter)",
+    s.starvation(
+        "BoundedWait", over=ids, waiting=lambda i: plist.contains(i), bound=bound,
+        doc=f"an instance on the poll list is taken before {bound} other instances are taken (ghost counter)",
     )
+
+    # ---- liveness (checked when a configuration names them)
+    s.leads_to(
+        "PacketsPolled", over=ids,
+        p=lambda i: pending[i] > 0, q=lambda i: And(rx.at(0, "poll"), cur[0] == i),
+        doc="a packet pending in an instance's ring leads to net_rx_action polling that instance",
+    )
+    s.non_progress("NoBusyLoop", doc="no fair cycle of steps without an external event (packet arrival, timer)")
     return s
 
 
@@ -231,14 +251,16 @@ SPEC = SpecDef(
     doc="N NAPI instances, edge-triggered IRQs, one CPU's net_rx_action (pre-MISSED protocol).",
     constants=[
         Constant("N", int, 2, "NAPI instances", min=1, max=6),
-        Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=64),
+        Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=4096),
         Constant("WEIGHT", int, 1, "packets per ->poll (napi->weight)", min=1, max=64),
         Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=64),
         Constant("timer", bool, False, "a second context (refill timer) calls napi_schedule"),
         Constant("requeue_head", bool, False, "variant: requeue at the head of the poll list"),
         Constant("unmask_first", bool, False, "variant: the driver unmasks before napi_complete_done"),
         Constant("split_test_set", bool, False, "variant: napi_schedule_prep as test_bit then set_bit"),
+        Constant("poll_claims_weight", bool, False, "variant: the driver's poll always reports its whole weight"),
     ],
     build=build,
-    properties=("NoDoubleQueue", "SchedMatchesList", "NoLostWakeup", "BoundedWait", "Deadlock"),
+    properties=("NoDoubleQueue", "SchedMatchesList", "NoLostWakeup", "BoundedWait", "Deadlock",
+                "PacketsPolled", "NoBusyLoop"),
 )

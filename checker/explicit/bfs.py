@@ -1,9 +1,19 @@
 """Exhaustive breadth-first exploration with shortest counterexamples.
 
-Storage per distinct state: its key in a set (the state tuple itself in exact mode, a
-64-bit hash in fingerprint mode), the index of its parent and the index of the
-transition that reached it. Traces are rebuilt by replaying those transitions from the
-initial state (stateright's scheme), which also re-checks the semantics' determinism.
+Storage per distinct state: its key in a set, the index of its parent (4 bytes) and the
+index of the transition that reached it (2 bytes). Traces are rebuilt by replaying those
+transitions from the initial state (stateright's scheme), which also re-checks the
+semantics' determinism.
+
+Two loops compute the same thing. The fast one (checker.explicit.packed) keys states by
+an exact bit-packing into one int and runs a kernel generated for the configuration; it
+handles every spec whose variables are scalars, arrays and sequences of scalars, without
+transition invariants. The generic loop runs the compiled successor function over logical
+states (key: the state tuple in exact mode, its 64-bit hash in fingerprint mode); it is
+the reference, and the one used for transition invariants and symmetry reduction
+(checker.explicit.symmetry). ``Limits.workers`` > 1 expands large levels of the fast loop
+in several processes (checker.explicit.parallel). All of them give the same states,
+transitions, depth, coverage, verdicts and traces (tests/test_explicit_fast.py).
 
 A state that violates an invariant is recorded and not expanded further: its successors
 would only repeat the error. Exploration continues until every property is decided or
@@ -16,13 +26,16 @@ import resource
 import time
 from array import array
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Sequence
 
+from checker.explicit.packed import Kernel, Layout
+from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
 from checker.lang.pycompile import CompiledSystem, State, StepError
 from checker.lang.system import Property
 from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, PropertyResult, Stats, Trace
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
+CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
 
 
 @dataclass
@@ -30,6 +43,9 @@ class Limits:
     max_states: int | None = None
     max_depth: int | None = None
     max_seconds: float | None = None
+    symmetry: bool = False  # reduce by the spec's declared symmetry (safety properties only)
+    workers: int = 1  # processes expanding large frontiers (1: this process only)
+    fast: bool = True  # use the packed kernel when the system allows it (False: the generic loop)
 
 
 @dataclass
@@ -66,8 +82,9 @@ class Explorer:
         self.limits = limits or Limits()
         self.store = store
         self.progress = progress
-        self.parent = array("q")
-        self.via = array("l")
+        # 4 bytes per parent index, 2 per step index (4 with more than 65,535 steps)
+        self.parent = array("i")
+        self.via = array("H" if len(self.system.transitions) < 1 << 16 else "i")
         self.init_states: list[State] = [self.system.init_state()]
 
     # -- traces
@@ -101,29 +118,89 @@ class Explorer:
         t0 = time.perf_counter()
         sys_ = self.system
         invs = [p for p in self.props if p.kind == "invariant"]
-        edges = [(p, self.c.edge_fn(p.expr)) for p in self.props if p.kind == "transition"]
-        deadlocks = [(p, self.c.state_fn(p.expr)) for p in self.props if p.kind == "deadlock"]
-        check = self.c.invariant_checker(invs)  # every invariant: a violating state is never expanded
-        inv_fns = [(p, self.c.state_fn(p.expr)) for p in invs]
-        found: dict[str, Trace] = {}
+        self.edges = [(p, self.c.edge_fn(p.expr)) for p in self.props if p.kind == "transition"]
+        self.deadlocks = [(p, self.c.state_fn(p.expr)) for p in self.props if p.kind == "deadlock"]
+        self.check = self.c.invariant_checker(invs)  # every invariant: a violating state is never expanded
+        self.inv_fns = [(p, self.c.state_fn(p.expr)) for p in invs]
+        self.found: dict[str, Trace] = {}
+        self.fired = [0] * len(sys_.transitions)
+        self.n_trans = 0
+        self.extra_trans = 0
+        self.depth = 0
+        self.error: str | None = None
+        self.error_trace: Trace | None = None
+        self.t0 = t0
+        lim = self.limits
+        kernel = None
+        canon = None
+        if lim.symmetry:
+            from checker.explicit.symmetry import canonicaliser
+
+            try:
+                canon = canonicaliser(self.c, self.props)
+            except SymmetryError as err:
+                self.error = f"symmetry reduction refused: {err}"
+                return self._result("error")
+        elif lim.fast and not self.edges:
+            from checker.explicit.packed import Unsupported, build_kernel
+
+            try:
+                kernel = build_kernel(self.c, invs, fingerprint=self.store != "exact")
+            except Unsupported:
+                kernel = None
+        if kernel is not None:
+            self.engine_note = "packed kernel"
+            if lim.workers > 1:
+                from checker.explicit.parallel import packed_loop_parallel
+
+                limit_hit = packed_loop_parallel(self, kernel, lim.workers)
+            else:
+                limit_hit = self._packed_loop(kernel)
+        else:
+            self.engine_note = "generic" + (" + symmetry" if canon else "")
+            limit_hit = self._generic_loop(canon)
+        result = self._result(limit_hit)
+        result.stats.symmetry = canon is not None
+        return result
+
+    def _record(self, idx: int, s: State) -> None:
+        # the rare path: which not-yet-reported invariants does this state break?
+        for p, fn in self.inv_fns:
+            if p.name not in self.found and not fn(s):
+                self.found[p.name] = self._trace(idx, p.name, "safety")
+
+    def _deadlock(self, idx: int, s: State) -> None:
+        for p, end in self.deadlocks:
+            if p.name not in self.found and not end(s):
+                self.found[p.name] = self._trace(idx, p.name, "deadlock")
+
+    def _step_error(self, idx: int, err: StepError) -> None:
+        t = self.system.transitions[err.tid]
+        self.error = f"modelling error in step {t.key} [{t.function}]: {err.message}"
+        self.error_trace = self._trace(idx, "modelling error", "error")
+        self.error_trace.failing_step = t
+        self.error_trace.message = err.message
+
+    def _all_found(self) -> bool:
+        return len(self.found) == len(self.props)
+
+    def _generic_loop(self, canon: Callable[[State], object] | None) -> str | None:
+        """The reference loop over logical states (any system; symmetry reduction when ``canon``)."""
+        t0 = self.t0
+        edges = self.edges
+        found = self.found
         successors = self.c.successors
-        fired = [0] * len(sys_.transitions)
+        fired = self.fired
+        check = self.check
         exact = self.store == "exact"
         seen: set = set()
         parent, via = self.parent, self.via
         lim = self.limits
         max_states = lim.max_states or 0
-        stats = Stats(store=self.store)
-        error: str | None = None
-        error_trace: Trace | None = None
-
-        def record(idx: int, s: State) -> None:
-            # the rare path: which not-yet-reported invariants does this state break?
-            for p, fn in inv_fns:
-                if p.name not in found and not fn(s):
-                    found[p.name] = self._trace(idx, p.name, "safety")
 
         def key(s: State) -> object:
+            if canon is not None:
+                s = canon(s)
             return s if exact else hash(s)
 
         frontier: list[tuple[int, State]] = []
@@ -135,17 +212,16 @@ class Explorer:
             via.append(k)
             idx = len(parent) - 1
             if check(s) >= 0:
-                record(idx, s)
+                self._record(idx, s)
             else:
                 frontier.append((idx, s))
 
-        depth = 0
         n_trans = 0
         last_report = t0
         limit_hit: str | None = None
         expanded = 0
         while frontier and limit_hit is None:
-            if lim.max_depth is not None and depth >= lim.max_depth:
+            if lim.max_depth is not None and self.depth >= lim.max_depth:
                 limit_hit = "depth"
                 break
             nxt: list[tuple[int, State]] = []
@@ -158,28 +234,28 @@ class Explorer:
                         break
                     if self.progress is not None and now - last_report > 0.5:
                         last_report = now
-                        self.progress(Progress(len(parent), n_trans, depth, len(frontier) + len(nxt), now - t0))
+                        self.progress(Progress(len(parent), n_trans, self.depth, len(frontier) + len(nxt), now - t0))
                 try:
                     succ = successors(s)
+                    if canon is not None and expanded <= CHECKED_STATES:
+                        check_state(self.c, self.props, s)
                 except StepError as err:
-                    t = sys_.transitions[err.tid]
-                    error = f"modelling error in step {t.key} [{t.function}]: {err.message}"
-                    error_trace = self._trace(idx, "modelling error", "error")
-                    error_trace.failing_step = t
-                    error_trace.message = err.message
+                    self._step_error(idx, err)
+                    limit_hit = "error"
+                    break
+                except SymmetryError as err:
+                    self.error = f"symmetry reduction refused: {err}"
                     limit_hit = "error"
                     break
                 n_trans += len(succ)
                 if not succ:
-                    for p, end in deadlocks:
-                        if p.name not in found and not end(s):
-                            found[p.name] = self._trace(idx, p.name, "deadlock")
+                    self._deadlock(idx, s)
                 for tid, t in succ:
                     fired[tid] += 1
                     for p, fn in edges:
                         if p.name not in found and not fn(s, t):
                             found[p.name] = self._trace(idx, p.name, "safety", (tid, t))
-                    k = t if exact else hash(t)
+                    k = key(t) if canon is not None else (t if exact else hash(t))
                     if k in seen:
                         continue
                     seen.add(k)
@@ -187,7 +263,7 @@ class Explorer:
                     via.append(tid)
                     new = len(parent) - 1
                     if check(t) >= 0:
-                        record(new, t)
+                        self._record(new, t)
                         continue
                     nxt.append((new, t))
                     if max_states and len(parent) >= max_states:
@@ -195,26 +271,220 @@ class Explorer:
                         break
                 if limit_hit:
                     break
-                if len(found) == len(self.props):
+                if self._all_found():
                     break
-            if len(found) == len(self.props):
+            if self._all_found():
                 break
             if nxt:
-                depth += 1
+                self.depth += 1
             frontier = nxt
-        elapsed = time.perf_counter() - t0
-        stats.states = len(parent)
-        stats.transitions = n_trans
-        stats.depth = depth
+        self.n_trans = n_trans
+        return limit_hit
+
+    def _packed_loop(self, kernel: Kernel, level_hook: Callable[..., Any] | None = None) -> str | None:
+        """The fast loop: packed keys, the generated kernel, logical states only for the rare paths.
+
+        ``level_hook(fk, fi, seen)`` (parallel mode) may hand part of a level to worker processes:
+        it returns ``[(start, stop), children]`` — this process expands ``fk[start:stop]``, then
+        merges the children's successors in slice order (see checker.explicit.parallel).
+        """
+        lay = kernel.layout
+        fp = self.store != "exact"
+        self._seen = seen = set()
+        parent, via = self.parent, self.via
+        lim = self.limits
+        self._max_n = lim.max_states or (1 << 62)
+        fk: list[int] = []
+        fi: Sequence[int] = []
+        for k, s in enumerate(self.init_states):
+            key = lay.pack(s)
+            kk = hash(key) if fp else key
+            if kk in seen:
+                continue
+            seen.add(kk)
+            parent.append(-1)
+            via.append(k)
+            idx = len(parent) - 1
+            if self.check(s) >= 0:
+                self._record(idx, s)
+            else:
+                fk.append(key)
+                fi.append(idx)  # type: ignore[attr-defined]
+        self._last_report = self.t0
+        limit_hit: str | None = None
+        while fk and limit_hit is None:
+            if lim.max_depth is not None and self.depth >= lim.max_depth:
+                limit_hit = "depth"
+                break
+            nk: list[int] = []
+            first = len(parent)  # the next level's states get the indices first, first + 1, ...
+            self.level_viol: set[int] = set()
+            split = level_hook(fk, fi, seen) if level_hook is not None else None
+            if split is None:
+                limit_hit = self._run_slice(kernel, fk, fi, 0, len(fk), nk)
+            else:
+                from checker.explicit.parallel import collect, stop_children
+
+                (a, b), children = split
+                limit_hit = self._run_slice(kernel, fk, fi, a, b, nk)
+                for j, child in enumerate(children):
+                    if limit_hit is not None or self._all_found():
+                        stop_children(children[j:])
+                        break
+                    limit_hit = self._merge(kernel, fk, fi, collect(child), nk)
+            if self._all_found():
+                break
+            if nk:  # as the generic loop: a level cut short by a limit still counts
+                self.depth += 1
+            bad = self.level_viol
+            fk = nk
+            fi = range(first, len(parent)) if not bad else [i for i in range(first, len(parent)) if i not in bad]
+        self.n_trans = sum(self.fired) + self.extra_trans
+        return limit_hit
+
+    def _run_slice(self, kernel: Kernel, fk: list[int], fi: Sequence[int], pos: int, end: int,
+                   nk: list[int]) -> str | None:
+        """Expand ``fk[pos:end]`` in this process, chunk by chunk (limits, progress, early stops)."""
+        lim = self.limits
+        lay = kernel.layout
+        viol: list[tuple[int, int]] = []
+        dead: list[int] = []
+        at = [0, 0, 0]
+        while pos < end:
+            stop = min(end, pos + CHUNK)
+            try:
+                pos, _ = kernel.run(fk, fi, pos, stop, self._seen, self.parent, self.via, nk, viol, dead, self.fired,
+                                    len(self.parent), self._max_n, at)
+            except Exception as exc:  # noqa: BLE001 - re-derived on the generic semantics below
+                del self.parent[at[1]:]
+                del self.via[at[1]:]
+                self._kernel_error(lay, fk[at[0]], fi[at[0]], exc)
+                return "error"
+            limit_hit = self._after_chunk(lay, fk, fi, viol, dead, at)
+            if limit_hit is not None or self._all_found():
+                return limit_hit
+            now = time.perf_counter()
+            if lim.max_seconds is not None and now - self.t0 > lim.max_seconds:
+                return "time"
+            if self.progress is not None and now - self._last_report > 0.5:
+                self._last_report = now
+                self.progress(Progress(len(self.parent), sum(self.fired), self.depth, len(fk) - pos + len(nk),
+                                       now - self.t0))
+        return None
+
+    def _merge(self, kernel: Kernel, fk: list[int], fi: Sequence[int], data: dict[str, Any],
+               nk: list[int]) -> str | None:
+        """Add a worker's successors in order, as the one-process search would have."""
+        lay = kernel.layout
+        fp = self.store != "exact"
+        seen, parent, via = self._seen, self.parent, self.via
+        keys = data["keys"]
+        par = array(parent.typecode)
+        par.frombytes(data["parent"])
+        vias = array(via.typecode)
+        vias.frombytes(data["via"])
+        bad = set(data["bad"])
+        events = data["events"]
+
+        def count(fired: list[int]) -> None:
+            for t, c in enumerate(fired):
+                self.fired[t] += c
+
+        if not events and not bad:
+            # the common case, at C speed: keep the successors not seen yet, in order
+            hashed = [hash(k) for k in keys] if fp else keys
+            fresh = [c for c, k in enumerate(hashed) if k not in seen]
+            seen.update([hashed[c] for c in fresh])
+            parent.extend([par[c] for c in fresh])
+            via.extend([vias[c] for c in fresh])
+            nk.extend([keys[c] for c in fresh])
+            count(data["fired"])
+            if len(parent) >= self._max_n:  # cannot happen: levels that may reach it are not split
+                raise RuntimeError("states limit reached in a parallel level")
+            return "time" if time.perf_counter() - self.t0 > (self.limits.max_seconds or float("inf")) else None
+        ev = 0
+        max_n = self._max_n
+        for c in range(len(keys) + 1):
+            while ev < len(events) and events[ev][2] == c:
+                kind, pos, _, fired_then = events[ev]
+                ev += 1
+                if kind == "error":
+                    count(fired_then)
+                    self._kernel_error(lay, fk[pos], fi[pos], None)
+                    return "error"
+                if kind == "dead":
+                    self._deadlock(fi[pos], lay.unpack(fk[pos]))
+                if self._all_found():
+                    count(fired_then)  # the one-process search stops after this state
+                    return None
+            if c == len(keys):
+                break
+            k = keys[c]
+            kk = hash(k) if fp else k
+            if kk in seen:
+                continue
+            seen.add(kk)
+            parent.append(par[c])
+            via.append(vias[c])
+            idx = len(parent) - 1
+            if c in bad:
+                self.level_viol.add(idx)
+                self._record(idx, lay.unpack(k))
+                continue
+            nk.append(k)
+            if len(parent) >= max_n:
+                pos = list(fi).index(par[c])
+                succ = self.c.successors(lay.unpack(fk[pos]))
+                self.extra_trans = len(succ) - ([tid for tid, _ in succ].index(vias[c]) + 1)
+                return "states"
+        count(data["fired"])
+        if time.perf_counter() - self.t0 > (self.limits.max_seconds or float("inf")):
+            return "time"
+        return None
+
+    def _after_chunk(self, lay: Layout, fk: list[int], fi: list[int], viol: list[tuple[int, int]],
+                     dead: list[int], at: list[int]) -> str | None:
+        for idx, key in viol:
+            self.level_viol.add(idx)
+            self._record(idx, lay.unpack(key))
+        viol.clear()
+        for pos in dead:
+            self._deadlock(fi[pos], lay.unpack(fk[pos]))
+        dead.clear()
+        if not at[2]:
+            return None
+        # The generic loop counts all successors of the state it stopped in: do the same.
+        succ = self.c.successors(lay.unpack(fk[at[0]]))
+        done = [tid for tid, _ in succ].index(self.via[-1]) + 1
+        self.extra_trans = len(succ) - done
+        return "states"
+
+    def _kernel_error(self, lay: Layout, key: int, idx: int, exc: Exception | None) -> None:
+        """The kernel failed on the state ``key`` (index ``idx``): get the generic StepError for it."""
+        try:
+            self.c.successors(lay.unpack(key))
+        except StepError as err:
+            self._step_error(idx, err)
+            return
+        raise RuntimeError(f"the packed kernel failed ({exc!r}) where the generic semantics did not") from exc
+
+    def _result(self, limit_hit: str | None) -> EngineResult:
+        sys_ = self.system
+        elapsed = time.perf_counter() - self.t0
+        stats = Stats(store=self.store)
+        stats.states = len(self.parent)
+        stats.transitions = self.n_trans
+        stats.depth = self.depth
         stats.seconds = elapsed
         stats.limit_hit = limit_hit if limit_hit != "error" else None
         stats.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         stats.coverage = {}
         for t in sys_.transitions:
-            stats.coverage[t.key] = stats.coverage.get(t.key, 0) + fired[t.index]
-        if not exact:
+            stats.coverage[t.key] = stats.coverage.get(t.key, 0) + self.fired[t.index]
+        if self.store != "exact":
             # TLC's optimistic estimate: n distinct among m generated, 64-bit fingerprints
-            stats.collision_probability = len(parent) * max(n_trans - len(parent), 0) / 2.0**64
+            stats.collision_probability = len(self.parent) * max(self.n_trans - len(self.parent), 0) / 2.0**64
+        found, error = self.found, self.error
         results = []
         complete = limit_hit is None
         for p in self.props:
@@ -227,7 +497,7 @@ class Explorer:
             else:
                 results.append(PropertyResult(p.name, p.kind, INCONCLUSIVE, engine="explicit",
                                               note=f"{limit_hit} limit reached"))
-        return EngineResult("explicit", results, stats, error, error_trace)
+        return EngineResult("explicit", results, stats, error, self.error_trace)
 
 
 def explore(

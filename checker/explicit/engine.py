@@ -8,6 +8,17 @@ from checker.result import EngineResult
 
 
 def run(inp: EngineInput) -> EngineResult:
+    """Safety properties by BFS; temporal properties and starvation bounds by checker.liveness,
+    which calls :func:`run_safety` for the safety properties (starvation counters included)."""
+    from checker.liveness.engine import needs_liveness, run_with_liveness
+
+    if needs_liveness(inp.properties):
+        return run_with_liveness(inp, run_safety)
+    return run_safety(inp)
+
+
+def run_safety(inp: EngineInput) -> EngineResult:
     lim = inp.limits
-    limits = Limits(lim.get("max_states"), lim.get("max_depth"), lim.get("max_seconds"))
+    limits = Limits(lim.get("max_states"), lim.get("max_depth"), lim.get("max_seconds"),
+                    symmetry=bool(lim.get("symmetry", False)), workers=int(lim.get("workers", 1)))
     return explore(inp.compiled, inp.properties, limits, lim.get("store", "exact"), inp.progress)

@@ -32,6 +32,9 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from checker.lang.expr import Expr, ModelError, lift, temp_expr, var_expr
+from checker.lang.temporal import (
+    FairRule, Temporal, Starvation, compile_starvation, default_served, fair_kind, per_instance,
+)
 from checker.lang.types import Array, BoolType, Enum, Int, Seq, Type
 
 # ---------------------------------------------------------------- statements
@@ -304,11 +307,19 @@ class Actor:
         func: str,
         next: str | None = None,
         params: Mapping[str, Sequence[Any]] | None = None,
+        fair: str | bool | None = None,
     ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-        """Decorator: the atomic step at ``label``. The body is called as ``body(t, i, **params)``."""
+        """Decorator: the atomic step at ``label``. The body is called as ``body(t, i, **params)``.
+
+        ``fair`` (``"weak"``/``"strong"``/True) makes this step of each instance fair on its own,
+        e.g. strong fairness for a step that other contexts keep disabling (checker.lang.temporal).
+        """
         self.label_value(label)
         if next is not None:
             self.label_value(next)
+        kind = fair_kind(fair)
+        if kind is not None:
+            self.system.fairness.extend(FairRule(kind, self.actor_name(i), label) for i in range(self.instances))
 
         def deco(body: Callable[..., None]) -> Callable[..., None]:
             for i in range(self.instances):
@@ -338,6 +349,9 @@ class System:
         self.actors: list[Actor] = []
         self.constants: dict[str, Any] = {}
         self.spec_name = name
+        self.symmetry: Symmetry | None = None
+        self.liveness: list[Property] = []  # temporal properties (checker.liveness), checked when named
+        self.fairness: list[FairRule] = []  # see checker.lang.temporal
         self._finished = False
 
     # declarations
@@ -359,15 +373,21 @@ class System:
         instances: int = 1,
         display: str | None = None,
         guard: Callable[[int], Any] | None = None,
+        fair: str | bool | None = None,
     ) -> Actor:
         """Declare an actor family; ``display`` names an instance in traces (``"CPU{i} softirq"``).
 
         ``guard(i)``, if given, is a condition every step of instance ``i`` also awaits: how a
         context that cannot run now is expressed (e.g. nothing else on a CPU runs while a
         hard-IRQ handler is in progress there).
+        ``fair`` (``"weak"``, ``"strong"`` or True for weak) makes every instance a fair process for
+        liveness checking (see checker.lang.temporal).
         """
         a = Actor(self, name, instances, labels, display or (name + "{i}" if instances > 1 else name), guard)
         self.actors.append(a)
+        kind = fair_kind(fair)
+        if kind is not None:
+            self.fairness.extend(FairRule(kind, a.actor_name(i)) for i in range(instances))
         return a
 
     def action(
@@ -376,17 +396,25 @@ class System:
         func: str,
         actor: str = "env",
         params: Mapping[str, Sequence[Any]] | None = None,
+        fair: str | bool | None = None,
     ) -> Callable[[Callable[..., None]], Callable[..., None]]:
         """Decorator: a free-standing atomic action, ``body(t, **params)``, one transition per binding.
 
         ``actor`` names who takes it in traces and may use the parameters: ``"DEV{i}"``.
+        ``fair`` makes the action (per actor name) weakly or strongly fair; environment events
+        (devices, timers firing) are normally left unfair.
         """
+        kind = fair_kind(fair)
 
         def deco(body: Callable[..., None]) -> Callable[..., None]:
             for binding in _bindings(params):
                 t = StepBuilder(self, None, None)
                 body(t, **binding)
                 self._add(actor.format(**binding), label, func, binding, t)
+                if kind is not None:
+                    rule = FairRule(kind, actor.format(**binding), label)
+                    if rule not in self.fairness:
+                        self.fairness.append(rule)
             return body
 
         return deco
@@ -397,6 +425,24 @@ class System:
         self.transitions.append(
             Transition(len(self.transitions), actor, label, func, dict(params), t.body, t.progress)
         )
+
+    def symmetric(self, instances: int, arrays: Sequence[Expr] = (), ids: Sequence[Expr] = ()) -> None:
+        """Declare instances ``0..instances-1`` interchangeable (for symmetry reduction).
+
+        ``arrays``: variables ``Array(instances, T)`` indexed by instance; ``ids``: variables whose
+        values are instance ids (an ``Int``, or a ``Seq``/``Array`` of them). Renaming the instances
+        by any permutation must map reachable steps to steps and leave every property unchanged;
+        the explicit engine checks this on the states it explores and uses it for safety only.
+        """
+        av, iv = [_decl_var(e) for e in arrays], [_decl_var(e) for e in ids]
+        for v in av:
+            if not (isinstance(v.typ, Array) and v.typ.size == instances):
+                raise ModelError(f"symmetric: {v.name} is not an Array({instances}, ...) indexed by instance")
+        for v in iv:
+            elem = v.typ.elem if isinstance(v.typ, (Array, Seq)) else v.typ
+            if not (isinstance(elem, Int) and elem.lo == 0 and elem.hi == instances - 1):
+                raise ModelError(f"symmetric: {v.name} does not hold instance ids Int(0, {instances - 1})")
+        self.symmetry = Symmetry(instances, tuple(av), tuple(iv))
 
     # properties
     def invariant(self, name: str, expr: Any, doc: str = "") -> None:
@@ -412,19 +458,97 @@ class System:
         self._prop(Property(name, "deadlock", _as_bool(end), doc or "no reachable state without an enabled step"))
 
     def _prop(self, p: Property) -> None:
-        if any(q.name == p.name for q in self.properties):
+        if any(q.name == p.name for q in self.properties + self.liveness):
             raise ModelError(f"property {p.name!r} declared twice")
         self.properties.append(p)
 
     def prop(self, name: str) -> Property:
-        for p in self.properties:
+        for p in self.properties + self.liveness:
             if p.name == name:
                 return p
         raise KeyError(name)
 
+    # temporal properties and fairness (semantics: checker.lang.temporal; checked by checker.liveness)
+    def fair(self, kind: str, actor: str, label: str | None = None) -> None:
+        """Declare ``kind`` (``"weak"``/``"strong"``/``"none"``) fairness for the actor instance named
+        ``actor`` in traces (``"IRQ0"``; glob patterns allowed), or for its step ``label`` only."""
+        if kind not in ("weak", "strong", "none"):
+            raise ModelError(f"fairness must be 'weak', 'strong' or 'none', not {kind!r}")
+        self.fairness.append(FairRule(kind, actor, label))
+
+    def _temporal(self, name: str, kind: str, p: Any, q: Any, over: Any, fair: bool, doc: str) -> None:
+        from checker.lang.expr import And, Implies
+
+        ps, insts = per_instance(p, over, f"{name}: condition")
+        qs, _ = per_instance(q, over, f"{name}: condition")
+        expr = And(*[Implies(a, b) for a, b in zip(ps, qs)])
+        prop = Property(name, kind, expr, doc, {"temporal": Temporal(ps, qs, insts, fair)})
+        if any(x.name == name for x in self.properties + self.liveness):
+            raise ModelError(f"property {name!r} declared twice")
+        self.liveness.append(prop)
+
+    def eventually(self, name: str, p: Any, over: Any = None, fair: bool = True, doc: str = "") -> None:
+        """``<>P``: every fair run reaches a state where ``p`` holds (``p(i)`` for each ``i`` of ``over``)."""
+        self._temporal(name, "eventually", True, p, over, fair, doc)
+
+    def always_eventually(self, name: str, p: Any, over: Any = None, fair: bool = True, doc: str = "") -> None:
+        """``[]<>P``: on every fair run ``p`` holds infinitely often."""
+        self._temporal(name, "always_eventually", True, p, over, fair, doc)
+
+    def leads_to(self, name: str, p: Any, q: Any, over: Any = None, fair: bool = True, doc: str = "") -> None:
+        """``P ~> Q``: on every fair run, whenever ``p`` holds, ``q`` holds then or later.
+
+        With ``over=range(n)``, ``p`` and ``q`` are functions of the instance: ``p(i) ~> q(i)`` for each.
+        """
+        self._temporal(name, "leads_to", p, q, over, fair, doc)
+
+    def non_progress(self, name: str, fair: bool = True, doc: str = "") -> None:
+        """No fair infinite run whose suffix takes no step marked ``t.mark_progress()`` (a livelock,
+        e.g. a poll loop spinning with no external event). Stopping is not a cycle."""
+        self._temporal(name, "non_progress", True, False, None, fair, doc or "no cycle without a progress step")
+
+    def starvation(
+        self,
+        name: str,
+        over: Any,
+        waiting: Callable[[Any], Any],
+        bound: int,
+        served: Callable[[Any], Any] | None = None,
+        cap: int | None = None,
+        doc: str = "",
+    ) -> None:
+        """Bounded starvation: an instance ``i`` of ``over`` that waits (``waiting(i)``) is served
+        within ``bound`` services of other instances. Compiled into a ghost counter per instance and
+        the invariant ``count <= bound`` (kind ``invariant``, ``extra["starvation"]``); the counter
+        saturates at ``cap`` (default ``bound + 1``). ``served(i)`` is a step condition (may use
+        ``Next``); by default ``i`` is served by the step after which it no longer waits."""
+        from checker.lang.expr import ForAll
+
+        if bound < 0:
+            raise ModelError(f"{name}: bound must be >= 0")
+        top = bound + 1 if cap is None else cap
+        if top <= bound:
+            raise ModelError(f"{name}: cap must exceed the bound")
+        ws, insts = per_instance(waiting, over, f"{name}: waiting")
+        ss = per_instance(served, over, f"{name}: served")[0] if served is not None else default_served(ws)
+        cvar = self.var(f"{name}.count", Array(len(insts), Int(0, top)), ghost=True,
+                        doc=f"{name}: services of others while waiting (ghost)")
+        st = Starvation(cvar.value, insts, ws, ss, bound, top, served is None)
+        self._prop(Property(name, "invariant", ForAll(range(len(insts)), lambda k: cvar[k] <= bound),
+                            doc or f"a waiting instance is served within {bound} services of others",
+                            {"starvation": st}))
+
     def finish(self) -> None:
         if not any(p.kind == "deadlock" for p in self.properties):
             self.deadlock()
+        for tag, p in enumerate(self.properties):
+            if "starvation" in p.extra:
+                st = p.extra["starvation"]
+                compile_starvation(self, st, tag)
+                sym = self.symmetry
+                if sym is not None and st.instances == list(range(sym.instances)) and st.counter not in sym.arrays:
+                    # a per-instance ghost counter is renamed with the instances it counts for
+                    self.symmetry = Symmetry(sym.instances, sym.arrays + (st.counter,), sym.ids)
         if not self.transitions:
             raise ModelError(f"system {self.name!r} has no steps")
         self._finished = True
@@ -441,6 +565,21 @@ class System:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class Symmetry:
+    """Interchangeable instances: see :meth:`System.symmetric`."""
+
+    instances: int
+    arrays: tuple[Var, ...]
+    ids: tuple[Var, ...]
+
+
+def _decl_var(e: Expr) -> Var:
+    if e.op != "var":
+        raise ModelError(f"{e!r} is not a state variable")
+    return e.value  # type: ignore[no-any-return]
 
 
 def _bindings(params: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]]:
@@ -472,5 +611,5 @@ def _lvalue(target: Expr) -> tuple[Var, tuple[Expr, ...]]:
 
 __all__ = [
     "Actor", "Assign", "Constant", "If", "Int", "Let", "Property", "Require", "Seq", "SpecDef",
-    "Stmt", "StepBuilder", "System", "Transition", "Var",
+    "Stmt", "StepBuilder", "Symmetry", "System", "Transition", "Var",
 ]

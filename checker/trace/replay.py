@@ -89,6 +89,7 @@ def load_trace(path: Path, specs: dict[str, SpecDef]) -> tuple[Trace, CompiledSy
     if tf.spec not in specs:
         raise ValueError(f"unknown spec {tf.spec!r}")
     system: System = specs[tf.spec].instantiate(tf.constants)
+    _add_config_declared(system, tf.meta.get("options") or {})
     c = CompiledSystem.build(system)
     by_key = {t.key: t for t in system.transitions}
     steps = []
@@ -98,8 +99,25 @@ def load_trace(path: Path, specs: dict[str, SpecDef]) -> tuple[Trace, CompiledSy
         steps.append(by_key[key])
     states = [state_from_json(system, st) for st in tf.states]
     failing = by_key.get(tf.failing_step) if tf.failing_step else None
-    names = {p.name for p in system.properties}
+    names = {p.name for p in system.properties + system.liveness}
     if tf.kind != "error" and tf.property not in names:
         raise ValueError(f"the spec has no property {tf.property!r}")
     tr = Trace(system, states, steps, tf.property, kind=tf.kind, loop=tf.loop, engine=tf.engine, failing_step=failing)
     return tr, c
+
+
+def _add_config_declared(system: System, options: dict) -> None:
+    """Re-declare what the trace's configuration added to the spec (``#meta.options``, written by --out):
+    temporal properties of ``[options.liveness]`` and fairness rules of ``[options] fairness``."""
+    if not isinstance(options, dict) or not (options.get("liveness") or options.get("fairness")):
+        return
+    from checker.liveness.config import add_config_properties
+    from checker.liveness.fairness import config_rules
+
+    add_config_properties(options, system)
+    if options.get("fairness"):
+        system.fairness.extend(config_rules(options["fairness"]))
+
+
+# liveness traces (kinds "lasso" and "bound") register their checks on import
+import checker.liveness.lasso  # noqa: E402,F401

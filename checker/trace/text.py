@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from checker.lang.pycompile import flat_values
 from checker.result import Trace
+
+if TYPE_CHECKING:
+    from checker.trace.views import View
 
 
 def _is_pc(name: str) -> bool:
     return ".pc[" in name or name.endswith(".pc")
 
 
-def step_rows(trace: Trace) -> list[dict[str, str]]:
-    """One row per step: ``n``, ``actor``, ``step``, ``function``, ``changes`` (text)."""
+def step_rows(trace: Trace, views: list[View] | None = None) -> list[dict[str, str]]:
+    """One row per state: ``n``, ``actor``, ``step``, ``function``, ``changes`` (text), and
+    ``views`` (``name=value`` of every user view in the state reached, empty without views).
+    Row 0 is the initial state; row k is step k and the state it leads to."""
     system = trace.system
     rows: list[dict[str, str]] = []
     prev = flat_values(system, trace.states[0])
@@ -31,18 +38,25 @@ def step_rows(trace: Trace) -> list[dict[str, str]]:
         rows.append({"n": str(k), "actor": t.actor, "step": mark + label, "function": t.function,
                      "changes": "; ".join(changes) or "(no visible change)"})
         prev = cur
+    if views:
+        from checker.trace.views import view_rows
+
+        for r, vals in zip(rows, view_rows(views, trace.states)):
+            r["views"] = "  ".join(f"{k}={v}" for k, v in vals.items())
     return rows
 
 
-def render_trace(trace: Trace, header: str = "") -> str:
-    """Plain text (no colour), fit for CI logs and files."""
-    rows = step_rows(trace)
+def render_trace(trace: Trace, header: str = "", views: list[View] | None = None) -> str:
+    """Plain text (no colour), fit for CI logs and files; user views on a ``▸`` line per state."""
+    rows = step_rows(trace, views)
     wa = max(len(r["actor"]) for r in rows)
     ws = max(len(r["step"]) for r in rows)
     lines = [header] if header else []
     for r in rows:
         lines.append(f"{r['n']:>3}  {r['actor']:<{wa}}  {r['step']:<{ws}}  {r['function']}")
         lines.append(f"{'':>3}  {'':<{wa}}  {r['changes']}")
+        if r.get("views"):
+            lines.append(f"{'':>3}  {'':<{wa}}  ▸ {r['views']}")
     if trace.loop is not None:
         lines.append(f"  ↻ the last step returns to state {trace.loop}: the loop repeats forever")
     if trace.failing_step is not None:

@@ -1,0 +1,781 @@
+"""Packed states and a specialised BFS kernel: the explicit engine's fast path.
+
+The logical state (nested tuples, see :mod:`checker.lang.pycompile`) is flattened into
+scalar *fields* — one per array element, one per sequence — and packed into one Python
+int: each field ``f`` holds ``value - lo`` in ``width`` bits at bit ``off``. A sequence of
+scalars is one field whose value is its *code*: element k (head first) stored as
+``v - lo + 1`` in ``ew`` bits at bit ``k * ew`` (0 marks the end), so the packing is a
+bijection and a packed key identifies a state exactly.
+
+For one configuration the kernel source is generated once: it unpacks a frontier state's
+fields into locals, runs every transition in system order on those locals (the same
+statements as :mod:`checker.lang.pycompile`, with array indices resolved to fields, dynamic
+indices to a choice among fields), derives the successor's key from the parent's key by
+adding ``(new - old) << off`` for the fields the step wrote, and checks the invariants on
+the successor's locals only when its key is new. No tuple is built per successor.
+
+The kernel never decides a verdict: anything unusual — a violating state, a state without
+successors, a modelling error — goes back to the explorer, which rebuilds logical states
+and uses the generic semantics (so messages and traces are the generic engine's).
+Unsupported IR (array-valued expressions other than variables, sequences of non-scalars,
+transition invariants) makes :func:`build_kernel` raise :class:`Unsupported`; the explorer
+then uses the generic loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from checker.lang.expr import Expr
+from checker.lang.pycompile import CompiledSystem
+from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
+from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
+
+
+class Unsupported(Exception):
+    """The system uses something the packed kernel does not translate."""
+
+
+@dataclass
+class Field:
+    what: str  # e.g. pending[1]
+    typ: Type  # a scalar type, or a Seq of scalars
+    lo: int  # scalar: lowest value; sequence: lowest element value
+    width: int
+    off: int = 0
+    ew: int = 0  # sequence: bits per element
+    cap: int = 0  # sequence: capacity
+
+
+def _range(t: Type) -> tuple[int, int]:
+    if isinstance(t, BoolType):
+        return 0, 1
+    if isinstance(t, Int):
+        return t.lo, t.hi
+    if isinstance(t, Enum):
+        return 0, len(t.names) - 1
+    if isinstance(t, Flags):
+        return 0, t.full
+    raise Unsupported(f"type {t!r}")
+
+
+class Layout:
+    """Where each scalar location of a state lives in the packed key."""
+
+    def __init__(self, system: System) -> None:
+        self.fields: list[Field] = []
+        self.shape: list[Any] = []  # per variable: a field index, or nested lists for arrays
+        for v in system.vars:
+            self.shape.append(self._add(v.name, v.typ))
+        off = 0
+        for f in self.fields:
+            f.off = off
+            off += f.width
+        self.bits = off
+
+    def _add(self, what: str, t: Type) -> Any:
+        if isinstance(t, Array):
+            return [self._add(f"{what}[{i}]", t.elem) for i in range(t.size)]
+        if isinstance(t, Seq):
+            lo, hi = _range(t.elem)
+            ew = (hi - lo + 1).bit_length()
+            self.fields.append(Field(what, t, lo, ew * t.capacity, ew=ew, cap=t.capacity))
+        else:
+            lo, hi = _range(t)
+            self.fields.append(Field(what, t, lo, (hi - lo).bit_length()))
+        return len(self.fields) - 1
+
+    # -- conversions (slow; for initial states, traces and errors)
+    def pack(self, state: tuple) -> int:
+        key = 0
+        for shape, value in zip(self.shape, state):
+            key = self._pack(shape, value, key)
+        return key
+
+    def _pack(self, shape: Any, value: Any, key: int) -> int:
+        if isinstance(shape, list):
+            for sh, v in zip(shape, value):
+                key = self._pack(sh, v, key)
+            return key
+        f = self.fields[shape]
+        if isinstance(f.typ, Seq):
+            code = 0
+            for k, x in enumerate(value):
+                code |= (int(x) - f.lo + 1) << (k * f.ew)
+            return key | code << f.off
+        return key | (int(value) - f.lo) << f.off
+
+    def unpack(self, key: int) -> tuple:
+        return tuple(self._unpack(sh, key) for sh in self.shape)
+
+    def _unpack(self, shape: Any, key: int) -> Any:
+        if isinstance(shape, list):
+            return tuple(self._unpack(sh, key) for sh in shape)
+        f = self.fields[shape]
+        raw = key >> f.off & ((1 << f.width) - 1)
+        if isinstance(f.typ, Seq):
+            return seq_decode(raw, f.ew, f.lo, f.typ.elem)
+        return _scalar(f.typ, raw + f.lo)
+
+
+def _scalar(t: Type, v: int) -> Any:
+    return bool(v) if isinstance(t, BoolType) else v
+
+
+def seq_decode(code: int, ew: int, lo: int, elem: Type) -> tuple:
+    out = []
+    m = (1 << ew) - 1
+    while code:
+        out.append(_scalar(elem, (code & m) - 1 + lo))
+        code >>= ew
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- runtime helpers for sequence codes
+
+
+def _empty() -> int:
+    raise IndexError("element of an empty sequence")
+
+
+def _slen(c: int, ew: int) -> int:
+    return (c.bit_length() + ew - 1) // ew
+
+
+def _sget(c: int, i: int, ew: int) -> int:
+    if i < 0 or i >= _slen(c, ew):
+        raise IndexError(f"index {i} out of 0..{_slen(c, ew) - 1}")
+    return c >> (i * ew) & ((1 << ew) - 1)
+
+
+def _scount(c: int, d: int, ew: int, m: int) -> int:
+    n = 0
+    while c:
+        if c & m == d:
+            n += 1
+        c >>= ew
+    return n
+
+
+def _scont(c: int, d: int, ew: int, m: int) -> bool:
+    while c:
+        if c & m == d:
+            return True
+        c >>= ew
+    return False
+
+
+def _sremove(c: int, d: int, ew: int, m: int) -> int:
+    k = 0
+    while c >> k:
+        if c >> k & m == d:
+            return (c & ((1 << k) - 1)) | (c >> (k + ew) << k)
+        k += ew
+    return c
+
+
+TABLE_BITS = 18  # sequence types with codes of at most this many bits get a digit-count table
+
+
+def count_table(ew: int, cap: int, values: int) -> list:
+    """``T[code][d]``: how often digit ``d`` occurs in ``code``, ``T[code][0]`` its length
+    (None for codes that are not sequences)."""
+    table: list = [None] * (1 << (ew * cap))
+    interned: dict[tuple, tuple] = {}
+    codes = [0]
+    table[0] = interned.setdefault((0,) * (1 << ew), (0,) * (1 << ew))
+    for k in range(cap):
+        nxt = []
+        for c in codes:
+            if _slen(c, ew) != k:
+                continue
+            for d in range(1, values + 1):
+                c2 = c | d << (k * ew)
+                row = list(table[c])
+                row[d] += 1
+                row[0] += 1  # column 0 (no element is digit 0): the length
+                table[c2] = interned.setdefault(tuple(row), tuple(row))
+                nxt.append(c2)
+        codes += nxt
+    return table
+
+
+def _bc(i: int, n: int) -> int:
+    if not 0 <= i < n:
+        raise IndexError(f"index {i} out of 0..{n - 1}")
+    return i
+
+
+_HELPERS: dict[str, Any] = {
+    "_empty": _empty, "_slen": _slen, "_sget": _sget, "_scount": _scount, "_scont": _scont,
+    "_sremove": _sremove, "_bc": _bc,
+}
+
+
+# ---------------------------------------------------------------- code generation
+
+
+@dataclass
+class _Ref:
+    """An array-valued place: candidate shapes and, when more than one, the linear index choosing."""
+
+    shapes: list[Any]
+    lin: str | None
+
+
+class _Gen:
+    """Translates IR to Python over field locals (``names[f]`` holds field f's current value)."""
+
+    def __init__(self, layout: Layout, names: list[str], tables: dict[str, list] | None = None) -> None:
+        self.lay = layout
+        self.names = names
+        self.tables: dict[str, list] = {} if tables is None else tables
+        self.rows: dict[tuple[str, str], str] | None = None  # when set: table rows bound once (see bind_rows)
+        self.lines: list[str] = []
+        self.n = 0
+
+    def tmp(self) -> str:
+        self.n += 1
+        return f"_t{self.n}"
+
+    def table(self, t: Seq) -> str | None:
+        """Name of the digit-count table of sequence type ``t`` (None when too big to tabulate)."""
+        lo, hi = _range(t.elem)
+        ew = (hi - lo + 1).bit_length()
+        if ew * t.capacity > TABLE_BITS:
+            return None
+        name = f"_T{ew}_{t.capacity}"
+        if name not in self.tables:
+            self.tables[name] = count_table(ew, t.capacity, hi - lo + 1)
+        return name
+
+    def bind_rows(self, ind: str) -> list[str]:
+        """Lines binding the table rows that expressions generated so far use."""
+        return [f"{ind}{var} = {tab}[{code}]" for (tab, code), var in (self.rows or {}).items()]
+
+    def seqf(self, e: Expr) -> tuple[int, int, int]:
+        """(element lo, element width, digit mask) of a sequence-typed expression."""
+        t = e.typ
+        assert isinstance(t, Seq)
+        lo, hi = _range(t.elem)
+        ew = (hi - lo + 1).bit_length()
+        return lo, ew, (1 << ew) - 1
+
+    def ref(self, e: Expr) -> _Ref:
+        if e.op == "var":
+            return _Ref([self.lay.shape[e.value.slot]], None)
+        if e.op == "index" and isinstance(e.args[0].typ, Array):
+            base = self.ref(e.args[0])
+            size = e.args[0].typ.size
+            ix = e.args[1]
+            if ix.op == "lit":
+                if not 0 <= ix.value < size:
+                    raise Unsupported("constant index out of bounds")
+                return _Ref([s[ix.value] for s in base.shapes], base.lin)
+            code = self.ex(ix)
+            lo, hi = _range(ix.typ) if not isinstance(ix.typ, (Array, Seq)) else (0, 0)
+            if not (0 <= lo and hi < size):
+                code = f"_bc({code}, {size})"
+            lin = code if base.lin is None else f"({base.lin} * {size} + {code})"
+            return _Ref([s[j] for s in base.shapes for j in range(size)], lin)
+        raise Unsupported(f"array-valued expression {e.op!r}")
+
+    def read(self, r: _Ref) -> str:
+        if any(isinstance(s, list) for s in r.shapes):
+            raise Unsupported("array used as a value")
+        if r.lin is None:
+            return self.names[r.shapes[0]]
+        return "(" + ", ".join(self.names[s] for s in r.shapes) + f",)[{r.lin}]"  # trailing comma: size-1 arrays
+
+    def ex(self, e: Expr) -> str:  # noqa: C901 - one case per operator
+        op = e.op
+        if isinstance(e.typ, Array):
+            raise Unsupported("array used as a value")
+        if op == "lit":
+            if isinstance(e.typ, Seq):
+                lo, ew, _ = self.seqf(e)
+                code = 0
+                for k, x in enumerate(e.value):
+                    code |= (int(x) - lo + 1) << (k * ew)
+                return repr(code)
+            return repr(e.value)
+        if op == "var":
+            return self.read(self.ref(e))
+        if op == "temp":
+            return "l_" + e.value
+        if op == "next":
+            raise Unsupported("Next")
+        if op == "index" and isinstance(e.args[0].typ, Array):
+            return self.read(self.ref(e))
+        if op in (">", "!=", "==") and e.args[0].op == "len" and e.args[1].op == "lit" and e.args[1].value == 0:
+            code = self.ex(e.args[0].args[0])  # a sequence is empty exactly when its code is 0
+            return f"({code} {'==' if op == '==' else '!='} 0)"
+        a = [self.ex(x) for x in e.args]
+        if op in ("+", "-", "*", "//", "%", "==", "!=", "<", "<=", ">", ">="):
+            return f"({a[0]} {op} {a[1]})"
+        if op == "neg":
+            return f"(-{a[0]})"
+        if op == "and":
+            return "(" + " and ".join(a) + ")" if a else "True"
+        if op == "or":
+            return "(" + " or ".join(a) + ")" if a else "False"
+        if op == "not":
+            return f"(not {a[0]})"
+        if op == "implies":
+            return f"((not {a[0]}) or {a[1]})"
+        if op == "ite":
+            return f"({a[1]} if {a[0]} else {a[2]})"
+        if op in ("min", "max"):
+            if _atom(a[0]) and _atom(a[1]):
+                return f"({a[0]} if {a[0]} {'<=' if op == 'min' else '>='} {a[1]} else {a[1]})"
+            return f"{op}({a[0]}, {a[1]})"
+        if op in ("bitor", "bitclear", "has_all", "has_any"):
+            return {"bitor": f"({a[0]} | {a[1]})", "bitclear": f"({a[0]} & ~{a[1]})",
+                    "has_all": f"(({a[0]} & {a[1]}) == {a[1]})", "has_any": f"(({a[0]} & {a[1]}) != 0)"}[op]
+        # sequences (codes)
+        lo, ew, m = self.seqf(e.args[0])
+        d1 = f"{1 - lo:+d}" if lo != 1 else ""
+        if len(e.args) > 1 and e.args[1].op == "lit" and not isinstance(e.args[1].typ, Seq):
+            a[1], d1 = repr(int(e.args[1].value) + 1 - lo), ""  # the digit, folded
+        tab = self.table(e.args[0].typ)
+        row = f"{tab}[{a[0]}]"
+        if tab is not None and self.rows is not None and a[0].isidentifier():
+            row = self.rows.setdefault((tab, a[0]), f"_r{len(self.rows)}")
+        if tab is not None and op in ("contains", "count"):
+            # per-code digit counts, precomputed for small sequence types
+            cnt = f"{row}[{a[1]}{d1}]"
+            return f"({cnt} > 0)" if op == "contains" else cnt
+        if op == "len":
+            return f"{row}[0]" if tab else f"_slen({a[0]}, {ew})"
+        if op == "head":
+            return f"((({a[0]} & {m}) if {a[0]} else _empty()) {lo - 1:+d})"
+        if op == "index":
+            return f"(_sget({a[0]}, {a[1]}, {ew}) {lo - 1:+d})"
+        if op == "contains":
+            return f"_scont({a[0]}, {a[1]}{d1}, {ew}, {m})"
+        if op == "count":
+            return f"_scount({a[0]}, {a[1]}{d1}, {ew}, {m})"
+        if op == "push_back":
+            ln = f"{tab}[{a[0]}][0]" if tab else f"_slen({a[0]}, {ew})"
+            return f"({a[0]} | (({a[1]}{d1}) << ({ln} * {ew})))"
+        if op == "push_front":
+            return f"(({a[0]} << {ew}) | ({a[1]}{d1}))"
+        if op == "pop_front":
+            return f"(({a[0]} >> {ew}) if {a[0]} else _empty())"
+        if op == "remove":
+            return f"_sremove({a[0]}, {a[1]}{d1}, {ew}, {m})"
+        if op == "concat":
+            return f"({a[0]} | ({a[1]} << (_slen({a[0]}, {ew}) * {ew})))"
+        raise Unsupported(f"operator {op!r}")
+
+    # -- statements
+    def block(self, body: list[Stmt], ind: str) -> None:
+        if not body:
+            self.lines.append(ind + "pass")
+        for s in body:
+            if isinstance(s, Require):
+                self.lines.append(f"{ind}if not {self.ex(s.cond)}: break")
+            elif isinstance(s, Let):
+                self.lines.append(f"{ind}l_{s.name} = {self.ex(s.value)}")
+            elif isinstance(s, If):
+                self.lines.append(f"{ind}if {self.ex(s.cond)}:")
+                self.block(s.then, ind + "    ")
+                if s.orelse:
+                    self.lines.append(f"{ind}else:")
+                    self.block(s.orelse, ind + "    ")
+            elif isinstance(s, Assign):
+                self.assign(s, ind)
+
+    def assign(self, s: Assign, ind: str) -> None:
+        target: Expr = s.var.expr
+        for p in s.path:
+            target = Expr("index", (target, p), target.typ.elem)  # type: ignore[attr-defined]
+        if isinstance(target.typ, Array):
+            raise Unsupported("whole-array assignment")
+        r = self.ref(target)
+        value = self.ex(s.value)
+        typ = target.typ
+        if _needs_check(typ, s.value):
+            # any out-of-range value is a modelling error: the explorer re-runs the generic step
+            v = self.tmp()
+            self.lines.append(f"{ind}{v} = {value}")
+            if isinstance(typ, Seq):
+                lo, ew, _ = self.seqf(target)
+                self.lines.append(f"{ind}if {v}.bit_length() > {ew * typ.capacity}: raise _Bad")
+            else:
+                lo, hi = _range(typ)
+                self.lines.append(f"{ind}if not {lo} <= {v} <= {hi}: raise _Bad")
+            value = v
+        if r.lin is None:
+            self.lines.append(f"{ind}{self.names[r.shapes[0]]} = {value}")
+            return
+        i = self.tmp()
+        self.lines.append(f"{ind}{i} = {r.lin}")
+        for j, sh in enumerate(r.shapes):
+            kw = "if" if j == 0 else "elif"
+            self.lines.append(f"{ind}{kw} {i} == {j}: {self.names[sh]} = {value}")
+
+
+def _atom(code: str) -> bool:
+    return code.isidentifier() or code.lstrip("-").isdigit()
+
+
+def _needs_check(typ: Type, value: Expr) -> bool:
+    if value.op == "lit":
+        return not typ.contains(value.value)
+    if isinstance(typ, Int):
+        return not (isinstance(value.typ, Int) and typ.lo <= value.typ.lo and value.typ.hi <= typ.hi)
+    return isinstance(typ, Seq) and value.op in ("push_back", "push_front", "concat")
+
+
+def _written(gen: _Gen, body: list[Stmt], acc: set[int]) -> set[int]:
+    for s in body:
+        if isinstance(s, Assign):
+            target: Expr = s.var.expr
+            for p in s.path:
+                target = Expr("index", (target, p), target.typ.elem)  # type: ignore[attr-defined]
+            r = gen.ref(target)
+            for sh in r.shapes:
+                acc.update(_leaves(sh))
+        elif isinstance(s, If):
+            _written(gen, s.then, acc)
+            _written(gen, s.orelse, acc)
+    return acc
+
+
+def _leaves(shape: Any) -> list[int]:
+    return [x for s in shape for x in _leaves(s)] if isinstance(shape, list) else [shape]
+
+
+class _Bad(Exception):
+    """An out-of-range value in the kernel: the explorer re-runs the generic step for the message."""
+
+
+# ---------------------------------------------------------------- the kernel
+
+
+@dataclass
+class Kernel:
+    """A compiled level-expansion function for one configuration (see the module docstring)."""
+
+    layout: Layout
+    run: Callable[..., tuple[int, int]]
+    source: str
+
+
+def build_kernel(compiled: CompiledSystem, invariants: list[Property], fingerprint: bool = False) -> Kernel:
+    """Generate the kernel; raises :class:`Unsupported` when the system needs the generic loop.
+
+    ``run(fk, fi, start, stop, seen, parent, via, nk, viol, dead, fired, n, max_n, at)``
+    expands frontier positions ``start..stop`` (keys ``fk``, state indices ``fi``) and returns
+    ``(position reached, n)``; ``n`` is the index the next new state gets. New keys go to
+    ``seen`` (``hash(key)`` when ``fingerprint``), ``parent``/``via`` and, unless they violate an
+    invariant (then to ``viol`` as ``(index, key)``), to the next frontier ``nk`` (their indices
+    are the others of ``n``'s range). It stops after a state that
+    produced a violation or had no successors (its position goes to ``dead``), and when
+    ``n`` reaches ``max_n``. ``fired[t]`` counts successors of step ``t``; ``at``:
+    ``at[2] = 1`` when ``max_n`` stopped it. On an exception ``at[0:2]`` are the position and ``n``
+    at the start of the failing state.
+    """
+    system = compiled.system
+    lay = Layout(system)
+    nf = len(lay.fields)
+    xs = [f"x{f}" for f in range(nf)]
+    ntrans = len(system.transitions)
+    L: list[str] = []
+    L.append("def run(fk, fi, start, stop, seen, parent, via, nk, viol, dead, fired, n, max_n, at):")
+    L.append("    seen_add = seen.add; p_app = parent.append; v_app = via.append; nk_app = nk.append")
+    L.append("    " + " = ".join(f"c{t}" for t in range(ntrans)) + " = 0")
+    L.append("    pos = start")
+    L.append("    n0 = n")
+    L.append("    try:")
+    L.append("     for here in range(start, stop):")
+    L.append("        k = fk[here]; idx = fi[here]; n0 = n; pos = here + 1")
+    for f, fld in enumerate(lay.fields):
+        m = (1 << fld.width) - 1
+        lo = fld.lo if not isinstance(fld.typ, Seq) else 0
+        sh = f"k >> {fld.off}" if fld.off else "k"
+        L.append(f"        x{f} = ({sh} & {m}){lo:+d}" if lo else f"        x{f} = {sh} & {m}")
+    L.append("        en = 0")
+    tables: dict[str, list] = {}
+    probe = _Gen(lay, xs, tables)
+    conj = [(c, _reads(probe, c)) for p in invariants for c in _conjuncts(p.expr)]
+    for t in system.transitions:
+        L += _transition(t, lay, xs, conj, fingerprint, "        ", tables)
+    L.append("        if en == 0:")
+    L.append("            dead.append(here)")
+    L.append("            break")
+    L.append("        if viol:")
+    L.append("            break")
+    L.append("    except Exception:")
+    L.append("        at[0] = pos - 1; at[1] = n0")
+    L.append("        raise")
+    L.append("    finally:")
+    L.append("        " + "; ".join(f"fired[{t}] += c{t}" for t in range(ntrans)))
+    L.append("    return pos, n")
+    source = "\n".join(L) + "\n"
+    ns: dict[str, Any] = dict(_HELPERS, _Bad=_Bad, **tables)
+    exec(compile(source, f"<kernel {system.name}>", "exec"), ns)
+    return Kernel(lay, ns["run"], source)
+
+
+def _transition(t: Transition, lay: Layout, xs: list[str], conj: list[tuple[Expr, set[int]]], fp: bool, ind: str,
+                tables: dict[str, list]) -> list[str]:
+    body = list(t.body)
+    lead: list[Expr] = []
+    while body and isinstance(body[0], Require):
+        lead.append(body.pop(0).cond)  # type: ignore[union-attr]
+    out = [f"{ind}# {t.key}"]
+    rd = _Gen(lay, xs, tables)
+    if lead:
+        conds = [rd.ex(c) for c in lead]
+        out.append(f"{ind}if " + " and ".join(conds) + ":")
+        ind += "    "
+    split = _split_let(body)
+    if split is None:
+        fast = _counter_step(t, body, lay, xs, conj, fp, ind, tables, _guard_bounds(rd, lead))
+        out += fast if fast is not None else _tail(t, body, lay, xs, conj, fp, ind, tables)
+        return out
+    # ``i := e`` used as an array index below: one specialised body per value of i, so that
+    # every index is a constant and the step writes (and re-checks) only the fields it touches.
+    let, values = split
+    out.append(f"{ind}l_{let.name} = {rd.ex(let.value)}")
+    for j, v in enumerate(values):
+        lit = Expr("lit", (), let.value.typ, v)
+        rest = [Let(let.name, lit)] + [_subst_stmt(x, let.name, lit) for x in body[1:]]
+        out.append(f"{ind}{'if' if j == 0 else 'elif'} l_{let.name} == {v}:")
+        out += _tail(t, rest, lay, xs, conj, fp, ind + "    ", tables)
+    out.append(f"{ind}else: raise _Bad")
+    return out
+
+
+def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: list[tuple[Expr, set[int]]], fp: bool,
+          ind: str, tables: dict[str, list]) -> list[str]:
+    """From the guard on: the body on ``w`` copies, the successor's key, dedup and invariant checks."""
+    out: list[str] = []
+    probe = _Gen(lay, xs, tables)
+    written = sorted(_written(probe, body, set()))
+    names = [f"w{f}" if f in set(written) else xs[f] for f in range(len(xs))]
+    for f in written:
+        out.append(f"{ind}w{f} = x{f}")
+    g = _Gen(lay, names, tables)
+    loop = _has_require(body)
+    if loop:
+        out.append(f"{ind}while True:")
+        ind += "    "
+    if body:
+        g.block(body, ind)
+    out += g.lines
+    delta = " + ".join(f"((w{f} - x{f}) << {lay.fields[f].off})" if lay.fields[f].off else f"(w{f} - x{f})"
+                       for f in written) or "0"
+    out.append(f"{ind}en = 1; c{t.index} += 1")
+    out.append(f"{ind}k2 = k + {delta}")
+    key = "k2"
+    if fp:
+        out.append(f"{ind}h2 = hash(k2)")
+        key = "h2"
+    out.append(f"{ind}if {key} not in seen:")
+    i2 = ind + "    "
+    out.append(f"{i2}seen_add({key}); p_app(idx); v_app({t.index})")
+    cg = _Gen(lay, names, tables)
+    cg.rows = {}
+    # The parent satisfies every invariant (violating states are never expanded), so only the
+    # conjuncts reading a field this step may write can fail in the successor.
+    wset = set(written)
+    checks = [cg.ex(c) for c, reads in conj if reads & wset]
+    if checks:
+        out += cg.bind_rows(i2)
+        out.append(f"{i2}if " + " and ".join(checks) + ":")
+        out.append(f"{i2}    nk_app(k2); n += 1")
+        out.append(f"{i2}    if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
+        out.append(f"{i2}else:")
+        out.append(f"{i2}    viol.append((n, k2)); n += 1")
+    else:
+        out.append(f"{i2}nk_app(k2); n += 1")
+        out.append(f"{i2}if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
+    if loop:
+        out.append(f"{ind}break")
+    return out
+
+
+def _static_field(gen: _Gen, e: Expr) -> int | None:
+    """The field of a location with constant indices (``x``, ``a[2]``), else None."""
+    if not (e.op == "var" or (e.op == "index" and isinstance(e.args[0].typ, Array))):
+        return None
+    try:
+        r = gen.ref(e)
+    except Unsupported:
+        return None
+    return r.shapes[0] if r.lin is None and isinstance(r.shapes[0], int) else None
+
+
+def _guard_bounds(gen: _Gen, lead: list[Expr]) -> dict[int, tuple[int, int]]:
+    """Intervals of integer fields implied by the leading awaits (``pending[0] < 4`` ...)."""
+    out: dict[int, tuple[int, int]] = {}
+    for c in [x for e in lead for x in _conjuncts(e)]:
+        if c.op not in ("<", "<=", ">", ">=", "==") or c.args[1].op != "lit" or isinstance(c.args[1].value, bool):
+            continue
+        f = _static_field(gen, c.args[0])
+        if f is None or not isinstance(gen.lay.fields[f].typ, Int):
+            continue
+        typ = gen.lay.fields[f].typ
+        lo, hi = out.get(f, (typ.lo, typ.hi))
+        v = int(c.args[1].value)
+        if c.op == "<":
+            hi = min(hi, v - 1)
+        elif c.op == "<=":
+            hi = min(hi, v)
+        elif c.op == ">":
+            lo = max(lo, v + 1)
+        elif c.op == ">=":
+            lo = max(lo, v)
+        else:
+            lo, hi = max(lo, v), min(hi, v)
+        out[f] = (lo, hi)
+    return out
+
+
+def _counter_step(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: list[tuple[Expr, set[int]]],
+                  fp: bool, ind: str, tables: dict[str, list], known: dict[int, tuple[int, int]]) -> list[str] | None:
+    """Steps that only add constants to integer fields (``pending[i] += 1``): the key changes by a
+    constant, so the successor's fields are computed only when it is new."""
+    g = _Gen(lay, xs, tables)
+    adds: dict[int, int] = {}
+    for st in body:
+        if not (isinstance(st, Assign) and st.value.op in ("+", "-") and st.value.args[1].op == "lit"):
+            return None
+        target: Expr = st.var.expr
+        for p in st.path:
+            target = Expr("index", (target, p), target.typ.elem)  # type: ignore[attr-defined]
+        f = _static_field(g, target)
+        if f is None or f in adds or _static_field(g, st.value.args[0]) != f or not isinstance(lay.fields[f].typ, Int):
+            return None
+        c = int(st.value.args[1].value)
+        adds[f] = c if st.value.op == "+" else -c
+    if not adds:
+        return None
+    out: list[str] = []
+    for f, c in adds.items():
+        typ = lay.fields[f].typ
+        lo, hi = known.get(f, (typ.lo, typ.hi))  # type: ignore[attr-defined]
+        if not (typ.lo <= lo + c and hi + c <= typ.hi):  # type: ignore[attr-defined]
+            out.append(f"{ind}if not {typ.lo} <= x{f} {c:+d} <= {typ.hi}: raise _Bad")  # type: ignore[attr-defined]
+    const = sum(c << lay.fields[f].off for f, c in adds.items())
+    out.append(f"{ind}en = 1; c{t.index} += 1")
+    out.append(f"{ind}k2 = k {const:+d}")
+    key = "k2"
+    if fp:
+        out.append(f"{ind}h2 = hash(k2)")
+        key = "h2"
+    out.append(f"{ind}if {key} not in seen:")
+    i2 = ind + "    "
+    out.append(f"{i2}seen_add({key}); p_app(idx); v_app({t.index})")
+    names = [f"w{f}" if f in adds else xs[f] for f in range(len(xs))]
+    cg = _Gen(lay, names, tables)
+    cg.rows = {}
+    checks = [cg.ex(c) for c, reads in conj if reads & set(adds)]
+    if checks:
+        for f, c in adds.items():
+            out.append(f"{i2}w{f} = x{f} {c:+d}")
+        out += cg.bind_rows(i2)
+        out.append(f"{i2}if " + " and ".join(checks) + ":")
+        out.append(f"{i2}    nk_app(k2); n += 1")
+        out.append(f"{i2}    if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
+        out.append(f"{i2}else:")
+        out.append(f"{i2}    viol.append((n, k2)); n += 1")
+    else:
+        out.append(f"{i2}nk_app(k2); n += 1")
+        out.append(f"{i2}if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
+    return out
+
+
+SPLIT_MAX = 16  # most values a step-local index is specialised for
+
+
+def _split_let(body: list[Stmt]) -> tuple[Let, list[int]] | None:
+    """A leading ``Let`` of a small integer that the rest of the body uses as an array index."""
+    if not body or not isinstance(body[0], Let):
+        return None
+    let = body[0]
+    typ = let.value.typ
+    if not isinstance(typ, Int) or typ.hi - typ.lo >= SPLIT_MAX:
+        return None
+    if not any(_indexes_with(x, let.name) for x in body[1:]):
+        return None
+    return let, list(range(typ.lo, typ.hi + 1))
+
+
+def _stmt_exprs(s: Stmt) -> list[Expr]:
+    if isinstance(s, Require):
+        return [s.cond]
+    if isinstance(s, Let):
+        return [s.value]
+    if isinstance(s, Assign):
+        return [*s.path, s.value]
+    if isinstance(s, If):
+        return [s.cond] + [e for x in s.then + s.orelse for e in _stmt_exprs(x)]
+    return []
+
+
+def _indexes_with(s: Stmt, name: str) -> bool:
+    def uses(e: Expr) -> bool:
+        return (e.op == "temp" and e.value == name) or any(uses(a) for a in e.args)
+
+    def idx(e: Expr) -> bool:
+        if e.op == "index" and isinstance(e.args[0].typ, Array) and uses(e.args[1]):
+            return True
+        return any(idx(a) for a in e.args)
+
+    if isinstance(s, Assign) and any(uses(p) for p in s.path):
+        return True
+    return any(idx(e) for e in _stmt_exprs(s))
+
+
+def _subst(e: Expr, name: str, lit: Expr) -> Expr:
+    if e.op == "temp" and e.value == name:
+        return lit
+    if not e.args:
+        return e
+    return Expr(e.op, tuple(_subst(a, name, lit) for a in e.args), e.typ, e.value)
+
+
+def _subst_stmt(s: Stmt, name: str, lit: Expr) -> Stmt:
+    if isinstance(s, Require):
+        return Require(_subst(s.cond, name, lit))
+    if isinstance(s, Let):
+        return Let(s.name, _subst(s.value, name, lit))
+    if isinstance(s, Assign):
+        return Assign(s.var, tuple(_subst(p, name, lit) for p in s.path), _subst(s.value, name, lit))
+    if isinstance(s, If):
+        return If(_subst(s.cond, name, lit), [_subst_stmt(x, name, lit) for x in s.then],
+                  [_subst_stmt(x, name, lit) for x in s.orelse])
+    return s
+
+
+def _conjuncts(e: Expr) -> list[Expr]:
+    if e.op == "and":
+        return [c for x in e.args for c in _conjuncts(x)]
+    return [e]
+
+
+def _reads(gen: _Gen, e: Expr) -> set[int]:
+    """The fields ``e`` may read (every candidate of a dynamic index)."""
+    if e.op == "var" or (e.op == "index" and isinstance(e.args[0].typ, Array)):
+        acc = {f for sh in gen.ref(e).shapes for f in _leaves(sh)}
+        while e.op == "index":
+            acc |= _reads(gen, e.args[1])
+            e = e.args[0]
+        return acc
+    out: set[int] = set()
+    for x in e.args:
+        out |= _reads(gen, x)
+    return out
+
+
+def _has_require(body: list[Stmt]) -> bool:
+    return any(isinstance(s, Require) or (isinstance(s, If) and (_has_require(s.then) or _has_require(s.orelse)))
+               for s in body)
+
+
+__all__ = ["Field", "Kernel", "Layout", "Unsupported", "build_kernel", "seq_decode"]

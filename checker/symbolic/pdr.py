@@ -1,0 +1,148 @@
+"""IC3/PDR through Z3's Spacer (``z3.Fixedpoint``, engine ``spacer``).
+
+The Horn clauses, over one relation ``Inv`` of the flattened state::
+
+    Inv(init)
+    Inv(post_t(x))  :- Inv(x), pre(x), enabled_t(x)       one rule per transition t
+    Err             :- Inv(x), bad(x)                      state targets
+    Err             :- Inv(x), pre(x), enabled_t(x), ¬Q(x, post_t(x))   transition properties
+
+Polarity: ``query(Err)`` is **unsat when the targets are safe** and sat when a bad state is
+reachable. On unsat the cover of ``Inv`` is the inductive invariant; it is checked
+independently (:mod:`checker.symbolic.invariant_check`) before a proof is claimed. On sat the
+counterexample is found again by BMC, so that it is the shortest and replays like every other.
+
+All open targets are asked together (one proof covers every property); when Spacer finds a
+violation, BMC finds the first ones with shortest traces and Spacer is asked about the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import z3
+
+from checker.lang.pycompile import CompiledSystem
+from checker.result import HOLDS, INCONCLUSIVE, VIOLATED
+from checker.symbolic.bmc import Bmc, Outcome
+from checker.symbolic.invariant_check import check_invariant, show_invariant
+from checker.symbolic.problem import SEED, Problem, Target, timeout_ms
+from checker.symbolic.translate import SState
+
+
+_DEBUG = bool(os.environ.get("NAPI_PDR_DEBUG"))
+
+
+class Spacer:
+    """One Fixedpoint instance asking whether any of ``targets`` is reachable."""
+
+    def __init__(self, prob: Problem, targets: list[Target], timeout: int, restrict: bool = True) -> None:
+        self.prob = prob
+        enc = prob.enc
+        self.x: SState = enc.state("")
+        fp = z3.Fixedpoint()
+        fp.set(engine="spacer")
+        fp.set("xform.slice", False)
+        fp.set("xform.inline_linear", False)
+        fp.set("xform.inline_eager", False)
+        fp.set("spacer.random_seed", SEED)
+        fp.set("timeout", timeout)
+        self.fp = fp
+        sorts = [c.sort() for c in self.x.flat]
+        self.inv = z3.Function("Inv", *sorts, z3.BoolSort())
+        self.err = z3.Function("Err", z3.BoolSort())
+        fp.register_relation(self.inv, self.err)
+        fp.declare_var(*self.x.flat)
+        fp.rule(self.inv(*enc.init_values()))
+        # For all targets at once the restriction to expanded states changes nothing (a path through
+        # an unexpanded state meets a bad state first) and only makes Spacer's job harder.
+        pre = prob.pre(self.x) if restrict else z3.BoolVal(True)
+        inv_x = self.inv(*self.x.flat)
+        for t in prob.system.transitions:
+            sem = enc.sem(t, self.x)
+            if z3.is_false(z3.simplify(sem.enabled)):
+                continue
+            fp.rule(self.inv(*[z3.simplify(v) for v in enc.post_flat(t, self.x)]), [inv_x, pre, sem.enabled])
+        for tg in targets:
+            if tg.edge:
+                for t in prob.system.transitions:
+                    sem = enc.sem(t, self.x)
+                    post = SState("'", sem.post, [], [], [])
+                    fp.rule(self.err(), [inv_x, pre, prob.bad_step(tg, self.x, sem, post)])
+            else:
+                fp.rule(self.err(), [inv_x, prob.bad(tg, self.x)])
+
+    def query(self) -> z3.CheckSatResult:
+        return self.fp.query(self.err())
+
+    def invariant(self) -> z3.BoolRef:
+        """The inductive invariant after an unsat query, over the state variables ``x``."""
+        cover = self.fp.get_cover_delta(-1, self.inv)
+        return z3.substitute_vars(cover, *self.x.flat)
+
+
+def _prove(prob: Problem, targets: list[Target], limits: dict[str, Any], restrict: bool) -> tuple[str, str, dict]:
+    """Ask Spacer about ``targets`` together: (verdict, note, detail)."""
+    sp = Spacer(prob, targets, timeout_ms(limits), restrict=restrict)
+    t0 = time.perf_counter()
+    try:
+        r = sp.query()
+    except z3.Z3Exception as err:  # a timeout surfaces as "canceled"
+        return INCONCLUSIVE, f"Spacer gave up: {err}", {}
+    secs = time.perf_counter() - t0
+    print(f"[pdr] {[t.name for t in targets]}: {r} in {secs:.2f} s") if _DEBUG else None
+    if r == z3.unknown:
+        return INCONCLUSIVE, f"Spacer gave up: {sp.fp.reason_unknown()}", {}
+    if r == z3.sat:
+        return VIOLATED, "", {}
+    inv = sp.invariant()
+    ok, why = check_invariant(prob, sp.x, inv, targets, timeout_ms(limits))
+    if not ok:
+        return INCONCLUSIVE, f"Spacer's invariant failed the independent check: {why}", {}
+    lines = show_invariant(prob, sp.x, inv)
+    detail = {"invariant": lines, "spacer_seconds": round(secs, 3)}
+    note = (f"proved by Spacer with an inductive invariant of {len(lines)} conjunct(s), independently checked "
+            "(Init ⇒ Inv, Inv ∧ T ⇒ Inv', Inv ⇒ P)")
+    return HOLDS, note, detail
+
+
+def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], deadline: float) -> dict[str, Outcome]:
+    """Spacer on the open targets together; while it finds a violation, BMC (incremental, one solver
+    for the whole run) finds the shortest traces of the targets violated first, and Spacer is asked
+    again about the rest (now restricted to states from which the explicit engine would go on)."""
+    results: dict[str, Outcome] = {}
+    open_ = list(prob.targets)
+    bmc: Bmc | None = None
+    bound = int(limits.get("max_bound", 200))
+    restrict = False  # with every target open the restriction changes nothing (see Spacer)
+    while open_:
+        if time.perf_counter() > deadline:
+            for tg in open_:
+                results[tg.name] = Outcome(INCONCLUSIVE, note="time limit reached")
+            break
+        verdict, note, detail = _prove(prob, open_, limits, restrict)
+        if verdict != VIOLATED:
+            for tg in open_:
+                results[tg.name] = Outcome(verdict, note=note, detail=detail)
+            break
+        if bmc is None:
+            bmc = Bmc(prob, compiled, open_, timeout_ms(limits), engine="pdr")
+        found: dict[str, Outcome] = {}
+        while not found and bmc.open and bmc.checked < bound and time.perf_counter() < deadline:
+            found = bmc.advance()
+        if not found:
+            for tg in open_:
+                results[tg.name] = Outcome(INCONCLUSIVE, note=f"Spacer says a violation is reachable, but BMC "
+                                                              f"found no trace within {bmc.checked} steps")
+            break
+        for name, o in found.items():
+            if o.verdict == VIOLATED:
+                o.note = "Spacer: reachable; " + o.note
+            results[name] = o
+        open_ = [tg for tg in open_ if tg.name not in found]
+        if bmc.stopped:  # a modelling error ends the run, as in the explicit engine
+            break
+        restrict = True
+    return results

@@ -1,0 +1,95 @@
+"""What the symbolic engines decide: targets (bad-state conditions) over one System, and Z3 settings.
+
+The reachable states are those of the explicit engine: a state violating a checked invariant,
+or from which a step raises a modelling error, is not expanded further (``pre``). Each
+*target* is one question "is a bad state reachable?":
+
+* ``ERROR`` – some step raises a modelling error (the explicit engine's StepError);
+* an invariant ``P`` – a state where ``P`` is false;
+* a transition property ``Q`` – a step from an expanded state on which ``Q`` is false;
+* a deadlock property – an expanded state with no enabled step that is not an end state.
+
+A violation found first makes every later one moot only for the ERROR target, as in the
+explicit engine, where a modelling error stops the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from checker.lang.system import Property, System
+from checker.symbolic.translate import Encoder, SState, StepSem, _and, _not, _or
+
+SAFETY_KINDS = ("invariant", "transition", "deadlock")
+ERROR = "modelling error"
+
+#: Z3's seed, fixed so that verdicts, traces and timings are reproducible.
+SEED = 0
+
+
+def configure_z3() -> None:
+    z3.set_param("smt.random_seed", SEED)
+    z3.set_param("sat.random_seed", SEED)
+
+
+@dataclass
+class Target:
+    name: str
+    kind: str  # "error" | "invariant" | "transition" | "deadlock"
+    prop: Property | None = None
+
+    @property
+    def edge(self) -> bool:
+        return self.kind == "transition"
+
+
+class Problem:
+    """The System's formulas shared by BMC, k-induction and PDR."""
+
+    def __init__(self, system: System, props: list[Property]) -> None:
+        configure_z3()
+        self.system = system
+        self.enc = Encoder(system)
+        self.props = props
+        self.invariants = [p for p in props if p.kind == "invariant"]
+        self.targets = [Target(ERROR, "error")] + [Target(p.name, p.kind, p) for p in props if p.kind in SAFETY_KINDS]
+
+    def good(self, s: SState) -> z3.BoolRef:
+        return _and([self.enc.holds(p.expr, s) for p in self.invariants])
+
+    def pre(self, s: SState) -> z3.BoolRef:
+        """``s`` is expanded: well-formed, every checked invariant holds, no step raises."""
+        return _and([self.enc.wf(s), self.good(s), _not(self.enc.error(s))])
+
+    def bad(self, tg: Target, s: SState) -> z3.BoolRef:
+        """``s`` is a bad state of a state target (not for transition properties)."""
+        enc = self.enc
+        if tg.kind == "error":
+            return _and([self.good(s), enc.error(s)])
+        if tg.kind == "invariant":
+            assert tg.prop is not None
+            return _not(enc.holds(tg.prop.expr, s))
+        if tg.kind == "deadlock":
+            assert tg.prop is not None
+            return _and([self.good(s), enc.deadlocked(tg.prop, s)])
+        raise ValueError(f"{tg.name} is a transition property")
+
+    def bad_edge(self, tg: Target, s: SState, s2: SState) -> z3.BoolRef:
+        """The step from ``s`` to ``s2`` violates the transition property."""
+        assert tg.prop is not None
+        return _not(self.enc.holds(tg.prop.expr, s, s2))
+
+    def bad_step(self, tg: Target, s: SState, sem: StepSem, post: SState) -> z3.BoolRef:
+        """For a transition property: the step ``sem`` (with post-state ``post``) from ``s`` violates it."""
+        return _and([sem.enabled, self.bad_edge(tg, s, post)])
+
+    def any_bad(self, s: SState, targets: list[Target]) -> z3.BoolRef:
+        return _or([self.bad(t, s) for t in targets if not t.edge])
+
+
+def timeout_ms(limits: dict[str, Any], default: float = 60.0) -> int:
+    """The per-query timeout (``limits.query_timeout`` seconds) in milliseconds."""
+    return max(1, int(float(limits.get("query_timeout", default)) * 1000))

@@ -1,0 +1,126 @@
+"""dragonos — DragonOS NAPI (napi.rs) and the netns timeout poller, per commit (``version``).
+
+Versions (DragonOS-Community/DragonOS): V0 ``50a70e942``; V1 ``0ee965c8e`` (the design of the
+seed document, "NAPI + NetNamespace polling"); V1.2 ``38905a75d`` (where V1 changed before V2);
+V2 ``e374b4513`` (napi-state machine, fair bounded net_rx_action, virtio mask handshake);
+HEAD ``4a99bd415`` (PollDeadline publish / claim / restore, deadline_generation). Every step's
+``func`` cites ``file:function @commit``; :mod:`spec.dragonos.versions` lists the mechanisms.
+
+Actors: ``napi_handler`` (net_rx_action and its wait on NapiManager.wait_queue), the
+``root_netns poller`` (scan of deadlines, timeout, wait_event_timeout, hand-off by
+napi_schedule), per interface a driver context (virtio hard IRQ or a generic peer's egress)
+running napi_schedule, an ``app`` that queues a segment then calls wakeup_poll_thread, an
+optional ``rtnl`` (link up/down) and ``sys`` (one direct unbounded iface.poll()), and the
+environment (frame arrivals, the clock).
+
+Abstractions (what and why):
+
+* One namespace, one global NapiManager (as the code), SMP: every thread and hard IRQ may
+  interleave at every atomic step. Lock-protected sections are single steps; RMWs are single
+  steps; the sleeping mutexes sockets + smol_iface are one critical section = one step.
+* smoltcp is three counters per interface (:mod:`spec.dragonos.iface`): frames, sendable
+  segments (one per egress pass; poll_at = Now while any remain) and one retransmission timer
+  (armed by a send, cleared by a poll at or after it: the retransmit is taken as acknowledged).
+* Time is a discrete clock of ticks (timer jiffies) that advances only while the poller is
+  Blocked (see :mod:`spec.dragonos.netns`); timers fire at the tick they expire on. Unless
+  ``wake_latency``, a thread that has begun notifying the poller (condition set, wake_all,
+  Waker::wake) finishes before the next tick. The napi_handler's 2 ms time budget is a
+  nondeterministic choice, possible only after a poll in the round.
+* NET_RX_PACKET_BUDGET / NET_RX_POLL_BUDGET / weights are scaled-down constants; runs are
+  bounded by SENDS (app sends) and optionally FRAMES (frames per interface).
+* Waiter/Waker identities are one ghost bit (``epoch``); two consecutive condition tests with
+  nothing of the thread's own in between are merged (a write by others between them is seen
+  by the later test either way); a thread's purely local bookkeeping (loop indices, the
+  repoll/complete decision, the poller's loop top and timeout computation) is folded into the
+  neighbouring step; locals are reset when they become dead (fewer states, same behaviours).
+* DISABLE: nothing in the model sets it (napi_disable's callers — virtio poisoning, a detached
+  interface — are not modelled), so HEAD's napi_is_disabled tests are elided (they always pass).
+* V0/V1 ``napi_list`` is a Vec (pushed at the top, popped from the top) and grows without
+  bound there; runs that would push beyond ``QCAP`` entries are cut (bounded exploration).
+* Not modelled: TX completion interrupts, the bridge, netns cleanup, signals, several
+  namespaces, the V0 ``lock()``-vs-hard-IRQ self-deadlock (V0's NapiManager::inner used a
+  non-irqsave SpinLock that virtio's hard IRQ handler also takes via napi_schedule; 0ee965c8e
+  switched to lock_irqsave and says why in a comment).
+
+Properties (docs in :mod:`spec.dragonos.props`): NoDoubleQueue; NoLostWakeup; DeadlineHonoured
+(a timer left armed by a poll of an UP interface, due at tick d: by tick d+1 that interface's
+NAPI has been scheduled again or is still queued / being polled); BoundedWait (ghost count of
+other polls while queued <= K); CallbacksArmedWhenIdle; NoBusyLoop (ghost count of napi_handler
+rounds, and V0 poll_at spins, since the last external event or napi_schedule by another context
+<= LOOP); WakerHandshake (no kthread Blocked in schedule() with its Waker already woken and no
+wakeup of it still to come).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from checker.lang import Constant, ModelError, SpecDef, System
+from spec.dragonos import env, napi, netns, props
+from spec.dragonos.model import Ctx, declare
+from spec.dragonos.versions import VERSIONS
+
+
+def build(k: SimpleNamespace) -> System:
+    v = VERSIONS[k.version]
+    n = k.N
+    if k.VIRTIO > n:
+        raise ModelError(f"VIRTIO = {k.VIRTIO} exceeds N = {n}")
+    if k.mutation == "no_cb_prepare" and not v.virtio_handshake:
+        raise ModelError(f"{v.name} has no virtio callback handshake to mutate")
+    if k.updown and not v.has_link_set:
+        raise ModelError(f"{v.name} ({v.commit}) has no rtnetlink link-set path: updown is not available")
+    s = System("dragonos", __doc__ or "")
+    c = Ctx(s=s, v=v, k=k, n=n, virtio=list(range(k.VIRTIO)),
+            qcap=k.QCAP if v.unconditional_push else 2 * n + 1, tmax=k.T + k.D,
+            loop_bound=k.LOOP, wait_bound=k.K if k.K >= 0 else n - 1)
+    declare(c)
+    napi.build_handler(c)
+    netns.build_poller(c)
+    others = env.build_drivers(c)
+    if k.IMM > 0 and k.SENDS > 0:
+        others.append(env.build_app(c))
+    if k.updown:
+        others.append(env.build_link(c))
+    if k.direct_poll:
+        c.actors["sys"] = env.build_direct_poll(c)
+    if k.T > 0:
+        env.build_tick(c)  # after every actor: the tick looks at all of them
+    props.add_properties(c, others)
+    return s
+
+
+SPEC = SpecDef(
+    name="dragonos",
+    doc="DragonOS NAPI + netns deadline poller at V0, V1 (seed design), V1.2, V2 and HEAD.",
+    constants=[
+        Constant("version", str, "HEAD", "which commit", choices=tuple(VERSIONS)),
+        Constant("N", int, 1, "network interfaces (each with a NapiStruct)", min=1, max=3),
+        Constant("VIRTIO", int, 1, "how many of them (the first ones) are virtio-net; the rest are generic",
+                 min=0, max=3),
+        Constant("RING", int, 1, "frames a device ring holds", min=0, max=8),
+        Constant("IMM", int, 0, "segments a socket may have queued (0: no app actor)", min=0, max=4),
+        Constant("SENDS", int, 1, "send() calls the app makes in a run", min=0, max=8),
+        Constant("FRAMES", int, 0, "frames per interface in a run (0: unbounded)", min=0, max=8),
+        Constant("WEIGHT", int, 1, "NapiStruct.weight", min=1, max=8),
+        Constant("POLL_BUDGET", int, 4, "NET_RX_POLL_BUDGET (scaled)", min=1, max=16),
+        Constant("PACKET_BUDGET", int, 4, "NET_RX_PACKET_BUDGET (scaled)", min=1, max=16),
+        Constant("time_budget", bool, True, "NET_RX_TIME_BUDGET_US may run out after a poll (nondeterministic)"),
+        Constant("T", int, 0, "clock horizon in ticks (0: no clock, no tick)", min=0, max=12),
+        Constant("D", int, 1, "retransmission timeout in ticks", min=1, max=6),
+        Constant("wake_latency", bool, False, "a thread inside wake_all may be preempted across ticks between "
+                 "taking the waiters and Waker::wake"),
+        Constant("updown", bool, False, "rtnetlink may set links down and up"),
+        Constant("direct_poll", bool, False, "one syscall runs a direct iface.poll() on interface 0"),
+        Constant("mutation", str, "none", "a deliberate bug, not in any commit, showing a property can fail: "
+                 "no_cb_prepare (virtio napi_complete skips enable_interrupts_prepare)",
+                 choices=("none", "no_cb_prepare")),
+        Constant("QCAP", int, 3, "V0/V1: napi_list entries explored (the Vec is unbounded)", min=1, max=8),
+        Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=16),
+        Constant("LOOP", int, 4, "NoBusyLoop bound: handler rounds without an external event (0: not tracked)",
+                 min=0, max=32),
+    ],
+    build=build,
+    properties=("NoDoubleQueue", "NoLostWakeup", "DeadlineHonoured", "BoundedWait", "CallbacksArmedWhenIdle",
+                "NoBusyLoop", "WakerHandshake"),
+)

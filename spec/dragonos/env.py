@@ -1,0 +1,260 @@
+"""Drivers and the world around the kernel threads: frames, IRQs, sockets, rtnetlink, the clock.
+
+* virtio-net: a frame lands in the RX used ring; the device raises its interrupt only while
+  callbacks are enabled (``used_event`` armed). ``VirtIONetDevice::handle_irq`` (hard IRQ)
+  calls ``napi_schedule``.
+* generic (veth, lo, e1000e-like): the producer is the peer's egress (``to_peer_owned`` /
+  loopback ``submit_frame``), which queues the frame and then calls ``napi_schedule`` itself.
+* an application socket send (``imm += 1``) followed by ``wakeup_poll_thread``.
+* rtnetlink ``link set up/down``.
+* the clock tick, which also runs expired timers (the poller's ``TimeoutWaker``).
+* a syscall's direct ``iface.poll()`` (``direct_poll``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.lang import And, Array, Bool, Int, Not
+from spec.dragonos import iface, napi, netns, waitq
+from spec.dragonos.model import Ctx, external_event
+from spec.dragonos.versions import NETNS, VIRTIO, WAITQ, cite
+
+STREAM_IO = "kernel/src/net/socket/inet/stream/io.rs"
+LINK = "kernel/src/net/socket/netlink/route/kern/link.rs"
+
+
+def build_drivers(c: Ctx) -> list[Any]:
+    v, g, k = c.v, c.vars, c.k
+    out = []
+    frames = c.s.var("frames", Array(c.n, Int(0, k.FRAMES)), doc="frames delivered so far (bounded runs)") \
+        if k.FRAMES > 0 else None
+
+    def more_frames(j: int) -> Any:
+        return frames[j] < k.FRAMES if frames is not None else True
+
+    def count_frame(t: Any, j: int) -> None:
+        if frames is not None:
+            t.set(frames[j], frames[j] + 1)
+
+    for j in range(c.n):
+        virtio = j in c.virtio
+        a = c.s.actor(f"drv{j}", ["idle"] + napi.ns_labels(c),
+                      display=f"IRQ{j} virtio-net" if virtio else f"TX{j} peer egress")
+        L = napi.ns_locals(c, a)
+        if virtio:
+            @c.s.action("frame_arrives", func=cite(v, f"{VIRTIO}: device DMA into the RX used ring (+ interrupt "
+                                                      "if callbacks enabled)"), actor=f"NIC{j}")
+            def _arrive(t: Any, j: int = j) -> None:
+                t.require(And(g.rx[j] < k.RING, more_frames(j)))
+                count_frame(t, j)
+                t.set(g.rx[j], g.rx[j] + 1)
+                external_event(t, c)
+                with t.if_(g.cb[j]):
+                    t.set(g.irqp[j], True)
+
+            @a.step("idle", func=cite(v, f"{VIRTIO}:VirtIONetDevice::handle_irq -> napi_schedule"))
+            def _irq(t: Any, i: int, j: int = j, a: Any = a, L: Any = L) -> None:
+                t.require(g.irqp[j])
+                t.set(g.irqp[j], False)
+                napi.call_napi_schedule(t, a, L, i, j, "idle")
+        else:
+            @a.step("idle", func=cite(v, "kernel/src/driver/net/veth.rs:VethDriver::to_peer_owned (push rx_queue; "
+                                         "napi_schedule(peer))"))
+            def _xmit(t: Any, i: int, j: int = j, a: Any = a, L: Any = L) -> None:
+                t.require(And(g.rx[j] < k.RING, more_frames(j)))
+                count_frame(t, j)
+                t.set(g.rx[j], g.rx[j] + 1)
+                external_event(t, c)
+                napi.call_napi_schedule(t, a, L, i, j, "idle")
+        napi.add_napi_schedule(c, a, L)
+        out.append(a)
+    return out
+
+
+def build_app(c: Ctx) -> Any:
+    """A socket send (data queued in smoltcp) then NetNamespace::wakeup_poll_thread."""
+    v, g, k, n = c.v, c.vars, c.k, c.n
+    if v.poller == "v0":
+        a = c.s.actor("app", ["idle", "wakeup"], display="app send()")
+        sent0 = a.local("sends", Int(0, k.SENDS), doc="send() calls so far")
+
+        @a.step("idle", func=cite(v, f"{STREAM_IO}: send_slice (segment queued)"), params={"j": range(n)},
+                next="wakeup")
+        def _send0(t: Any, i: int, j: int) -> None:
+            t.require(And(g.imm[j] < k.IMM, sent0[i] < k.SENDS))
+            t.set(sent0[i], sent0[i] + 1)
+            t.set(g.imm[j], g.imm[j] + 1)
+            external_event(t, c)
+
+        @a.step("wakeup", func=cite(v, f"{NETNS}:NetNamespace::wakeup_poll_thread -> ProcessManager::wakeup"),
+                next="idle")
+        def _wake0(t: Any, i: int) -> None:
+            t.set(g.pwq.blk, False)  # no effect on a running poller: nothing records the request
+        return a
+    labels = ["idle", "notify"] + waitq.waker_labels("pw_") + ["all", "all_next"]
+    labels += [x for x in napi.ns_labels(c) if x not in labels]
+    a = c.s.actor("app", labels, display="app send()")
+    L = napi.ns_locals(c, a)
+    ret2 = a.local("ret2", a.labels)
+    wep2 = a.local("wake_epoch2", Bool)
+    newly = a.local("newly_pending", Bool)
+    aj = a.local("j", Int(0, n))
+    sent = a.local("sends", Int(0, k.SENDS), doc="send() calls so far")
+
+    @a.step("idle", func=cite(v, f"{STREAM_IO}: send_slice (segment queued)"), params={"j": range(n)},
+            next="notify")
+    def _send(t: Any, i: int, j: int) -> None:
+        t.require(And(g.imm[j] < k.IMM, sent[i] < k.SENDS))
+        t.set(sent[i], sent[i] + 1)
+        t.set(g.imm[j], g.imm[j] + 1)
+        external_event(t, c)
+
+    @a.step("notify", func=cite(v, f"{NETNS}:wakeup_poll_thread (poll_pending.swap(true)) -> wake_all"))
+    def _notify(t: Any, i: int) -> None:
+        t.set(newly[i], Not(g.pending))
+        t.set(g.pending, True)
+        t.set(aj[i], 0)
+        t.set(ret2[i], a.label_value("all"))
+        t.goto("pw_pop")
+
+    waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+
+    @a.step("all", func=cite(v, f"{NETNS}:wakeup_poll_thread (newly pending: for iface: napi_schedule)"))
+    def _all(t: Any, i: int) -> None:
+        with t.if_(And(newly[i], aj[i] < n)):
+            napi.call_napi_schedule(t, a, L, i, aj[i], "all_next")
+        with t.else_():
+            t.set(newly[i], False)  # dead
+            t.set(aj[i], 0)
+            t.goto("idle")
+
+    @a.step("all_next", func=cite(v, f"{NETNS}:wakeup_poll_thread (next iface)"), next="all")
+    def _all_next(t: Any, i: int) -> None:
+        t.set(aj[i], aj[i] + 1)
+
+    napi.add_napi_schedule(c, a, L)
+    return a
+
+
+def build_link(c: Ctx) -> Any:
+    """rtnetlink `ip link set dev X up|down` (link.rs set_link)."""
+    v, g = c.v, c.vars
+    labels = ["idle"]
+    if v.link_up_schedules:
+        labels += ["notify"] + waitq.waker_labels("pw_")
+        labels += [x for x in napi.ns_labels(c) if x not in labels]
+    a = c.s.actor("rtnl", labels, display="rtnetlink set link")
+    L = napi.ns_locals(c, a) if v.link_up_schedules else None
+    ret2 = a.local("ret2", a.labels) if v.link_up_schedules else None
+    wep2 = a.local("wake_epoch2", Bool) if v.link_up_schedules else None
+
+    @a.step("idle", func=cite(v, f"{LINK}: update_configured_flags (UP edge"
+                                 + (": napi_schedule; notify_deadline_changed)" if v.link_up_schedules else ")")),
+            params={"j": range(c.n)})
+    def _toggle(t: Any, i: int, j: int) -> None:
+        external_event(t, c)
+        t.set(g.handed[j], True)  # DeadlineHonoured speaks of timers armed while the link stays UP
+        with t.if_(g.up[j]):
+            t.set(g.up[j], False)
+            if v.link_up_schedules:
+                t.goto("notify")
+        with t.else_():
+            t.set(g.up[j], True)
+            if v.link_up_schedules:
+                napi.call_napi_schedule(t, a, L, i, j, "notify")
+
+    if v.link_up_schedules:
+        assert L is not None and ret2 is not None and wep2 is not None
+
+        @a.step("notify", func=cite(v, f"{NETNS}:NetNamespace::notify_deadline_changed"))
+        def _notify(t: Any, i: int) -> None:
+            t.set(g.gen, True)
+            t.set(ret2[i], a.label_value("idle"))
+            t.goto("pw_pop")
+
+        waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+        napi.add_napi_schedule(c, a, L)
+    return a
+
+
+def build_direct_poll(c: Ctx) -> Any:
+    """A syscall's direct, unbounded ``iface.poll()`` on interface 0 (TCP connect/accept/recv paths)."""
+    v, g = c.v, c.vars
+    late_store = not v.poll_deadline and v.poller != "v0"
+    labels = ["idle", "store", "done"] if late_store else ["idle", "done"]
+    if v.poll_deadline:
+        labels += ["notify"] + waitq.waker_labels("pw_")
+    a = c.s.actor("sys", labels, display="syscall iface.poll()")
+    value = a.local("poll_at", Int(0, c.tmax), doc="poll_at computed under the locks")
+    ret2 = a.local("ret2", a.labels)
+    wep2 = a.local("wake_epoch2", Bool)
+    j = 0
+
+    @a.step("idle", func=cite(v, f"{iface.IFACE}:IfaceCommon::poll (locks; iface.poll; poll_at)"))
+    def _poll(t: Any, i: int) -> None:
+        t.require(Not(g.locked[j]))
+        r = iface.smoltcp_poll(t, c, j, None, "poll")
+        t.set(value[i], r.value)
+        if v.poll_at_spin:
+            with t.if_(r.spin):
+                t.set(g.locked[j], True)
+        if late_store:
+            t.goto("store")
+        elif v.poll_deadline:
+            with t.if_(r.rearm):
+                t.set(ret2[i], a.label_value("done"))
+                t.goto("notify")
+            with t.else_():
+                t.goto("done")
+        else:
+            t.goto("done")
+
+    if late_store:
+        @a.step("store", func=cite(v, f"{iface.IFACE}:IfaceCommon::poll (after unlock: poll_at_us.store)"),
+                next="done")
+        def _store(t: Any, i: int) -> None:
+            t.set(g.slot[j], value[i])
+            t.set(value[i], 0)
+
+    # "done": the syscall has returned; no step leaves it (one direct poll per run)
+
+    if v.poll_deadline:
+        @a.step("notify", func=cite(v, f"{NETNS}:NetnsPoller::notify_deadline_changed (after the unlock)"),
+                next="pw_pop")
+        def _notify(t: Any, i: int) -> None:
+            t.set(g.gen, True)
+
+        waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+    return a
+
+
+def build_tick(c: Ctx) -> None:
+    """The clock advances one tick while the poller sleeps; expired timers run (TimeoutWaker)."""
+    v, g, k = c.v, c.vars, c.k
+    asleep = netns.poller_asleep(c)
+    wq = g.pwq
+    # unless wake_latency: a thread part-way through publishing a deadline or notifying the poller
+    # (poll_at_us store after the unlock, notify, wake_all, Waker::wake) finishes before the next tick
+    busy = ("notify", "store", "pw_pop", "pw_wake", "pw_pcb")
+    in_flight = [] if k.wake_latency else [
+        Not(a.at(0, *[x for x in busy if x in a.labels.names])) for a in c.s.actors
+        if any(x in a.labels.names for x in busy)]
+
+    @c.s.action("tick", func=cite(v, "kernel/src/time/timer.rs: timer tick (run expired timers: "
+                                     f"{WAITQ}:TimeoutWaker -> Waker::wake)"), actor="clock")
+    def _tick(t: Any) -> None:
+        t.require(And(g.now < k.T, asleep, *in_flight))
+        t.set(g.now, g.now + 1)
+        external_event(t, c)
+        if v.poller == "v0":
+            return
+        fire = And(g.ptimer != 0, g.ptimer <= g.now)
+        if v.waitq == "flag":
+            with t.if_(And(fire, wq.wk == waitq.IDLE)):  # has_woken.swap(true) was false
+                t.set(wq.wk, waitq.NOTIFIED)
+                t.set(wq.blk, False)
+        else:
+            with t.if_(And(fire, wq.wk == waitq.SLEEPING)):
+                t.set(wq.wk, waitq.NOTIFIED)
+                t.set(wq.blk, False)

@@ -1,0 +1,97 @@
+"""The shared state of the DragonOS model and the build context every part reads.
+
+One :class:`Ctx` per configuration: the version, the constants, the global variables
+(NapiManager, interfaces, netns poller's shared atomics, the clock, ghosts) and helpers
+that every actor uses (which interfaces are virtio, the kind of a dynamic target).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from checker.lang import Array, Bool, Enum, Expr, Flags, Int, Min, Or, Seq, System
+from spec.dragonos.versions import Version
+
+#: Waker.state (wait_queue.rs); at 0ee965c8e only IDLE / NOTIFIED are used (has_woken false / true)
+WAKER = Enum("IDLE", "SLEEPING", "NOTIFIED")
+NAPI_BITS = Flags("SCHED", "MISSED", "DISABLE")
+
+
+@dataclass
+class Waitq:
+    """One sleeper's side of a WaitQueue: its Waker in the queue, the Waker's state, the pcb's Blocked state."""
+
+    reg: Expr  # the sleeper's Waker is in the queue (num_waiters > 0)
+    wk: Expr  # Waker.state (or has_woken at 0ee965c8e)
+    blk: Expr  # ProcessState::Blocked (mark_sleep) and not yet woken
+    ep: Expr  # which Waker: toggles whenever the sleeper creates a new one (ghost identity)
+
+
+@dataclass
+class Ctx:
+    s: System
+    v: Version
+    k: SimpleNamespace
+    n: int
+    virtio: list[int]
+    qcap: int
+    tmax: int
+    loop_bound: int
+    wait_bound: int
+    vars: SimpleNamespace = field(default_factory=SimpleNamespace)
+    actors: dict[str, Any] = field(default_factory=dict)
+
+    def is_virtio(self, tgt: Expr | int) -> Expr:
+        """Interface ``tgt`` (a constant or an actor local) is a virtio-net one."""
+        if isinstance(tgt, int):
+            return Or(*([True] if tgt in self.virtio else []))
+        return Or(*[tgt == j for j in self.virtio])
+
+
+def declare(c: Ctx) -> None:
+    """Declare the global variables (in a fixed order: traces list them this way)."""
+    s, n, k, v = c.s, c.n, c.k, c.v
+    g = c.vars
+    idx = Int(0, n - 1)
+    g.now = s.var("now", Int(0, k.T), doc="discrete clock (ticks = timer jiffies)")
+    g.up = s.var("up", Array(n, Bool), init=True, doc="InterfaceFlags::UP")
+    g.rx = s.var("rx", Array(n, Int(0, k.RING)), doc="frames visible to device.receive()")
+    g.imm = s.var("imm", Array(n, Int(0, k.IMM)), doc="segments smoltcp can dispatch now (poll_at = Now)")
+    g.tmr = s.var("tmr", Array(n, Int(0, c.tmax)), doc="smoltcp's next future timer (0: none) — ground truth")
+    g.slot = s.var("poll_deadline" if v.poll_deadline else "poll_at_us", Array(n, Int(0, c.tmax)),
+                   doc="the deadline published to the netns poller (0: none)")
+    g.st = s.var("napi.state", Array(n, NAPI_BITS), doc="NapiStruct.state")
+    g.cb = s.var("virtq.callbacks", Array(n, Bool), init=True, doc="virtio used-ring callbacks enabled")
+    g.irqp = s.var("irq_pending", Array(n, Bool), doc="virtio interrupt raised, handler not yet run")
+    g.plist = s.var("napi_list", Seq(idx, c.qcap),
+                    doc="NapiManager.napi_list" + (" (a Vec, shown top first)" if v.vec_list else ""))
+    g.flag = s.var("has_pending_signal", Bool, doc="NapiManager.has_pending_signal")
+    g.hwq = Waitq(s.var("napi_wq.registered", Bool), s.var("napi_wq.waker", WAKER),
+                  s.var("napi_handler.blocked", Bool), s.var("napi_wq.epoch", Bool, ghost=True))
+    g.pending = s.var("poll_pending", Bool, doc="NetnsPoller.poll_pending")
+    g.gen = s.var("deadline_generation_changed", Bool,
+                  doc="deadline_generation != the poller's observed snapshot")
+    g.pwq = Waitq(s.var("netns_wq.registered", Bool), s.var("netns_wq.waker", WAKER),
+                  s.var("netns_poller.blocked", Bool), s.var("netns_wq.epoch", Bool, ghost=True))
+    g.ptimer = s.var("netns_poller.timer", Int(0, c.tmax + 1), doc="armed timeout (absolute tick; 0: none)")
+    g.locked = s.var("smol_locked", Array(n, Bool), doc="sockets + smol_iface held forever by a spinning poll() (V0)")
+    g.handed = s.var("handed", Array(n, Bool), ghost=True,
+                     doc="the poller handed the interface to NAPI since its last poll left a timer armed")
+    g.spin = s.var("spin", Int(0, c.loop_bound + 1), ghost=True,
+                   doc="napi_handler rounds (and V0 poll_at spins) since the last external event or request")
+    g.wait = s.var("wait", Array(n, Int(0, c.wait_bound + 1)), ghost=True,
+                   doc="polls of other instances while this one is queued")
+
+
+def external_event(t: Any, c: Ctx) -> None:
+    """An event from outside the kernel threads: resets the NoBusyLoop counter."""
+    if c.loop_bound > 0:
+        t.set(c.vars.spin, 0)
+
+
+def bump_spin(t: Any, c: Ctx) -> None:
+    """One more napi_handler round (LOOP = 0: the counter is not kept and NoBusyLoop is not checkable)."""
+    if c.loop_bound > 0:
+        t.set(c.vars.spin, Min(c.vars.spin + 1, c.loop_bound + 1))

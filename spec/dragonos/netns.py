@@ -1,0 +1,203 @@
+"""net_namespace.rs: the per-namespace poller kthread (one namespace modelled).
+
+Time: the clock ticks only while the poller is Blocked in ``schedule()`` (env ``tick``). A
+poller turn (scan, hand-off, timeout computation) takes microseconds and a tick is one timer
+jiffy, so a turn is taken to fit between two ticks; consequently the poller's several
+``Instant::now()`` samples in one turn are equal, and a timeout expressed in µs becomes an
+absolute tick ``now + max(1, deadline - now)`` (the 200 µs nap of V1/V2 is one tick).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.lang import And, Bool, Int, Ite, Max, Min, Not
+from spec.dragonos import iface, napi, waitq
+from spec.dragonos.model import Ctx, bump_spin
+from spec.dragonos.versions import NETNS, POLL_STATE, cite
+
+
+def build_poller(c: Ctx) -> Any:
+    v = c.v
+    if v.poller == "v0":
+        return _build_v0(c)
+    labels = ["top", "scan"] + (["claimed"] if v.poller == "claim" else [])
+    labels += waitq.sleeper_labels(c, "w_") + ["after", "all"]
+    labels += [x for x in napi.ns_labels(c) if x not in labels]
+    p = c.s.actor("netns_poller", labels, display="root_netns poller")
+    c.actors["poller"] = p
+    g, n = c.vars, c.n
+    j = p.local("j", Int(0, n), doc="device_list scan position")
+    nxt = p.local("next_us", Int(0, c.tmax), doc="earliest future deadline seen (0: none)")
+    due = p.local("had_due", Bool)
+    woke = p.local("woke_by_event", Bool)
+    claimed = p.local("claimed", Int(0, c.tmax))
+    L = napi.ns_locals(c, p)
+    fn = "NetnsPoller::polling" if v.poller != "swap" else "NetNamespace::polling"
+
+    def loop_top(t: Any, i: int) -> None:
+        # the loop top has no effect of its own but HEAD's `observed = deadline_generation.load()`;
+        # it is folded into the step that ends the previous turn (only thread-local work lies between)
+        if v.poller == "claim":
+            t.set(g.gen, False)
+        for x in (j, nxt, due, L.tgt, L.acc):
+            t.set(x[i], x[i].typ.default())
+        t.goto("scan")
+
+    @p.step("top", func=cite(v, f"{NETNS}:{fn} (first turn)"))
+    def _top(t: Any, i: int) -> None:
+        loop_top(t, i)
+
+    def min_next(t: Any, i: int, us: Any) -> None:
+        t.set(nxt[i], Ite(nxt[i] == 0, us, Min(nxt[i], us)))
+
+    def sleep_timeout(t: Any, i: int) -> None:
+        # timeout = max(1, next_us - now) (V1/V2: 200us -> one tick if something was due); the
+        # clock does not move while the poller runs, so the absolute expiry is now + timeout
+        rel = Ite(nxt[i] == 0, 0, g.now + Max(1, nxt[i] - g.now))
+        t.set(g.ptimer, Ite(due[i], g.now + 1, rel) if v.poller != "claim" else rel)
+        for x in (j, nxt, due):  # dead until the next turn
+            t.set(x[i], x[i].typ.default())
+        t.goto("w_check")
+
+    if v.poller == "claim":
+        @p.step("scan", func=cite(v, f"{NETNS}:{fn} (for iface: UP? DISABLE? {POLL_STATE}:classify_and_claim; "
+                                     "then the timeout)"))
+        def _scan(t: Any, i: int) -> None:
+            with t.if_(j[i] >= n):
+                sleep_timeout(t, i)
+            with t.else_():
+                x = t.let("x", j[i])
+                dl = g.slot[x]
+                t.set(j[i], x + 1)
+                with t.if_(And(g.up[x], dl != 0, dl <= g.now)):
+                    t.set(claimed[i], dl)  # Claimed: CAS v -> 0
+                    t.set(g.slot[x], 0)
+                    napi.call_napi_schedule(t, p, L, i, x, "claimed")
+                with t.else_():
+                    with t.if_(And(g.up[x], dl != 0)):
+                        min_next(t, i, dl)  # Future
+                    t.goto("scan")
+
+        @p.step("claimed", func=cite(v, f"{NETNS}:{fn} (Disabled|Detached -> {POLL_STATE}:restore_claimed_if_empty)"),
+                next="scan")
+        def _claimed(t: Any, i: int) -> None:
+            with t.if_(And(Not(L.acc[i]), g.slot[L.tgt[i]] == 0)):
+                t.set(g.slot[L.tgt[i]], claimed[i])
+            for x in (claimed, L.tgt, L.acc):  # dead
+                t.set(x[i], x[i].typ.default())
+    else:
+        @p.step("scan", func=cite(v, f"{NETNS}:{fn} (for iface: poll_at_us() <= now ? napi_schedule : min; "
+                                     "then the timeout)"))
+        def _scan(t: Any, i: int) -> None:
+            with t.if_(j[i] >= n):
+                sleep_timeout(t, i)
+            with t.else_():
+                x = t.let("x", j[i])
+                us = g.slot[x]
+                t.set(j[i], x + 1)
+                with t.if_(And(us != 0, us <= g.now)):
+                    t.set(due[i], True)
+                    napi.call_napi_schedule(t, p, L, i, x, "scan")
+                with t.else_():
+                    with t.if_(us != 0):
+                        min_next(t, i, us)
+                    t.goto("scan")
+
+    def cond(t: Any) -> Any:
+        if v.poller == "swap":
+            c0 = t.let("cond", g.pending)  # || self.poll_pending.swap(false, AcqRel)
+            t.set(g.pending, False)
+            return c0
+        if v.poller == "load":
+            return g.pending
+        return g.pending | g.gen
+
+    def done(t: Any, i: int, by_event: bool) -> None:
+        t.set(woke[i], by_event)
+        t.set(g.ptimer, 0)
+        t.goto("after")
+
+    waitq.add_sleeper(c, p, "w_", g.pwq, cond, done,
+                      f"{NETNS}:{fn} -> wait_event_uninterruptible_timeout", timer=g.ptimer)
+
+    @p.step("after", func=cite(v, f"{NETNS}:{fn} (" + ("woke_by_event ? schedule all" if v.poller == "swap" else
+                                                      "network = poll_pending.swap(false)") + ")"))
+    def _after(t: Any, i: int) -> None:
+        if v.poller == "swap":
+            go = t.let("network", woke[i])
+        elif v.poller == "load":
+            go = t.let("network", And(woke[i], g.pending))
+            with t.if_(woke[i]):
+                t.set(g.pending, False)
+        else:
+            go = t.let("network", g.pending)
+            t.set(g.pending, False)
+        t.set(woke[i], False)  # dead
+        with t.if_(go):
+            t.set(j[i], 0)
+            t.goto("all")
+        with t.else_():
+            loop_top(t, i)
+
+    @p.step("all", func=cite(v, f"{NETNS}:{fn} (event: for iface" + (" UP" if v.poller == "claim" else "")
+                                + ": napi_schedule)"))
+    def _all(t: Any, i: int) -> None:
+        with t.if_(j[i] >= n):
+            loop_top(t, i)
+        with t.else_():
+            x = t.let("x", j[i])
+            t.set(j[i], x + 1)
+            if v.poller == "claim":
+                with t.if_(g.up[x]):
+                    napi.call_napi_schedule(t, p, L, i, x, "all")
+                with t.else_():
+                    t.goto("all")
+            else:
+                napi.call_napi_schedule(t, p, L, i, x, "all")
+
+    napi.add_napi_schedule(c, p, L, keep_result=v.poller == "claim")
+    return p
+
+
+def _build_v0(c: Ctx) -> Any:
+    """50a70e942 NetNamespace::polling: poll every iface directly, then mark_sleep + schedule."""
+    v, g, n = c.v, c.vars, c.n
+    p = c.s.actor("netns_poller", ["poll", "spin", "mark", "sleep"], display="root_netns poller")
+    c.actors["poller"] = p
+    j = p.local("j", Int(0, n), doc="device_list position")
+
+    @p.step("poll", func=cite(v, f"{NETNS}:NetNamespace::polling (for iface: iface.poll()) -> "
+                                 f"{iface.IFACE}:IfaceCommon::poll"))
+    def _poll(t: Any, i: int) -> None:
+        x = j[i]
+        with t.if_(x >= n):
+            t.set(j[i], 0)
+            t.goto("mark")
+        with t.else_():
+            t.require(Not(g.locked[x]))
+            r = iface.smoltcp_poll(t, c, x, None, "poll")
+            with t.if_(r.spin):
+                t.set(g.locked[x], True)
+                t.goto("spin")
+            with t.else_():
+                t.set(j[i], x + 1)
+
+    @p.step("spin", func=cite(v, f"{iface.IFACE}:IfaceCommon::poll (loop {{ poll_at(ts) <= ts }}: spins, "
+                                 "sockets+smol_iface locked with IRQs off)"))
+    def _spin(t: Any, i: int) -> None:
+        bump_spin(t, c)
+
+    @p.step("mark", func=cite(v, f"{NETNS}:NetNamespace::polling (irq off; mark_sleep(true))"), next="sleep")
+    def _mark(t: Any, i: int) -> None:
+        t.set(g.pwq.blk, True)
+
+    @p.step("sleep", func=cite(v, "kernel/src/sched/mod.rs:schedule (sleeps while Blocked)"), next="poll")
+    def _sleep(t: Any, i: int) -> None:
+        t.require(Not(g.pwq.blk))
+
+
+def poller_asleep(c: Ctx) -> Any:
+    p = c.actors["poller"]
+    lab = "sleep" if c.v.poller == "v0" else waitq.sleep_label(c, "w_")
+    return And(p.at(0, lab), c.vars.pwq.blk)

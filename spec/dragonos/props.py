@@ -1,0 +1,97 @@
+"""The properties of the DragonOS spec (see the package docstring for their exact reading)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.lang import And, Implies, Ite, Not, Or, Sum
+from spec.dragonos import netns, waitq
+from spec.dragonos.model import Ctx
+from spec.dragonos.napi import handler_polling
+
+
+def _queued(c: Ctx, j: int) -> Any:
+    g, h = c.vars, c.actors["handler"]
+    parts = [g.plist.contains(j), h.vars.active[0].contains(j)]
+    if hasattr(h.vars, "repoll"):
+        parts.append(h.vars.repoll[0].contains(j))
+    return Or(*parts)
+
+
+def _copies(c: Ctx, j: int) -> Any:
+    g, h = c.vars, c.actors["handler"]
+    lists = [g.plist, h.vars.active[0]] + ([h.vars.repoll[0]] if hasattr(h.vars, "repoll") else [])
+    return Sum(lists, lambda xs: xs.count(j)) + Ite(handler_polling(c, j), 1, 0)
+
+
+def _nobody_coming(c: Ctx, others: list[Any]) -> Any:
+    """No context is part-way through anything that could still poll or wake: every driver, the
+    app, rtnetlink and the syscall are idle, and the poller is asleep with no timer armed."""
+    g = c.vars
+    parts = [a.at(0, "idle") for a in others if "idle" in a.labels.names and a.name != "sys"]
+    if "sys" in c.actors:
+        parts.append(c.actors["sys"].at(0, "idle", "done"))
+    parts.append(netns.poller_asleep(c))
+    if c.v.poller != "v0":
+        parts.append(g.ptimer == 0)
+    return And(*parts)
+
+
+def add_properties(c: Ctx, others: list[Any]) -> None:
+    s, g, n = c.s, c.vars, c.n
+    h = c.actors["handler"]
+    handler_asleep = And(h.at(0, waitq.sleep_label(c, "w_")), g.hwq.blk)
+    coming = _nobody_coming(c, others)
+    handshake: list[Any] = []
+    no_irq = And(*[Not(g.irqp[j]) for j in range(n)])
+
+    s.invariant(
+        "NoDoubleQueue",
+        And(*[_copies(c, j) <= 1 for j in range(n)]),
+        doc="a NapiStruct is at most once in napi_list + the handler's lists + being polled",
+    )
+    s.invariant(
+        "NoLostWakeup",
+        Not(Or(*[And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, no_irq, coming)
+                 for j in range(n)])),
+        doc="never: napi_handler Blocked in schedule(), an UP interface with frames or sendable segments, "
+            "no interrupt raised, every other context idle and the poller asleep with no timer armed",
+    )
+    s.invariant(
+        "DeadlineHonoured",
+        Not(Or(*[And(g.up[j], g.tmr[j] != 0, g.now > g.tmr[j] + 1, Not(g.handed[j]), Not(_queued(c, j)),
+                     Not(handler_polling(c, j)))
+                 for j in range(n)])),
+        doc="a timer left armed by a poll of an UP interface falls due at tick d: by tick d+1 that interface's "
+            "NAPI has been scheduled again (napi_schedule since that poll) or is still queued / being polled",
+    )
+    s.invariant(
+        "BoundedWait",
+        And(*[g.wait[j] <= c.wait_bound for j in range(n)]),
+        doc="a queued NapiStruct is polled before the handler polls others more than K times (ghost)",
+    )
+    s.invariant(
+        "CallbacksArmedWhenIdle",
+        And(*[Implies(Not(g.st[j].has_any("SCHED", "DISABLE")), g.cb[j]) for j in c.virtio]),
+        doc="virtio: SCHED clear and not DISABLE implies the used-ring callbacks are enabled",
+    )
+    s.invariant(
+        "NoBusyLoop",
+        g.spin <= c.loop_bound if c.loop_bound > 0 else Not(g.spin == 0),
+        doc="napi_handler runs at most LOOP rounds (V0: poll_at spins) without an external event or a request "
+            "from another context" + ("" if c.loop_bound > 0 else " (LOOP = 0: not tracked; checking it fails)"),
+    )
+    for wq, pre, who in ((g.hwq, "wk_", h), (g.pwq, "pw_", None)):
+        sleeper = who if who is not None else c.actors["poller"]
+        lab = waitq.sleep_label(c, "w_")
+        if lab not in sleeper.labels.names:
+            continue
+        pcb_pending = Or(*[a.at(0, f"{pre}pcb") for a in s.actors if f"{pre}pcb" in a.labels.names])
+        handshake.append(Not(And(sleeper.at(0, lab), wq.blk, wq.wk == waitq.NOTIFIED, Not(pcb_pending))))
+    s.invariant(
+        "WakerHandshake",
+        And(*handshake),
+        doc="no kthread stays Blocked in schedule() while its Waker is already woken and no "
+            "ProcessManager::wakeup for it is still to come (the wait-queue handshake loses no wakeup)",
+    )
+    s.deadlock("Deadlock", end=True, doc="informational only: every state may end a run (all bounded)")

@@ -1,0 +1,129 @@
+"""linux — Linux 6.18 NAPI: the state word, net_rx_action, threaded NAPI, busy polling, netpoll,
+napi_disable/napi_enable, the napi_watchdog timer, and the driver contract.
+
+Sources read (Linux 6.18.19, GitHub mirror 6952350/linux-6.18.y at 27d8ad92b7d8, and the notes in
+shared/research/linux-napi.md §1–§3): net/core/dev.c (napi_schedule_prep, ____napi_schedule,
+napi_complete_done, __napi_poll, napi_poll, net_rx_action, __napi_busy_loop, busy_poll_stop,
+__busy_poll_stop, napi_watchdog, napi_thread_wait, napi_threaded_poll(_loop), napi_disable_locked,
+napi_enable_locked), include/linux/netdevice.h, include/linux/netpoll.h, net/core/netpoll.c
+(poll_napi, poll_one_napi), Documentation/networking/napi.rst, drivers/net/virtio_net.c
+(virtnet_napi_do_enable), and the cb038357937e patch mail for the pre-fix napi_thread_wait.
+
+What is modelled
+----------------
+* ``N`` instances; per instance ``napi_state`` with SCHED, MISSED, DISABLE, NPSVC, IN_BUSY_POLL,
+  PREFER_BUSY_POLL, THREADED, SCHED_THREADED. Every try_cmpxchg is a READ_ONCE step followed by
+  CAS steps that, when the word changed, fail and reload ``val`` (the C loop); every set_bit,
+  clear_bit and test_and_set_bit is its own step, in source order.
+* Per CPU: ``poll_list``, the NET_RX pending bit, ``in_net_rx_action``; net_rx_action's local
+  ``list`` and ``repoll`` are locals of the CPU's softirq actor. The budget (``BUDGET``, per poll
+  ``WEIGHT``) is counted; the time limit is a nondeterministic choice after every poll.
+* The device: up to ``RING`` pending packets, IRQ masked/unmasked, and *edge-triggered*: a packet
+  that arrives while the IRQ is unmasked raises it at once; one that arrives while masked is
+  unsignalled and is signalled when the driver unmasks; unmasking never re-signals a packet that
+  was already signalled. This is how MSI/MSI-X work (an MSI is a memory write, not a level: a
+  masked vector latches one pending bit, delivered at unmask; a delivered message is gone), and it
+  is the premise of the 2017 fix 39e6c8208d7b (its comment in busy_poll_stop: "device driver hard
+  irq could not grab NAPI_STATE_SCHED, and ... NAPI_STATE_MISSED was set") and of napi.rst's
+  advice to re-check the ring after unmasking (tile_net's "rotting packet").
+* Contexts (actors): the device IRQ handler per instance (napi_schedule_prep, mask,
+  __napi_schedule — the napi.rst pattern), net_rx_action per CPU, the driver's poll() inlined in
+  every context that calls it, the busy poller (``busy_poll``), the threaded-NAPI kthread per
+  instance (``threaded``), a napi_disable/napi_enable cycle (``disable``; the enable is followed by
+  virtio-net's reschedule, virtnet_napi_do_enable), the napi_watchdog hrtimer (``DEFER`` =
+  defer_hard_irqs with a non-zero gro_flush_timeout) and netpoll's poll_napi/poll_one_napi
+  (``netpoll``).
+* CPU-local exclusion, which decides verdicts: a hard-IRQ handler (device IRQ, napi_watchdog) and
+  netpoll (called with IRQs off from netpoll_send_skb) run with interrupts off: nothing else on
+  their CPU steps until they return; a signalled device IRQ is taken at once (nothing else on its
+  CPU steps) unless interrupts are off there. The softirq runs with IRQs on (its list splices are
+  single steps, done under local_irq_disable), cannot start while a task on its CPU has BHs
+  disabled, and is not preempted by tasks. Tasks (busy poller, kthread, disabler) are preemptible
+  except in their local_bh_disable sections and, for the busy poller, its whole preempt-disabled
+  loop. Placement: instance i's IRQ on CPU i mod CPUS; the kthread on CPU 0; the busy poller and
+  the disabler on the last CPU; netpoll on CPU 0.
+
+Abstractions (what and why)
+---------------------------
+* Packets are counted, not identified; whether GRO holds packets at a completion (n->gro.bitmask)
+  is a nondeterministic choice when ``gro_held`` is on (else GRO is empty); irq_suspend_timeout = 0;
+  THREADED_BUSY_POLL, RPS/backlog NAPI, napi_set_threaded/napi_stop_kthread and ndo_poll_controller
+  are not modelled. The device IRQ handler, not ndo_poll_controller, is netpoll's only scheduler.
+* Time is not modelled: the net_rx_action time limit, loop_end() of the busy poller and timer
+  expiry are nondeterministic, so a trace shows an interleaving, not its likelihood.
+* Steps that touch only CPU-local or owner-private data (list_owner, defer_hard_irqs_count, the
+  local lists, local_bh_disable) are folded into the neighbouring atomic step: no other context can
+  observe the difference. ____napi_schedule's test_bit(THREADED) is folded into its
+  set_bit(SCHED_THREADED): THREADED only changes under the napi_enable/napi_disable cmpxchg, which
+  requires SCHED clear while the caller owns SCHED.
+* Waiting loops (napi_disable's usleep/re-read, netpoll_poll_lock's spin, netdev_lock, schedule()
+  in napi_thread_wait) are blocking steps: re-reads that see the same value do not change the state.
+* Instances start enabled (after the driver's ndo_open called napi_enable). The busy poller runs
+  ``BP_ROUNDS`` sessions (need_resched inside a session is a session end plus a new session),
+  netpoll one round, the disabler one cycle, so that NoHang (deadlock) is meaningful.
+
+Properties (exact definitions in each property's doc)
+---------------------------------------------------
+NoDoubleQueue, OwnerHoldsSched, NoLostWakeup (quiescent = IRQ handler idle and nothing signalled,
+every net_rx_action idle and NET_RX not pending, watchdog idle and timer not armed, kthread asleep in
+schedule(), busy poller/netpoll outside their loops, no disable/enable cycle in progress),
+NoPollWhileDisabled, NoTimerWhileDisabled, IrqMaskedWhileQueued (added for the ignore-false driver),
+BoundedWait (ghost counter per CPU; tightest K for two instances on one CPU is 2: an instance
+re-queued by its IRQ during a net_rx_action run is spliced before the repoll list), NoHang
+(deadlock with declared end states).
+
+Findings on 6.18 (traces in models/linux/linux618_prefer.toml and linux618_timer_window.toml)
+-------------------------------------------------------------------------------------------
+* busy_poll_stop with prefer_busy_poll: a MISSED set after its clear_bit(MISSED) is dropped by
+  __busy_poll_stop's clear_bit(SCHED), and the hrtimer meant to cover it can expire (and fail its
+  test_and_set_bit(SCHED)) before that clear_bit: a packet is left with no owner (NoLostWakeup).
+* napi_complete_done arms the hrtimer after its cmpxchg released SCHED; napi_disable can take
+  SCHED and cancel the (not yet armed) timer in between, so the timer is armed after napi_disable
+  returns (NoTimerWhileDisabled; __netif_napi_del_locked does not cancel it either).
+
+Variants (constants; each has a configuration in models/linux/ expecting its violation)
+---------------------------------------------------------------------------------------
+``prep_no_missed`` (napi_schedule_prep = test DISABLE + test_and_set_bit SCHED, completion =
+clear_bit SCHED, before 39e6c8208d7b), ``thread_wait_sched`` (napi_thread_wait tests SCHED, before
+cb038357937e), ``driver`` = ``return_budget_after_complete`` / ``unmask_first`` / ``ignore_false`` /
+``igb`` (seed 004 as written) / ``igb_contract``, ``double_disable`` (two napi_disable callers),
+``era = "2006"`` (netif_rx_schedule / netif_rx_complete, the seed 002/003 interface).
+"""
+
+from __future__ import annotations
+
+from checker.lang import Constant, SpecDef
+from spec.linux.model import DRIVERS, build
+
+SPEC = SpecDef(
+    name="linux",
+    doc="Linux 6.18 NAPI: state word, net_rx_action, busy poll, threaded NAPI, disable/enable, watchdog, netpoll.",
+    constants=[
+        Constant("N", int, 1, "NAPI instances", min=1, max=3),
+        Constant("CPUS", int, 2, "CPUs", min=1, max=2),
+        Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=8),
+        Constant("WEIGHT", int, 1, "napi->weight (budget of a softirq/kthread ->poll)", min=1, max=4),
+        Constant("BUDGET", int, 2, "netdev_budget of one net_rx_action run", min=1, max=8),
+        Constant("BP_BUDGET", int, 1, "busy-poll budget (BUSY_POLL_BUDGET)", min=1, max=4),
+        Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=16),
+        Constant("busy_poll", bool, False, "a busy poller (__napi_busy_loop) on instance 0"),
+        Constant("bp_prefer", bool, False, "the busy poller uses prefer_busy_poll (NAPI_F_PREFER_BUSY_POLL)"),
+        Constant("BP_ROUNDS", int, 1, "busy-poll sessions", min=1, max=4),
+        Constant("threaded", bool, False, "threaded NAPI (dev->threaded): one kthread per instance"),
+        Constant("DEFER", int, 0, "napi_defer_hard_irqs (with gro_flush_timeout > 0); 0: no watchdog", min=0, max=2),
+        Constant("gro_held", bool, False, "gro_flush_timeout > 0 and GRO may hold packets at completion "
+                 "(napi_complete_done arms the watchdog, return value unchanged)"),
+        Constant("disable", bool, False, "one napi_disable / napi_enable cycle on instance 0"),
+        Constant("netpoll", bool, False, "netpoll's poll_napi on instance 0"),
+        Constant("driver", str, "contract", "the driver's poll()", choices=DRIVERS),
+        Constant("prep_no_missed", bool, False, "variant: pre-2017 napi_schedule_prep/complete without MISSED"),
+        Constant("thread_wait_sched", bool, False, "variant: napi_thread_wait tests SCHED (before cb038357937e)"),
+        Constant("double_disable", bool, False, "variant: two contexts each run napi_disable/napi_enable"),
+        Constant("era", str, "6.18", "core API: 6.18, or the 2006 netif_rx_schedule interface",
+                 choices=("6.18", "2006")),
+    ],
+    build=build,
+    properties=("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup", "NoPollWhileDisabled", "NoTimerWhileDisabled",
+                "IrqMaskedWhileQueued",
+                "BoundedWait", "NoHang"),
+)

@@ -1,0 +1,173 @@
+"""The explicit engine's fast paths give exactly the generic loop's results.
+
+The packed kernel (checker.explicit.packed), the multi-process expansion (checker.explicit.parallel)
+and the generic loop over logical states must agree on state and transition counts, depth,
+coverage, verdicts, traces and modelling errors — including runs cut short by a limit.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.explicit import parallel
+from checker.explicit.bfs import Limits, explore
+from checker.explicit.packed import Layout, build_kernel
+from checker.lang import Array, Bool, Int, Not, Seq, System
+from checker.lang.pycompile import CompiledSystem
+from spec.bench_nf import SPEC as NF
+from spec.napi_basic import SPEC as BASIC
+
+
+def summary(r):  # type: ignore[no-untyped-def]
+    props = {p.name: (p.verdict, [t.key for t in p.trace.steps] if p.trace else None) for p in r.properties}
+    err = (r.error, [t.key for t in r.error_trace.steps] if r.error_trace else None)
+    return (r.stats.states, r.stats.transitions, r.stats.depth, r.stats.limit_hit, r.stats.coverage, props, err)
+
+
+def both(c: CompiledSystem, **lim: object) -> tuple:
+    fast = explore(c, c.system.properties, Limits(fast=True, **lim))  # type: ignore[arg-type]
+    gen = explore(c, c.system.properties, Limits(fast=False, **lim))  # type: ignore[arg-type]
+    return summary(fast), summary(gen)
+
+
+CONFIGS = [
+    dict(N=2), dict(N=2, requeue_head=True), dict(N=2, unmask_first=True), dict(N=2, timer=True),
+    dict(N=2, split_test_set=True), dict(N=2, RING=3, WEIGHT=2),
+]
+
+
+@pytest.mark.parametrize("k", CONFIGS, ids=[",".join(f"{a}={b}" for a, b in k.items()) for k in CONFIGS])
+@pytest.mark.parametrize("max_states", [None, 300])
+def test_packed_kernel_matches_generic_on_napi_basic(k: dict, max_states: int | None) -> None:
+    c = CompiledSystem.build(BASIC.instantiate(k))
+    assert build_kernel(c, [p for p in c.system.properties if p.kind == "invariant"]) is not None
+    fast, gen = both(c, max_states=max_states)
+    assert fast == gen
+
+
+def test_depth_limit_and_fingerprint_store() -> None:
+    c = CompiledSystem.build(NF.instantiate({"N": 3, "P": 2, "B": 1}))
+    fast, gen = both(c, max_depth=5)
+    assert fast == gen and fast[3] == "depth"
+    fp = explore(c, c.system.properties, Limits(), store="fingerprint")
+    assert fp.stats.states == 432 and fp.stats.collision_probability < 1e-12
+
+
+def test_layout_round_trip() -> None:
+    c = CompiledSystem.build(BASIC.instantiate({"N": 3, "timer": True}))
+    lay = Layout(c.system)
+    s = c.system.init_state()
+    seen = 0
+    frontier = [s]
+    for _ in range(8):
+        nxt = []
+        for x in frontier:
+            assert lay.unpack(lay.pack(x)) == x
+            nxt += [t for _, t in c.successors(x)]
+            seen += 1
+        frontier = nxt[:200]
+    assert seen > 100
+
+
+def _error_system(kind: str) -> System:
+    s = System(f"err_{kind}")
+    x = s.var("x", Int(0, 3))
+    a = s.var("a", Array(2, Bool))
+    q = s.var("q", Seq(Int(0, 1), 2))
+
+    @s.action("step", func="test")
+    def _(t):  # type: ignore[no-untyped-def]
+        if kind == "overflow":
+            t.set(x, x + 1)  # leaves 0..3 after three steps
+        elif kind == "index":
+            t.require(x < 3)
+            t.set(a[x], Not(a[x]))  # a[2] is out of bounds
+            t.set(x, x + 1)
+        elif kind == "capacity":
+            t.require(x < 3)
+            t.set(q, q.push_back(0))  # the third push exceeds capacity 2
+            t.set(x, x + 1)
+        else:  # head of an empty sequence once the two pushed ids are gone
+            t.require(x < 3)
+            t.let("h", q.head())
+            t.set(q, q.pop_front())
+            t.set(x, x + 1)
+
+    s.var("pad", Bool)
+    s.finish()
+    return s
+
+
+@pytest.mark.parametrize("kind", ["overflow", "index", "capacity", "head"])
+def test_modelling_errors_are_the_generic_ones(kind: str) -> None:
+    sysm = _error_system(kind)
+    if kind == "head":
+        sysm.vars[2].init = (0, 1)
+    c = CompiledSystem.build(sysm)
+    fast, gen = both(c)
+    assert fast == gen
+    assert fast[6][0] is not None and "modelling error" in fast[6][0]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_match_one_process(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 100)
+    for spec, k in [(NF, {"N": 4, "P": 2, "B": 2}), (NF, {"N": 4, "P": 2, "B": 2, "bug": True}),
+                    (BASIC, {"N": 2, "split_test_set": True}), (BASIC, {"N": 2})]:
+        c = CompiledSystem.build(spec.instantiate(k))
+        one = summary(explore(c, c.system.properties, Limits()))
+        many = summary(explore(c, c.system.properties, Limits(workers=workers)))
+        assert one == many
+
+
+def test_symmetry_refused_without_declaration_and_when_false() -> None:
+    c = CompiledSystem.build(BASIC.instantiate({"N": 2}))
+    r = explore(c, c.system.properties, Limits(symmetry=True))
+    assert r.error is not None and "declares no symmetry" in r.error
+    # a false claim: instance 0 alone may receive packets
+    s = System("asym")
+    pend = s.var("pend", Array(2, Int(0, 1)))
+    s.symmetric(2, arrays=[pend])
+
+    @s.action("arrive", func="test")
+    def _(t):  # type: ignore[no-untyped-def]
+        t.require(pend[0] < 1)
+        t.set(pend[0], 1)
+
+    s.invariant("Small", pend[1] <= 1)
+    s.finish()
+    c2 = CompiledSystem.build(s)
+    r2 = explore(c2, c2.system.properties, Limits(symmetry=True))
+    assert r2.error is not None and "symmetry" in r2.error
+
+
+def test_liveness_kinds_are_refused() -> None:
+    c = CompiledSystem.build(NF.instantiate({"N": 2, "P": 1, "B": 1}))
+    from checker.lang.system import Property
+
+    bogus = Property("Eventually", "eventually", c.system.properties[0].expr)
+    with pytest.raises(ValueError):
+        explore(c, [bogus], Limits(symmetry=True))
+
+
+def test_cli_workers_and_symmetry_options(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    cfg = tmp_path / "nf.toml"
+    cfg.write_text('spec = "bench_nf"\nexpect = "SchedIffQueued"\n[constants]\nN = 3\nP = 2\nB = 2\nbug = true\n')
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--workers", "2", "-q", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "result.json").read_text())
+    eng = data["configurations"][0]["engines"][0]
+    c = CompiledSystem.build(NF.instantiate({"N": 3, "P": 2, "B": 2, "bug": True}))
+    gen = explore(c, c.system.properties, Limits(fast=False))
+    assert eng["states"] == gen.stats.states and eng["transitions"] == gen.stats.transitions
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--symmetry", "-q", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "result.json").read_text())
+    assert data["configurations"][0]["engines"][0]["states"] < gen.stats.states
