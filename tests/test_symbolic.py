@@ -297,3 +297,24 @@ def Int_ite_guard(y):  # noqa: N802 - a helper building an expression
     from checker.lang import Ite, Min
 
     return Ite(y > 2, Min(y + 1, 5), y * 2)
+
+
+@pytest.mark.parametrize("name", ["split_test_set", "symbolic_n1"])
+def test_bundled_configurations_agree(root, name: str) -> None:
+    """explicit, BMC and k-induction on bundled configurations: no disagreement, expectation met."""
+    from checker.config import load_config
+    from checker.engines import engine_names
+    from checker.verify import PASS, run_config
+    from spec import registry
+
+    cfg = load_config(root / "models" / "napi_basic" / f"{name}.toml", registry(), engine_names())
+    cfg.properties = ["NoDoubleQueue", "SchedMatchesList"]
+    cfg.expect = [p for p in cfg.expect if p in cfg.properties]
+    out = run_config(cfg, ["explicit", "bmc", "kind"], {"max_bound": 10})
+    assert out.status == PASS, out.problems
+    by_engine = {r.engine: {p.name: p.verdict for p in r.properties} for r in out.engine_results}
+    for p in cfg.properties:
+        want = by_engine["explicit"][p]
+        assert by_engine["bmc"][p] == (VIOLATED if want == VIOLATED else INCONCLUSIVE)
+        if want == VIOLATED:
+            assert by_engine["kind"][p] == VIOLATED

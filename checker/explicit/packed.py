@@ -703,7 +703,17 @@ def _split_let(body: list[Stmt]) -> tuple[Let, list[int]] | None:
         return None
     if not any(_indexes_with(x, let.name) for x in body[1:]):
         return None
+    if any(_rebinds(x, let.name) for x in body[1:]):
+        return None  # a later let() of the same name: substitution would be wrong past it
     return let, list(range(typ.lo, typ.hi + 1))
+
+
+def _rebinds(s: Stmt, name: str) -> bool:
+    if isinstance(s, Let):
+        return s.name == name
+    if isinstance(s, If):
+        return any(_rebinds(x, name) for x in s.then + s.orelse)
+    return False
 
 
 def _stmt_exprs(s: Stmt) -> list[Expr]:

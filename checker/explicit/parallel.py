@@ -17,6 +17,7 @@ bytes per new successor. Needs ``os.fork`` (Linux, macOS); elsewhere one process
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from array import array
@@ -50,6 +51,7 @@ def _fork_children(ex: Explorer, kernel: Kernel, fk: list[int], fi: Any, workers
     for w in range(workers):
         bounds.append(n if w == workers - 1 else bounds[-1] + int(n * share[w] / total))
     children = []
+    gc.freeze()  # the collector must not walk (and so copy) the shared heap in the children
     for w in range(1, workers):
         r, wfd = os.pipe()
         pid = os.fork()
@@ -64,6 +66,7 @@ def _fork_children(ex: Explorer, kernel: Kernel, fk: list[int], fi: Any, workers
             os._exit(0)
         os.close(wfd)
         children.append((pid, r, bounds[w], bounds[w + 1]))
+    gc.unfreeze()
     return [(bounds[0], bounds[1]), children]
 
 

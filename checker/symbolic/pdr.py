@@ -114,10 +114,18 @@ def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], dea
     again about the rest (now restricted to states from which the explicit engine would go on)."""
     results: dict[str, Outcome] = {}
     open_ = list(prob.targets)
-    bmc: Bmc | None = None
     bound = int(limits.get("max_bound", 200))
     restrict = False  # with every target open the restriction changes nothing (see Spacer)
-    while open_:
+    # A short BMC probe first: Spacer is slow to find counterexamples that BMC finds in seconds.
+    probe_end = min(deadline, time.perf_counter() + float(limits.get("bmc_probe_seconds", 2.0)))
+    bmc = Bmc(prob, compiled, open_, timeout_ms(limits), engine="pdr")
+    while bmc.open and not bmc.stopped and bmc.checked < bound and time.perf_counter() < probe_end:
+        for name, o in bmc.advance().items():
+            if o.verdict == VIOLATED:
+                results[name] = o
+    open_ = [tg for tg in open_ if tg.name not in results]
+    restrict = len(open_) < len(prob.targets)
+    while open_ and not bmc.stopped:
         if time.perf_counter() > deadline:
             for tg in open_:
                 results[tg.name] = Outcome(INCONCLUSIVE, note="time limit reached")
@@ -127,8 +135,6 @@ def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], dea
             for tg in open_:
                 results[tg.name] = Outcome(verdict, note=note, detail=detail)
             break
-        if bmc is None:
-            bmc = Bmc(prob, compiled, open_, timeout_ms(limits), engine="pdr")
         found: dict[str, Outcome] = {}
         while not found and bmc.open and bmc.checked < bound and time.perf_counter() < deadline:
             found = bmc.advance()

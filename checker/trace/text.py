@@ -57,7 +57,10 @@ def render_trace(trace: Trace, header: str = "", views: list[View] | None = None
         lines.append(f"{'':>3}  {'':<{wa}}  {r['changes']}")
         if r.get("views"):
             lines.append(f"{'':>3}  {'':<{wa}}  ▸ {r['views']}")
-    if trace.loop is not None:
+    if trace.loop is not None and trace.loop == len(trace.states) - 1:
+        lines.append(f"  ■ the run stops in state {trace.loop}: no step that fairness obliges is enabled, "
+                     "so a fair run may stay here for ever")
+    elif trace.loop is not None:
         lines.append(f"  ↻ the last step returns to state {trace.loop}: the loop repeats forever")
     if trace.failing_step is not None:
         t = trace.failing_step

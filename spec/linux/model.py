@@ -85,6 +85,7 @@ def build(k: SimpleNamespace) -> System:  # noqa: C901 - one builder, sections b
     @s.action("packet_arrives", func=f"{DEV}: device DMA + MSI-X interrupt logic", actor="DEV{i}", params={"i": ids})
     def arrive(t: Any, i: int) -> None:
         t.require(pending[i] < ring)
+        t.mark_progress()  # an external event: cycles through it are not livelocks
         t.set(pending[i], pending[i] + 1)
         with t.if_(masked[i]):
             t.set(unsig[i], True)
@@ -1093,6 +1094,31 @@ def build(k: SimpleNamespace) -> System:  # noqa: C901 - one builder, sections b
         if dis is not None:
             conds += [dis.at(d, "done") for d in range(ndis)]
         return And(*conds)
+
+    # ------------------------------------------------------------------ liveness (checked when selected)
+    # Fairness: a softirq, timer or kthread that can run eventually runs (weak); an IRQ handler and the
+    # process contexts mid-operation are only intermittently enabled (CPU-local exclusion), so strong;
+    # a disabled instance is eventually re-enabled (the reconfiguration between napi_disable and
+    # napi_enable finishes). Starting a busy poll, netpoll or disable is not forced, and devices are
+    # not fair: packets need not keep arriving.
+    s.fair("weak", "CPU* softirq")
+    s.fair("strong", "IRQ*")
+    if wd is not None:
+        s.fair("weak", "TIMER*")
+    if kt is not None:
+        s.fair("weak", "napi/kthread*")
+    for p in (dis, bp, np_):
+        if p is not None:
+            for a in range(p.instances):
+                for lb in p.labels:
+                    if lb not in ("idle", "done"):
+                        s.fair("strong", p.display.format(i=a) if "{i}" in p.display else p.display, lb)
+    for d in range(ndis):
+        s.leads_to(f"NoHangLive{d}", dis.at(d, "set_dis"), dis.at(d, "disabled"),  # type: ignore[union-attr]
+                   doc=f"napi_disable called by DISABLE{d} returns (leads-to under fairness)")
+    s.leads_to("PacketsPolled", over=ids, p=lambda i: pending[i] > 0, q=lambda i: Or(*in_poll(i)),
+               doc="a packet pending on an instance leads to a context polling it (under fairness)")
+    s.non_progress("NoBusyLoop", doc="no fair cycle of steps without a packet arriving (a poller spinning)")
 
     s.deadlock(
         "NoHang", end=all_rest(),
