@@ -101,6 +101,11 @@ def run_kind(prob: Problem, compiled: CompiledSystem, max_k: int, timeout_ms: in
                 bmc.open.remove(tg)
             if time.perf_counter() > deadline:
                 break
+    if open_ and not bmc.stopped and time.perf_counter() < deadline:
+        # the last base case: BMC at depth k, so that kind sees every violation BMC does at this bound
+        for name, o in bmc.advance().items():
+            results[name] = o
+        open_ = [t for t in open_ if t.name not in results]
     for tg in open_:
         if tg.name in results:
             continue

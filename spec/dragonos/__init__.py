@@ -87,7 +87,25 @@ def build(k: SimpleNamespace) -> System:
     if k.T > 0:
         env.build_tick(c)  # after every actor: the tick looks at all of them
     props.add_properties(c, others)
+    add_liveness(s)
     return s
+
+
+def add_liveness(s: System) -> None:
+    """NoBusyLoopCycle: SPIN's non-progress cycle, the unbounded form of NoBusyLoop. Progress steps
+    are the external events (frame arrivals, sends, link changes, ticks). Fairness: the kernel threads
+    that can run eventually run (weak); drivers, the app, rtnetlink and syscalls finish what they
+    started (strong, on every label but idle); frames and the clock need not come."""
+    s.fair("weak", "napi_handler")
+    s.fair("weak", "root_netns poller")
+    steps = {(t.actor, t.label) for t in s.transitions}
+    for a in s.actors:
+        if a.name.startswith(("drv", "app", "rtnl", "sys")):
+            for i in range(a.instances):
+                for lb in a.labels.names:
+                    if lb != "idle" and (a.actor_name(i), lb) in steps:
+                        s.fair("strong", a.actor_name(i), lb)
+    s.non_progress("NoBusyLoopCycle", doc="no fair cycle of napi_handler/poller steps without an external event")
 
 
 SPEC = SpecDef(

@@ -86,7 +86,9 @@ def declare(c: Ctx) -> None:
 
 
 def external_event(t: Any, c: Ctx) -> None:
-    """An event from outside the kernel threads: resets the NoBusyLoop counter."""
+    """An event from outside the kernel threads: resets the NoBusyLoop counter, and is a progress
+    step for the NoBusyLoopCycle non-progress check."""
+    t.mark_progress()
     if c.loop_bound > 0:
         t.set(c.vars.spin, 0)
 
