@@ -30,7 +30,9 @@ GOOD = 'spec = "napi_basic"\nexpect = "holds"\n[constants]\nN = 1\nRING = 1\n'
 
 
 def test_bundled_basic_models_pass_and_traces_replay(tmp_path: Path) -> None:
-    code, out = run("verify", str(ROOT / "models" / "napi_basic"), "--out", str(tmp_path))
+    basic = ROOT / "models" / "napi_basic"
+    files = [str(basic / f"{n}.toml") for n in ("n2", "unmask_first", "requeue_head", "split_test_set")]
+    code, out = run("verify", *files, "--out", str(tmp_path))
     assert code == 0, out
     assert "unmask_first" in out and "pass" in out
     result = json.loads((tmp_path / "result.json").read_text())

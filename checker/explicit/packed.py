@@ -492,11 +492,20 @@ def build_kernel(compiled: CompiledSystem, invariants: list[Property], fingerpri
     L.append("    try:")
     L.append("     for here in range(start, stop):")
     L.append("        k = fk[here]; idx = fi[here]; n0 = n; pos = here + 1")
-    for f, fld in enumerate(lay.fields):
-        m = (1 << fld.width) - 1
-        lo = fld.lo if not isinstance(fld.typ, Seq) else 0
-        sh = f"k >> {fld.off}" if fld.off else "k"
-        L.append(f"        x{f} = ({sh} & {m}){lo:+d}" if lo else f"        x{f} = {sh} & {m}")
+    unpack_tables: dict[str, list] = {}
+    for group in _unpack_groups(lay):
+        first = lay.fields[group[0]]
+        width = sum(lay.fields[f].width for f in group)
+        m = (1 << width) - 1
+        sh = f"k >> {first.off}" if first.off else "k"
+        if len(group) == 1:
+            lo = first.lo if not isinstance(first.typ, Seq) else 0
+            L.append(f"        x{group[0]} = ({sh} & {m}){lo:+d}" if lo else f"        x{group[0]} = {sh} & {m}")
+        else:
+            # several small fields at once: one table lookup and a tuple unpack
+            name = f"_U{len(unpack_tables)}"
+            unpack_tables[name] = _unpack_table(lay, group)
+            L.append(f"        {', '.join(f'x{f}' for f in group)} = {name}[{sh} & {m}]")
     L.append("        en = 0")
     tables: dict[str, list] = {}
     probe = _Gen(lay, xs, tables)
@@ -515,9 +524,43 @@ def build_kernel(compiled: CompiledSystem, invariants: list[Property], fingerpri
     L.append("        " + "; ".join(f"fired[{t}] += c{t}" for t in range(ntrans)))
     L.append("    return pos, n")
     source = "\n".join(L) + "\n"
-    ns: dict[str, Any] = dict(_HELPERS, _Bad=_Bad, **tables)
+    ns: dict[str, Any] = dict(_HELPERS, _Bad=_Bad, **tables, **unpack_tables)
     exec(compile(source, f"<kernel {system.name}>", "exec"), ns)
     return Kernel(lay, ns["run"], source)
+
+
+UNPACK_BITS = 12  # consecutive scalar fields of at most this many bits in all are unpacked by one table
+
+
+def _unpack_groups(lay: Layout) -> list[list[int]]:
+    groups: list[list[int]] = []
+    cur: list[int] = []
+    bits = 0
+    for f, fld in enumerate(lay.fields):
+        if isinstance(fld.typ, Seq) or fld.width > UNPACK_BITS:
+            if cur:
+                groups.append(cur)
+            groups.append([f])
+            cur, bits = [], 0
+            continue
+        if bits + fld.width > UNPACK_BITS and cur:
+            groups.append(cur)
+            cur, bits = [], 0
+        cur.append(f)
+        bits += fld.width
+    if cur:
+        groups.append(cur)
+    return groups
+
+
+def _unpack_table(lay: Layout, group: list[int]) -> list[tuple[int, ...]]:
+    base = lay.fields[group[0]].off
+    width = sum(lay.fields[f].width for f in group)
+    out = []
+    for v in range(1 << width):
+        out.append(tuple((v >> (lay.fields[f].off - base) & ((1 << lay.fields[f].width) - 1)) + lay.fields[f].lo
+                         for f in group))
+    return out
 
 
 def _transition(t: Transition, lay: Layout, xs: list[str], conj: list[tuple[Expr, set[int]]], fp: bool, ind: str,
