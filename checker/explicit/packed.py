@@ -14,6 +14,15 @@ indices to a choice among fields), derives the successor's key from the parent's
 adding ``(new - old) << off`` for the fields the step wrote, and checks the invariants on
 the successor's locals only when its key is new. No tuple is built per successor.
 
+Specialisations, all derived from the IR of the configuration: several small fields are
+unpacked by one table lookup; a step-local ``i := e`` of a small range that the step uses as
+an array index gets one body per value (so every index is a constant and the step writes
+only its own fields); steps that only add constants to integer fields (``pending[i] += 1``)
+change the key by a constant and skip range checks their awaits make impossible; the
+parent satisfies every invariant, so a successor re-checks only the conjuncts that read a
+field the step wrote; ``count``/``contains``/``len`` of small sequence types are table
+lookups.
+
 The kernel never decides a verdict: anything unusual — a violating state, a state without
 successors, a modelling error — goes back to the explorer, which rebuilds logical states
 and uses the generic semantics (so messages and traces are the generic engine's).
