@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from checker.lang.expr import Expr
-from checker.lang.pycompile import CompiledSystem
+from checker.lang.pycompile import CompiledSystem, StatementWriter, has_require, is_atom, needs_range_check
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 
@@ -233,7 +233,7 @@ class _Ref:
     lin: str | None
 
 
-class _Gen:
+class _Gen(StatementWriter):
     """Translates IR to Python over field locals (``names[f]`` holds field f's current value)."""
 
     def __init__(self, layout: Layout, names: list[str], tables: dict[str, list] | None = None) -> None:
@@ -336,7 +336,7 @@ class _Gen:
         if op == "ite":
             return f"({a[1]} if {a[0]} else {a[2]})"
         if op in ("min", "max"):
-            if _atom(a[0]) and _atom(a[1]):
+            if is_atom(a[0]) and is_atom(a[1]):
                 return f"({a[0]} if {a[0]} {'<=' if op == 'min' else '>='} {a[1]} else {a[1]})"
             return f"{op}({a[0]}, {a[1]})"
         if op in ("bitor", "bitclear", "has_all", "has_any"):
@@ -378,24 +378,7 @@ class _Gen:
             return f"({a[0]} | ({a[1]} << (_slen({a[0]}, {ew}) * {ew})))"
         raise Unsupported(f"operator {op!r}")
 
-    # -- statements
-    def block(self, body: list[Stmt], ind: str) -> None:
-        if not body:
-            self.lines.append(ind + "pass")
-        for s in body:
-            if isinstance(s, Require):
-                self.lines.append(f"{ind}if not {self.ex(s.cond)}: break")
-            elif isinstance(s, Let):
-                self.lines.append(f"{ind}l_{s.name} = {self.ex(s.value)}")
-            elif isinstance(s, If):
-                self.lines.append(f"{ind}if {self.ex(s.cond)}:")
-                self.block(s.then, ind + "    ")
-                if s.orelse:
-                    self.lines.append(f"{ind}else:")
-                    self.block(s.orelse, ind + "    ")
-            elif isinstance(s, Assign):
-                self.assign(s, ind)
-
+    # -- statements (block() is the shared StatementWriter's)
     def assign(self, s: Assign, ind: str) -> None:
         target: Expr = s.var.expr
         for p in s.path:
@@ -405,7 +388,7 @@ class _Gen:
         r = self.ref(target)
         value = self.ex(s.value)
         typ = target.typ
-        if _needs_check(typ, s.value):
+        if needs_range_check(typ, s.value):
             # any out-of-range value is a modelling error: the explorer re-runs the generic step
             v = self.tmp()
             self.lines.append(f"{ind}{v} = {value}")
@@ -424,18 +407,6 @@ class _Gen:
         for j, sh in enumerate(r.shapes):
             kw = "if" if j == 0 else "elif"
             self.lines.append(f"{ind}{kw} {i} == {j}: {self.names[sh]} = {value}")
-
-
-def _atom(code: str) -> bool:
-    return code.isidentifier() or code.lstrip("-").isdigit()
-
-
-def _needs_check(typ: Type, value: Expr) -> bool:
-    if value.op == "lit":
-        return not typ.contains(value.value)
-    if isinstance(typ, Int):
-        return not (isinstance(value.typ, Int) and typ.lo <= value.typ.lo and value.typ.hi <= typ.hi)
-    return isinstance(typ, Seq) and value.op in ("push_back", "push_front", "concat")
 
 
 def _written(gen: _Gen, body: list[Stmt], acc: set[int]) -> set[int]:
@@ -612,7 +583,7 @@ def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: lis
     for f in written:
         out.append(f"{ind}w{f} = x{f}")
     g = _Gen(lay, names, tables)
-    loop = _has_require(body)
+    loop = has_require(body)
     if loop:
         out.append(f"{ind}while True:")
         ind += "    "
@@ -833,11 +804,6 @@ def _reads(gen: _Gen, e: Expr) -> set[int]:
     for x in e.args:
         out |= _reads(gen, x)
     return out
-
-
-def _has_require(body: list[Stmt]) -> bool:
-    return any(isinstance(s, Require) or (isinstance(s, If) and (_has_require(s.then) or _has_require(s.orelse)))
-               for s in body)
 
 
 __all__ = ["Field", "Kernel", "Layout", "Unsupported", "build_kernel", "seq_decode"]

@@ -77,7 +77,8 @@ class _Env:
         self.post = post
 
 
-def _atom(code: str) -> bool:
+def is_atom(code: str) -> bool:
+    """Generated code that is safe to evaluate twice (a name or a number)."""
     return code.isidentifier() or code.lstrip("-").isdigit()
 
 
@@ -110,7 +111,7 @@ def py_expr(e: Expr, env: _Env) -> str:
     if op == "ite":
         return f"({a[1]} if {a[0]} else {a[2]})"
     if op in ("min", "max"):
-        if _atom(a[0]) and _atom(a[1]):
+        if is_atom(a[0]) and is_atom(a[1]):
             cmp = "<=" if op == "min" else ">="
             return f"({a[0]} if {a[0]} {cmp} {a[1]} else {a[1]})"
         return f"{op}({a[0]}, {a[1]})"
@@ -170,8 +171,10 @@ def _assigned(body: Iterable[Stmt], acc: set[int]) -> set[int]:
     return acc
 
 
-def _has_require(body: Iterable[Stmt]) -> bool:
-    return any(isinstance(s, Require) or (isinstance(s, If) and (_has_require(s.then) or _has_require(s.orelse))) for s in body)
+def has_require(body: Iterable[Stmt]) -> bool:
+    """Some path of ``body`` can block (it then needs the one-shot ``while True`` wrapper)."""
+    return any(isinstance(s, Require) or (isinstance(s, If) and (has_require(s.then) or has_require(s.orelse)))
+               for s in body)
 
 
 def _range_check(typ: Type, code: str, what: str, tid: int) -> list[str]:
@@ -183,7 +186,8 @@ def _range_check(typ: Type, code: str, what: str, tid: int) -> list[str]:
     return []
 
 
-def _needs_check(typ: Type, value: Expr) -> bool:
+def needs_range_check(typ: Type, value: Expr) -> bool:
+    """Whether assigning ``value`` to a location of type ``typ`` can leave the type's range."""
     if value.op == "lit":
         return not typ.contains(value.value)
     if isinstance(typ, Int):
@@ -191,29 +195,46 @@ def _needs_check(typ: Type, value: Expr) -> bool:
     return isinstance(typ, Seq) and value.op in ("push_back", "push_front", "concat")
 
 
-class _StmtGen:
-    def __init__(self, tid: int, env: _Env) -> None:
-        self.tid = tid
-        self.env = env
-        self.lines: list[str] = []
-        self.n = 0
+class StatementWriter:
+    """Writes a step's statements as Python lines; subclasses say how expressions and
+    assignments are written (this module's tuples, or the explicit engine's packed integers)."""
+
+    lines: list[str]
+
+    def ex(self, e: Expr) -> str:
+        raise NotImplementedError
+
+    def assign(self, s: Assign, ind: str) -> None:
+        raise NotImplementedError
 
     def block(self, body: list[Stmt], ind: str) -> None:
+        """``body`` at indentation ``ind``; a failed ``require`` breaks out of the enclosing loop."""
         if not body:
             self.lines.append(ind + "pass")
         for s in body:
             if isinstance(s, Require):
-                self.lines.append(f"{ind}if not {py_expr(s.cond, self.env)}: break")
+                self.lines.append(f"{ind}if not {self.ex(s.cond)}: break")
             elif isinstance(s, Let):
-                self.lines.append(f"{ind}l_{s.name} = {py_expr(s.value, self.env)}")
+                self.lines.append(f"{ind}l_{s.name} = {self.ex(s.value)}")
             elif isinstance(s, If):
-                self.lines.append(f"{ind}if {py_expr(s.cond, self.env)}:")
+                self.lines.append(f"{ind}if {self.ex(s.cond)}:")
                 self.block(s.then, ind + "    ")
                 if s.orelse:
                     self.lines.append(f"{ind}else:")
                     self.block(s.orelse, ind + "    ")
             elif isinstance(s, Assign):
                 self.assign(s, ind)
+
+
+class _StmtGen(StatementWriter):
+    def __init__(self, tid: int, env: _Env) -> None:
+        self.tid = tid
+        self.env = env
+        self.lines: list[str] = []
+        self.n = 0
+
+    def ex(self, e: Expr) -> str:
+        return py_expr(e, self.env)
 
     def assign(self, s: Assign, ind: str) -> None:
         target = self.env.cur[s.var.slot]
@@ -223,7 +244,7 @@ class _StmtGen:
             typ = typ.elem
         what = s.var.name + "".join(f"[{show_expr(p)}]" for p in s.path)
         value = py_expr(s.value, self.env)
-        if _needs_check(typ, s.value):
+        if needs_range_check(typ, s.value):
             self.n += 1
             tmp = f"_v{self.n}"
             self.lines.append(f"{ind}{tmp} = {value}")
@@ -260,7 +281,7 @@ def transition_code(t: Transition, nslots: int, emit: Callable[[str], str], ind:
         lines.append(f"{ind}w{k} = x{k}")
     tup = "(" + ", ".join(env.cur[k] for k in range(nslots)) + ("," if nslots == 1 else "") + ")"
     gen = _StmtGen(t.index, env)
-    if _has_require(body):
+    if has_require(body):
         lines.append(f"{ind}while True:")
         gen.block(body, ind + "    ")
         lines.extend(gen.lines)
