@@ -238,3 +238,18 @@ def test_specdef_defaults_and_constants() -> None:
     assert len(spec.instantiate().vars) == 1
     res = explore(CompiledSystem.build(spec.instantiate({"N": 5})), spec.instantiate({"N": 5}).properties)
     assert res.stats.states == 6
+
+
+@pytest.mark.parametrize("typ,bad", [(Enum("A", "B"), 2), (Flags("SCHED", "MISSED"), 4)])
+def test_enum_and_flags_values_outside_the_type_are_modelling_errors(typ, bad) -> None:  # type: ignore[no-untyped-def]
+    s = System("t")
+    x = s.var("x", typ)
+
+    @s.action("bad", func="f")
+    def _(t):
+        t.set(x, x + bad)  # arithmetic on a label or a word: may leave the type
+
+    c = compiled(s)
+    with pytest.raises(StepError):
+        c.successors(s.init_state())
+    assert explore(c, s.properties).error is not None

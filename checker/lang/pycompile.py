@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 from checker.lang.expr import Expr
 from checker.lang.printer import show_expr
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
-from checker.lang.types import Array, Int, Seq, Type
+from checker.lang.types import Array, Enum, Flags, Int, Seq, Type
 
 
 class StepError(Exception):
@@ -183,6 +183,9 @@ def _range_check(typ: Type, code: str, what: str, tid: int) -> list[str]:
     if isinstance(typ, Seq):
         cap = typ.capacity
         return [f"if len({code}) > {cap}: raise _Err({tid}, f'{what} = {{list({code})}} exceeds capacity {cap}')"]
+    if isinstance(typ, (Enum, Flags)):
+        hi = len(typ.names) - 1 if isinstance(typ, Enum) else typ.full
+        return [f"if not 0 <= {code} <= {hi}: raise _Err({tid}, f'{what} = {{{code}}} is no value of its type (0..{hi})')"]
     return []
 
 
@@ -192,6 +195,8 @@ def needs_range_check(typ: Type, value: Expr) -> bool:
         return not typ.contains(value.value)
     if isinstance(typ, Int):
         return not (isinstance(value.typ, Int) and typ.lo <= value.typ.lo and value.typ.hi <= typ.hi)
+    if isinstance(typ, (Enum, Flags)):
+        return value.typ != typ  # arithmetic on a word or a label can leave it
     return isinstance(typ, Seq) and value.op in ("push_back", "push_front", "concat")
 
 
