@@ -26,7 +26,10 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
     con.print(f"  constants: {escape(consts)}", highlight=False)
     for r in out.engine_results:
         s = r.stats
-        line = f"  {r.engine}: {s.states:,} states, {s.transitions:,} transitions, depth {s.depth}, {s.seconds:.2f} s"
+        if s.states or r.engine == "explicit":
+            line = f"  {r.engine}: {s.states:,} states, {s.transitions:,} transitions, depth {s.depth}, {s.seconds:.2f} s"
+        else:  # a symbolic engine enumerates nothing: say how deep it unrolled
+            line = f"  {r.engine}: symbolic, unrolled to depth {s.depth}, {s.seconds:.2f} s"
         if s.seconds > 0 and s.states:
             line += f" ({s.states_per_second:,.0f} states/s)"
         if s.peak_rss_bytes:
@@ -51,6 +54,10 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         elif v.note:
             extra = f" — {v.note}"
         con.print(f"    [{style}]{v.verdict:<12}[/] {escape(name)}{escape(extra)}", highlight=False)
+        if len(out.engine_results) > 1:  # each engine's own verdict, side by side
+            each = [f"{r.engine}: {pr.verdict}" + (f" ({len(pr.trace)} steps)" if pr.trace is not None else "")
+                    for r in out.engine_results for pr in r.properties if pr.name == name]
+            con.print(f"                 {escape(' · '.join(each))}", highlight=False)
     for r in out.engine_results:  # inductive invariants (pdr), once per engine and invariant
         shown: list[list[str]] = []
         for pr in r.properties:

@@ -20,6 +20,13 @@ from checker.symbolic.problem import ERROR as ERROR_TARGET
 from checker.symbolic.problem import SAFETY_KINDS, Problem, timeout_ms
 
 
+def _query_ms(inp: EngineInput) -> int:
+    """The per-query timeout, never longer than the engine's whole time budget."""
+    secs = inp.limits.get("max_seconds")
+    ms = timeout_ms(inp.limits)
+    return min(ms, max(1, int(float(secs) * 1000))) if secs else ms
+
+
 def _deadline(inp: EngineInput, t0: float) -> float:
     secs = inp.limits.get("max_seconds")
     return t0 + float(secs) if secs else float("inf")
@@ -64,7 +71,7 @@ def run_bmc(inp: EngineInput) -> EngineResult:
     t0 = time.perf_counter()
     prob = Problem(inp.system, inp.properties)
     bound = int(inp.limits.get("max_bound", inp.limits.get("max_depth", 12)))
-    outcomes, depth = search(prob, inp.compiled, bound, timeout_ms(inp.limits), _deadline(inp, t0))
+    outcomes, depth = search(prob, inp.compiled, bound, _query_ms(inp), _deadline(inp, t0))
     return assemble("bmc", inp, outcomes, t0, depth)
 
 
@@ -74,7 +81,7 @@ def run_kind(inp: EngineInput) -> EngineResult:
     t0 = time.perf_counter()
     prob = Problem(inp.system, inp.properties)
     bound = int(inp.limits.get("max_bound", 12))
-    outcomes, depth = search(prob, inp.compiled, bound, timeout_ms(inp.limits), _deadline(inp, t0))
+    outcomes, depth = search(prob, inp.compiled, bound, _query_ms(inp), _deadline(inp, t0))
     return assemble("kind", inp, outcomes, t0, depth)
 
 

@@ -83,9 +83,13 @@ class Spacer:
         return z3.substitute_vars(cover, *self.x.flat)
 
 
-def _prove(prob: Problem, targets: list[Target], limits: dict[str, Any], restrict: bool) -> tuple[str, str, dict]:
-    """Ask Spacer about ``targets`` together: (verdict, note, detail)."""
-    sp = Spacer(prob, targets, timeout_ms(limits), restrict=restrict)
+def _prove(prob: Problem, targets: list[Target], limits: dict[str, Any], restrict: bool,
+           deadline: float) -> tuple[str, str, dict]:
+    """Ask Spacer about ``targets`` together: (verdict, note, detail). The query's timeout is the
+    per-query limit, cut to what is left of the engine's time (max_seconds)."""
+    left = (deadline - time.perf_counter()) * 1000
+    timeout = timeout_ms(limits) if left == float("inf") else min(timeout_ms(limits), max(1, int(left)))
+    sp = Spacer(prob, targets, timeout, restrict=restrict)
     t0 = time.perf_counter()
     try:
         r = sp.query()
@@ -130,7 +134,7 @@ def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], dea
             for tg in open_:
                 results[tg.name] = Outcome(INCONCLUSIVE, note="time limit reached")
             break
-        verdict, note, detail = _prove(prob, open_, limits, restrict)
+        verdict, note, detail = _prove(prob, open_, limits, restrict, deadline)
         if verdict != VIOLATED:
             for tg in open_:
                 results[tg.name] = Outcome(verdict, note=note, detail=detail)
