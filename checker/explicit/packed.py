@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from checker.lang.expr import Expr
-from checker.lang.pycompile import CompiledSystem, StatementWriter, has_require, is_atom, needs_range_check
+from checker.lang.pycompile import CompiledSystem, StatementWriter, has_require, needs_range_check, scalar_py
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 
@@ -321,24 +321,9 @@ class _Gen(StatementWriter):
             code = self.ex(e.args[0].args[0])  # a sequence is empty exactly when its code is 0
             return f"({code} {'==' if op == '==' else '!='} 0)"
         a = [self.ex(x) for x in e.args]
-        if op in ("+", "-", "*", "//", "%", "==", "!=", "<", "<=", ">", ">="):
-            return f"({a[0]} {op} {a[1]})"
-        if op == "neg":
-            return f"(-{a[0]})"
-        if op == "and":
-            return "(" + " and ".join(a) + ")" if a else "True"
-        if op == "or":
-            return "(" + " or ".join(a) + ")" if a else "False"
-        if op == "not":
-            return f"(not {a[0]})"
-        if op == "implies":
-            return f"((not {a[0]}) or {a[1]})"
-        if op == "ite":
-            return f"({a[1]} if {a[0]} else {a[2]})"
-        if op in ("min", "max"):
-            if is_atom(a[0]) and is_atom(a[1]):
-                return f"({a[0]} if {a[0]} {'<=' if op == 'min' else '>='} {a[1]} else {a[1]})"
-            return f"{op}({a[0]}, {a[1]})"
+        code = scalar_py(op, a)
+        if code is not None:
+            return code
         if op in ("bitor", "bitclear", "has_all", "has_any"):
             return {"bitor": f"({a[0]} | {a[1]})", "bitclear": f"({a[0]} & ~{a[1]})",
                     "has_all": f"(({a[0]} & {a[1]}) == {a[1]})", "has_any": f"(({a[0]} & {a[1]}) != 0)"}[op]

@@ -82,20 +82,9 @@ def is_atom(code: str) -> bool:
     return code.isidentifier() or code.lstrip("-").isdigit()
 
 
-def py_expr(e: Expr, env: _Env) -> str:
-    """Python source for ``e`` with variables read from ``env``."""
-    op = e.op
-    if op == "lit":
-        return repr(e.value)
-    if op == "var":
-        return env.cur[e.value.slot]
-    if op == "temp":
-        return "l_" + e.value
-    if op == "next":
-        if env.post is None:
-            raise ValueError("Next() used outside a transition invariant")
-        return py_expr(e.args[0], _Env(env.post))
-    a = [py_expr(x, env) for x in e.args]
+def scalar_py(op: str, a: list[str]) -> str | None:
+    """Python for the operators written the same whatever the state representation (arithmetic,
+    comparisons, Booleans, min/max), given the arguments' code; None for the others."""
     if op in ("+", "-", "*", "//", "%", "==", "!=", "<", "<=", ">", ">="):
         return f"({a[0]} {op} {a[1]})"
     if op == "neg":
@@ -115,6 +104,26 @@ def py_expr(e: Expr, env: _Env) -> str:
             cmp = "<=" if op == "min" else ">="
             return f"({a[0]} if {a[0]} {cmp} {a[1]} else {a[1]})"
         return f"{op}({a[0]}, {a[1]})"
+    return None
+
+
+def py_expr(e: Expr, env: _Env) -> str:
+    """Python source for ``e`` with variables read from ``env``."""
+    op = e.op
+    if op == "lit":
+        return repr(e.value)
+    if op == "var":
+        return env.cur[e.value.slot]
+    if op == "temp":
+        return "l_" + e.value
+    if op == "next":
+        if env.post is None:
+            raise ValueError("Next() used outside a transition invariant")
+        return py_expr(e.args[0], _Env(env.post))
+    a = [py_expr(x, env) for x in e.args]
+    code = scalar_py(op, a)
+    if code is not None:
+        return code
     if op == "index":
         if e.args[1].op == "lit" and isinstance(e.args[0].typ, Array):
             return f"{a[0]}[{a[1]}]"
