@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 from checker.lang.expr import Expr
 from checker.lang.printer import show_expr
-from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
+from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition, assigned_slots
 from checker.lang.types import Array, Enum, Flags, Int, Seq, Type
 
 
@@ -170,16 +170,6 @@ def _slots(e: Expr, acc: set[int]) -> set[int]:
 # ---------------------------------------------------------------- statement code
 
 
-def _assigned(body: Iterable[Stmt], acc: set[int]) -> set[int]:
-    for s in body:
-        if isinstance(s, Assign):
-            acc.add(s.var.slot)
-        elif isinstance(s, If):
-            _assigned(s.then, acc)
-            _assigned(s.orelse, acc)
-    return acc
-
-
 def has_require(body: Iterable[Stmt]) -> bool:
     """Some path of ``body`` can block (it then needs the one-shot ``while True`` wrapper)."""
     return any(isinstance(s, Require) or (isinstance(s, If) and (has_require(s.then) or has_require(s.orelse)))
@@ -284,7 +274,7 @@ def transition_code(t: Transition, nslots: int, emit: Callable[[str], str], ind:
     lead: list[Expr] = []
     while body and isinstance(body[0], Require):
         lead.append(body.pop(0).cond)  # type: ignore[union-attr]
-    written = _assigned(body, set())
+    written = assigned_slots(body)
     env = _Env({k: (f"w{k}" if k in written else f"x{k}") for k in range(nslots)})
     read_env = _Env({k: f"x{k}" for k in range(nslots)})
     lines = [f"{ind}# {t.key}  [{t.function}]"]

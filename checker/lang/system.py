@@ -73,6 +73,18 @@ class If:
 
 Stmt = Require | Assign | Let | If
 
+
+def assigned_slots(body: list[Stmt], acc: set[int] | None = None) -> set[int]:
+    """The state slots that some path of ``body`` assigns."""
+    acc = set() if acc is None else acc
+    for s in body:
+        if isinstance(s, Assign):
+            acc.add(s.var.slot)
+        elif isinstance(s, If):
+            assigned_slots(s.then, acc)
+            assigned_slots(s.orelse, acc)
+    return acc
+
 # ---------------------------------------------------------------- declarations
 
 

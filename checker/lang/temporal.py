@@ -76,7 +76,7 @@ from checker.lang.expr import Expr, ModelError, Next, lift, temp_expr, var_expr
 from checker.lang.types import BoolType
 
 if TYPE_CHECKING:
-    from checker.lang.system import Stmt, System, Var
+    from checker.lang.system import System, Var
 
 FAIR_KINDS = ("weak", "strong")
 TEMPORAL_KINDS = ("eventually", "always_eventually", "leads_to", "non_progress")
@@ -174,22 +174,10 @@ def _pre(e: Expr, pre: dict[int, Expr]) -> Expr:
     return Expr(e.op, tuple(_pre(a, pre) for a in e.args), e.typ, e.value)
 
 
-def _written(body: list[Stmt], acc: set[int]) -> set[int]:
-    from checker.lang.system import Assign, If
-
-    for s in body:
-        if isinstance(s, Assign):
-            acc.add(s.var.slot)
-        elif isinstance(s, If):
-            _written(s.then, acc)
-            _written(s.orelse, acc)
-    return acc
-
-
 def compile_starvation(system: System, st: Starvation, tag: int) -> None:
     """Append the counter update of ``st`` to every transition that can change it."""
     from checker.lang.expr import And, Ite, Min, Not, Or
-    from checker.lang.system import Assign, If, Let, Require
+    from checker.lang.system import Assign, If, Let, Require, assigned_slots
 
     read: set[int] = set()
     for e in st.waiting + st.served:
@@ -197,7 +185,7 @@ def compile_starvation(system: System, st: Starvation, tag: int) -> None:
     cvar = st.counter
     c = var_expr(cvar)
     for t in system.transitions:
-        if st.default_served and not (_written(t.body, set()) & read):
+        if st.default_served and not (assigned_slots(t.body) & read):
             continue  # nothing the waiting condition reads changes: the count stays as it is
         pre = {k: temp_expr(f"_starv{tag}_{k}", system.vars[k].typ) for k in sorted(read)}
         lets = [Let(f"_starv{tag}_{k}", var_expr(system.vars[k])) for k in sorted(read)]
