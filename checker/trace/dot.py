@@ -17,7 +17,7 @@ import networkx as nx
 from checker.lang.pycompile import CompiledSystem, State, StepError, flat_values
 from checker.result import Trace
 from checker.trace.itf import describe, verdict_line
-from checker.trace.text import step_rows
+from checker.trace.text import step_rows, wrap_items
 
 if TYPE_CHECKING:
     from checker.trace.views import View
@@ -38,20 +38,6 @@ def _attrs(d: dict[str, Any]) -> str:
     return ", ".join(f"{k}={q(str(v))}" for k, v in d.items())
 
 
-def _lines(items: list[str], width: int = 48) -> str:
-    out: list[str] = []
-    cur = ""
-    for it in items:
-        if cur and len(cur) + len(it) + 2 > width:
-            out.append(cur)
-            cur = it
-        else:
-            cur = f"{cur}; {it}" if cur else it
-    if cur:
-        out.append(cur)
-    return "\n".join(out)
-
-
 def trace_to_dot(trace: Trace, views: list[View] | None = None, title: str | None = None) -> str:
     """The trace as a top-to-bottom chain: one box per state (what changed), one edge per step."""
     rows = step_rows(trace, views)
@@ -61,7 +47,7 @@ def trace_to_dot(trace: Trace, views: list[View] | None = None, title: str | Non
          '  edge [fontname="Helvetica", fontsize=9];']
     last = len(trace.states) - 1
     for k, r in enumerate(rows):
-        text = f"state {k}\n" + _lines([x for x in r["changes"].split("; " if k else ", ") if x])
+        text = f"state {k}\n" + "\n".join(wrap_items([x for x in r["changes"].split("; " if k else ", ") if x], 48))
         if r.get("views"):
             text += "\n▸ " + r["views"]
         attrs: dict[str, Any] = {"label": text + "\n"}

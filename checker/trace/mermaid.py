@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from checker.result import Trace
 from checker.trace.itf import describe, trace_actors, verdict_line
-from checker.trace.text import step_rows
+from checker.trace.text import step_rows, wrap_items
 
 if TYPE_CHECKING:
     from checker.trace.views import View
@@ -31,21 +31,6 @@ def mm_text(s: str) -> str:
     return "<br/>".join(part.strip() for part in out.splitlines()) or " "
 
 
-def _wrap(items: list[str], width: int = 60) -> list[str]:
-    """Join ``items`` with ``; `` into lines of about ``width`` characters."""
-    lines: list[str] = []
-    cur = ""
-    for it in items:
-        if cur and len(cur) + len(it) + 2 > width:
-            lines.append(cur)
-            cur = it
-        else:
-            cur = f"{cur}; {it}" if cur else it
-    if cur:
-        lines.append(cur)
-    return lines
-
-
 def trace_to_mermaid(trace: Trace, views: list[View] | None = None, title: str | None = None,
                      doc: str = "") -> str:
     """The Mermaid source (``sequenceDiagram``) of ``trace``."""
@@ -59,7 +44,7 @@ def trace_to_mermaid(trace: Trace, views: list[View] | None = None, title: str |
     for a in actors:
         lines.append(f"    participant {ids[a]} as {mm_text(a)}")
     init = [x for x in rows[0]["changes"].split(", ") if x]
-    note0 = ["initial state"] + _wrap(init)
+    note0 = ["initial state"] + wrap_items(init)
     if rows[0].get("views"):
         note0.append("▸ " + rows[0]["views"])
     lines.append(f"    Note over {span}: " + "<br/>".join(mm_text(x) for x in note0))
@@ -76,7 +61,7 @@ def trace_to_mermaid(trace: Trace, views: list[View] | None = None, title: str |
         who = ids[t.actor]
         step = r["step"].replace("loop starts ↻ ", "")
         lines.append(f"{ind}{who}->>{who}: {mm_text(f'{k}. {step} · {t.function}')}")
-        body = _wrap(r["changes"].split("; "))
+        body = wrap_items(r["changes"].split("; "))
         if r.get("views"):
             body.append("▸ " + r["views"])
         lines.append(f"{ind}Note right of {who}: " + "<br/>".join(mm_text(x) for x in body))

@@ -66,3 +66,18 @@ def render_trace(trace: Trace, header: str = "", views: list[View] | None = None
         t = trace.failing_step
         lines.append(f"  ✗ next: {t.actor} {t.label} [{t.function}] fails: {trace.message}")
     return "\n".join(lines)
+
+
+def wrap_items(items: list[str], width: int = 60) -> list[str]:
+    """Join ``items`` with ``; `` into lines of about ``width`` characters (for diagram labels)."""
+    lines: list[str] = []
+    cur = ""
+    for it in items:
+        if cur and len(cur) + len(it) + 2 > width:
+            lines.append(cur)
+            cur = it
+        else:
+            cur = f"{cur}; {it}" if cur else it
+    if cur:
+        lines.append(cur)
+    return lines
