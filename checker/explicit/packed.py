@@ -558,6 +558,21 @@ def _transition(t: Transition, lay: Layout, xs: list[str], conj: list[tuple[Expr
     return out
 
 
+def _record_successor(out: list[str], ind: str, tid: int, key_code: str, fp: bool) -> str:
+    """Lines that count the step, compute the successor's key and, if it is new, record its parent
+    and step; returns the indentation of the "new state" block."""
+    out.append(f"{ind}en = 1; c{tid} += 1")
+    out.append(f"{ind}k2 = {key_code}")
+    key = "k2"
+    if fp:
+        out.append(f"{ind}h2 = hash(k2)")
+        key = "h2"
+    out.append(f"{ind}if {key} not in seen:")
+    i2 = ind + "    "
+    out.append(f"{i2}seen_add({key}); p_app(idx); v_app({tid})")
+    return i2
+
+
 def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: list[tuple[Expr, set[int]]], fp: bool,
           ind: str, tables: dict[str, list]) -> list[str]:
     """From the guard on: the body on ``w`` copies, the successor's key, dedup and invariant checks."""
@@ -577,15 +592,7 @@ def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: lis
     out += g.lines
     delta = " + ".join(f"((w{f} - x{f}) << {lay.fields[f].off})" if lay.fields[f].off else f"(w{f} - x{f})"
                        for f in written) or "0"
-    out.append(f"{ind}en = 1; c{t.index} += 1")
-    out.append(f"{ind}k2 = k + {delta}")
-    key = "k2"
-    if fp:
-        out.append(f"{ind}h2 = hash(k2)")
-        key = "h2"
-    out.append(f"{ind}if {key} not in seen:")
-    i2 = ind + "    "
-    out.append(f"{i2}seen_add({key}); p_app(idx); v_app({t.index})")
+    i2 = _record_successor(out, ind, t.index, f"k + {delta}", fp)
     cg = _Gen(lay, names, tables)
     cg.rows = {}
     # The parent satisfies every invariant (violating states are never expanded), so only the
@@ -670,15 +677,7 @@ def _counter_step(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], c
         if not (typ.lo <= lo + c and hi + c <= typ.hi):  # type: ignore[attr-defined]
             out.append(f"{ind}if not {typ.lo} <= x{f} {c:+d} <= {typ.hi}: raise _Bad")  # type: ignore[attr-defined]
     const = sum(c << lay.fields[f].off for f, c in adds.items())
-    out.append(f"{ind}en = 1; c{t.index} += 1")
-    out.append(f"{ind}k2 = k {const:+d}")
-    key = "k2"
-    if fp:
-        out.append(f"{ind}h2 = hash(k2)")
-        key = "h2"
-    out.append(f"{ind}if {key} not in seen:")
-    i2 = ind + "    "
-    out.append(f"{i2}seen_add({key}); p_app(idx); v_app({t.index})")
+    i2 = _record_successor(out, ind, t.index, f"k {const:+d}", fp)
     names = [f"w{f}" if f in adds else xs[f] for f in range(len(xs))]
     cg = _Gen(lay, names, tables)
     cg.rows = {}
