@@ -7,7 +7,7 @@ so output, trace files and the CLI never depend on which engine ran.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from checker.lang.system import System, Transition
 
@@ -82,3 +82,6 @@ class EngineResult:
     stats: Stats
     error: str | None = None  # a modelling error stops the run
     error_trace: Trace | None = None
+    # explicit engine, exact store: every reached state (logical tuples), for cross-checks such as
+    # evaluating a PDR invariant on them; None when the engine kept no exact set
+    reached: Callable[[], Iterable[tuple]] | None = None

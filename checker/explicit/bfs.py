@@ -26,7 +26,7 @@ import resource
 import time
 from array import array
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from checker.explicit.packed import Kernel, Layout
 from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
@@ -46,6 +46,8 @@ class Limits:
     symmetry: bool = False  # reduce by the spec's declared symmetry (safety properties only)
     workers: int = 1  # processes expanding large frontiers (1: this process only)
     fast: bool = True  # use the packed kernel when the system allows it (False: the generic loop)
+    vector: bool = True  # with fast: expand whole frontiers with numpy when the state fits in an int64
+    handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
 
 
 @dataclass
@@ -148,7 +150,25 @@ class Explorer:
                 kernel = build_kernel(self.c, invs, fingerprint=self.store != "exact")
             except Unsupported:
                 kernel = None
-        if kernel is not None:
+        vk = None
+        if kernel is not None and lim.vector and self.store == "exact":
+            from checker.explicit.packed import Unsupported
+            from checker.explicit.vector import VectorKernel
+
+            try:
+                vk = VectorKernel(self.c, invs, [p.expr for p, _ in self.deadlocks])
+            except Unsupported:
+                vk = None
+        if vk is not None and kernel is not None:
+            from checker.explicit.vector_bfs import vector_loop
+
+            self.engine_note = "packed kernel"
+            limit_hit = self._packed_loop(kernel, handoff=lim.handoff)
+            if limit_hit == "handoff":
+                self.engine_note = "packed kernel + numpy frontiers"
+                limit_hit = vector_loop(self, vk, self._handoff)
+            self.n_trans = sum(self.fired) + self.extra_trans
+        elif kernel is not None:
             self.engine_note = "packed kernel"
             if lim.workers > 1:
                 from checker.explicit.parallel import packed_loop_parallel
@@ -161,7 +181,18 @@ class Explorer:
             limit_hit = self._generic_loop(canon)
         result = self._result(limit_hit)
         result.stats.symmetry = canon is not None
+        result.reached = self._reached(kernel)
         return result
+
+    def _reached(self, kernel: Kernel | None) -> Callable[[], Iterable[State]] | None:
+        """Every stored state as a logical tuple (exact store only; orbit representatives under symmetry)."""
+        if self.store != "exact":
+            return None
+        seen = self._seen
+        if kernel is None:
+            return lambda: iter(seen)
+        unpack = kernel.layout.unpack
+        return lambda: (unpack(int(k)) for k in seen)
 
     def _record(self, idx: int, s: State) -> None:
         # the rare path: which not-yet-reported invariants does this state break?
@@ -193,7 +224,7 @@ class Explorer:
         fired = self.fired
         check = self.check
         exact = self.store == "exact"
-        seen: set = set()
+        self._seen = seen = set()
         parent, via = self.parent, self.via
         lim = self.limits
         max_states = lim.max_states or 0
@@ -281,8 +312,13 @@ class Explorer:
         self.n_trans = n_trans
         return limit_hit
 
-    def _packed_loop(self, kernel: Kernel, level_hook: Callable[..., Any] | None = None) -> str | None:
+    def _packed_loop(self, kernel: Kernel, level_hook: Callable[..., Any] | None = None,
+                     handoff: int | None = None) -> str | None:
         """The fast loop: packed keys, the generated kernel, logical states only for the rare paths.
+
+        With ``handoff``, it stops before expanding a level of at least that many states and
+        returns "handoff", leaving the frontier in ``self._handoff`` (keys, indices) for the
+        numpy loop.
 
         ``level_hook(fk, fi, seen)`` (parallel mode) may hand part of a level to worker processes:
         it returns ``[(start, stop), children]`` — this process expands ``fk[start:stop]``, then
@@ -316,6 +352,9 @@ class Explorer:
             if lim.max_depth is not None and self.depth >= lim.max_depth:
                 limit_hit = "depth"
                 break
+            if handoff is not None and len(fk) >= handoff:
+                self._handoff = (fk, fi)
+                return "handoff"
             nk: list[int] = []
             first = len(parent)  # the next level's states get the indices first, first + 1, ...
             self.level_viol: set[int] = set()
@@ -350,6 +389,7 @@ class Explorer:
         viol: list[tuple[int, int]] = []
         dead: list[int] = []
         at = [0, 0, 0]
+        p0, nk0 = len(self.parent), len(nk)
         while pos < end:
             stop = min(end, pos + CHUNK)
             try:
@@ -358,6 +398,10 @@ class Explorer:
             except Exception as exc:  # noqa: BLE001 - re-derived on the generic semantics below
                 del self.parent[at[1]:]
                 del self.via[at[1]:]
+                # the failing state's successors are dropped from the next frontier too: it keeps
+                # the states this slice added before it, other than violating ones
+                bad = sum(1 for i in self.level_viol if p0 <= i < at[1])
+                del nk[nk0 + at[1] - p0 - bad:]
                 self._kernel_error(lay, fk[at[0]], fi[at[0]], exc)
                 return "error"
             limit_hit = self._after_chunk(lay, fk, fi, viol, dead, at)
@@ -459,11 +503,17 @@ class Explorer:
         self.extra_trans = len(succ) - done
         return "states"
 
-    def _kernel_error(self, lay: Layout, key: int, idx: int, exc: Exception | None) -> None:
+    def _kernel_error(self, lay: Layout, key: int, idx: int, exc: Exception | None, counted: bool = True) -> None:
         """The kernel failed on the state ``key`` (index ``idx``): get the generic StepError for it."""
+        s = lay.unpack(key)
         try:
-            self.c.successors(lay.unpack(key))
+            self.c.successors(s)
         except StepError as err:
+            # the packed kernel (``counted``) counted the steps that fired before the failing one;
+            # the generic loop, whose successor function fails as a whole, counts none of them
+            for tid in range(err.tid if counted else 0):
+                if self.c.step(s, tid) is not None:
+                    self.fired[tid] -= 1
             self._step_error(idx, err)
             return
         raise RuntimeError(f"the packed kernel failed ({exc!r}) where the generic semantics did not") from exc

@@ -1,0 +1,262 @@
+"""The BFS loop over numpy frontiers (see :mod:`checker.explicit.vector` for the semantics).
+
+Storage per distinct state: its int64 key in one sorted array (8 bytes), parent index (4)
+and step index (2) in the explorer's arrays, so traces are rebuilt exactly as on the other
+paths. A level is processed in slices of frontier states (``SLICE_*``); each slice's
+successors are ordered as the sequential search meets them (frontier position, then
+transition), so the states, their indices, the parents, the coverage counts and the point
+where the search stops (all properties decided, a limit, a modelling error) are those of the
+generic loop.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from checker.explicit.vector import LaneError, VectorKernel
+
+if TYPE_CHECKING:
+    from checker.explicit.bfs import Explorer
+
+PARALLEL_MIN = 1 << 14  # with workers: slices of at least twice this are cut in two parts expanded in threads
+SLICE_MIN, SLICE_MAX = 1 << 15, 1 << 18  # frontier states expanded together (temporaries: ~ slice x steps x 40 B)
+SLICE_SHARE = 16  # ... about 1/16 of the states stored, so inserting into the sorted store stays cheap
+I64 = np.int64
+
+
+class _Level:
+    """The successors of one frontier slice, deduplicated and in search order."""
+
+    def __init__(self, keys: np.ndarray, order: np.ndarray, by_key: np.ndarray, by_key_order: np.ndarray,
+                 ins: np.ndarray, cand_order: np.ndarray) -> None:
+        self.keys = keys  # new keys, in search order
+        self.order = order  # their order keys: frontier position * steps + step
+        self.by_key = by_key  # the same keys sorted ...
+        self.by_key_order = by_key_order  # ... with their order keys
+        self.ins = ins  # ... and where each goes in the sorted visited array (as of before this slice)
+        self.cand_order = cand_order  # every enabled successor's order key (coverage, transitions)
+
+
+def vector_loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[int]]) -> str | None:
+    """Explore with ``vk`` from the frontier ``start`` (keys, state indices) that the packed loop
+    handed over (its visited set in ``ex._seen``); fills ``ex``'s parent/via/found/fired as the
+    other loops do. With ``limits.workers`` > 1, large slices are expanded by two threads."""
+    if ex.limits.workers <= 1:
+        return _loop(ex, vk, start, None)
+    with ThreadPoolExecutor(2) as pool:
+        return _loop(ex, vk, start, pool)
+
+
+def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[int]],
+          pool: ThreadPoolExecutor | None) -> str | None:
+    lay = vk.layout
+    nt = len(ex.system.transitions)
+    lim = ex.limits
+    max_n = lim.max_states or (1 << 62)
+    via_dtype = np.uint16 if ex.via.typecode == "H" else np.int32
+    fk0, fi0 = start
+    ex._seen = seen = np.sort(np.fromiter(ex._seen, dtype=I64, count=len(ex._seen)))
+    fk = np.array(fk0, dtype=I64)
+    fi = np.array(fi0, dtype=I64)
+    last_report = ex.t0
+    invs = vk.invariants
+    deadlocks = ex.deadlocks
+    while len(fk):
+        if lim.max_depth is not None and ex.depth >= lim.max_depth:
+            return "depth"
+        nk: list[np.ndarray] = []
+        ni: list[np.ndarray] = []
+        a = 0
+        while a < len(fk):
+            width = min(max(len(seen) // SLICE_SHARE, SLICE_MIN), SLICE_MAX)
+            if vk.layout.bits + (SLICE_MIN * nt).bit_length() <= 63:  # keep the value sorts possible
+                width = min(width, (1 << (63 - vk.layout.bits)) // nt)
+            now = time.perf_counter()
+            if lim.max_seconds is not None and now - ex.t0 > lim.max_seconds:
+                return "time"
+            if ex.progress is not None and now - last_report > 0.5:
+                from checker.explicit.bfs import Progress
+
+                last_report = now
+                ex.progress(Progress(len(ex.parent), sum(ex.fired), ex.depth, len(fk) - a, now - ex.t0))
+            keys = fk[a:a + width]
+            pos0 = a  # frontier positions of this slice start here
+            a += width
+            lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool)
+            n = len(ex.parent)
+            # -- where does the sequential search stop in this slice?
+            bad = [np.logical_not(vk.holds(p.expr, lv.keys)) for p in invs]
+            pos_new = lv.order // nt
+            first: dict[str, int] = {}  # pending property -> frontier position where it is found
+            for p, b in zip(invs, bad):
+                if p.name not in ex.found:
+                    hit = np.flatnonzero(b)
+                    if len(hit):
+                        first[p.name] = int(pos_new[hit[0]])
+            dead_keys = fk[dead]
+            dead_bad = {p.name: np.flatnonzero(np.logical_not(vk.holds(p.expr, dead_keys)))
+                        for p, _ in deadlocks if p.name not in ex.found}
+            for name, hit in dead_bad.items():
+                if len(hit):
+                    first[name] = int(dead[hit[0]])
+            pending = [p.name for p in ex.props if p.name not in ex.found]
+            cut = np.iinfo(I64).max  # last order key the search processes
+            outcome: str | None = None
+            if pending and all(name in first for name in pending):
+                cut, outcome = (max(first.values()) + 1) * nt - 1, "found"
+            if err is not None and err * nt - 1 < cut:
+                cut, outcome = err * nt - 1, "error"
+            anybad = np.logical_or.reduce(bad) if bad else np.zeros(len(lv.keys), dtype=bool)
+            good = np.flatnonzero(~anybad)
+            over = good[n + good + 1 >= max_n]  # the state that fills the store (violating ones do not stop it)
+            if len(over) and lv.order[over[0]] <= cut:
+                cut, outcome = int(lv.order[over[0]]), "states"
+            kept = int(np.searchsorted(lv.order, cut, side="right"))
+            # -- coverage and transition counts up to the cut
+            co = lv.cand_order
+            done = co[co <= cut]
+            for t, c in enumerate(np.bincount(done % nt, minlength=nt).tolist()):
+                ex.fired[t] += c
+            if outcome == "states":
+                p_last = cut // nt
+                ex.extra_trans = int(np.count_nonzero((co > cut) & (co // nt == p_last)))
+            # -- store the kept states
+            keys_k = lv.keys[:kept]
+            ex.parent.frombytes(fi[pos_new[:kept]].astype(np.int32).tobytes())
+            ex.via.frombytes((lv.order[:kept] % nt).astype(via_dtype).tobytes())
+            in_cut = lv.by_key_order <= cut
+            ex._seen = seen = np.insert(seen, lv.ins[in_cut], lv.by_key[in_cut])
+            # -- record what this slice found, in search order
+            for p, b in zip(invs, bad):
+                if p.name not in ex.found:
+                    hit = np.flatnonzero(b[:kept])
+                    if len(hit):
+                        ex._record(n + int(hit[0]), lay.unpack(int(keys_k[hit[0]])))
+            for name, hit in dead_bad.items():
+                hit = hit[dead[hit] * nt <= cut]
+                if name not in ex.found and len(hit):
+                    d = int(dead[hit[0]])
+                    ex._deadlock(int(fi[d]), lay.unpack(int(fk[d])))
+            ok = np.flatnonzero(~anybad[:kept])
+            nk.append(keys_k[ok])
+            ni.append(n + ok)
+            if outcome in ("error", "states"):
+                _deepen(ex, nk)
+                if outcome == "error":
+                    ex._kernel_error(lay, int(fk[err]), int(fi[err]), None, counted=False)
+                return outcome
+            if outcome == "found" or ex._all_found():
+                return None
+        _deepen(ex, nk)
+        fk = np.concatenate(nk) if nk else np.zeros(0, dtype=I64)
+        fi = np.concatenate(ni) if ni else np.zeros(0, dtype=I64)
+    return None
+
+
+def _deepen(ex: Explorer, nk: list[np.ndarray]) -> None:
+    if any(len(x) for x in nk):  # as the generic loop: a level cut short by a limit still counts
+        ex.depth += 1
+
+
+def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.ndarray,
+            pool: ThreadPoolExecutor | None) -> tuple[_Level, np.ndarray, int | None]:
+    """Successors of the frontier slice ``keys`` (positions ``pos0``...): the new ones in search
+    order, the positions of states without successors, and the first position with a modelling error.
+
+    With ``pool``, the slice is cut in contiguous parts expanded and sorted in threads (numpy
+    releases the GIL in its loops and sorts); the parts' distinct keys are then merged."""
+    ob = (len(keys) * nt).bit_length()
+    packed = vk.layout.bits + ob <= 63  # key and order share an int64: value sorts instead of argsorts
+    if pool is None or len(keys) < 2 * PARALLEL_MIN:
+        parts = [_part(vk, keys, pos0, pos0, nt, ob, packed)]
+    else:
+        half = len(keys) // 2
+        parts = list(pool.map(lambda ab: _part(vk, keys[ab[0]:ab[1]], pos0 + ab[0], pos0, nt, ob, packed),
+                              [(0, half), (half, len(keys))]))
+    errs = [p[3] for p in parts if p[3] is not None]
+    err = min(errs) if errs else None
+    if len(parts) == 1:
+        uk, uo, ord_all, _, dead = parts[0]
+    else:
+        ord_all = np.concatenate([p[2] for p in parts])
+        dead = np.concatenate([p[4] for p in parts])
+        uk = np.concatenate([p[0] for p in parts])
+        uo = np.concatenate([p[1] for p in parts])
+        if err is not None:
+            ord_all, dead = ord_all[ord_all < err * nt], dead[dead < err]
+            m = uo < (err - pos0) * nt
+            uk, uo = uk[m], uo[m]
+        uk, uo = _first_packed(uk, uo, ob) if packed else _first_argsort(uk, uo)
+    ins = np.searchsorted(seen, uk)
+    known = np.zeros(len(uk), dtype=bool)
+    inside = ins < len(seen)
+    known[inside] = seen[ins[inside]] == uk[inside]
+    fresh = ~known
+    uk, uo, ins = uk[fresh], uo[fresh], ins[fresh]
+    kb = vk.layout.bits
+    if packed:
+        both = np.sort((uo << kb) | uk)  # by order; keys ride along in the low bits
+        keys_o, ord_o = both & ((1 << kb) - 1), both >> kb
+    else:
+        r = np.argsort(uo)  # order keys are distinct
+        keys_o, ord_o = uk[r], uo[r]
+    return _Level(keys_o, ord_o + pos0 * nt, uk, uo + pos0 * nt, ins, ord_all), dead, err
+
+
+def _part(vk: VectorKernel, keys: np.ndarray, pos0: int, base: int, nt: int, ob: int,
+          packed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None, np.ndarray]:
+    """One part of a slice (positions ``pos0``...): its distinct successor keys (sorted) with their
+    smallest order relative to ``base``, every successor's order, the first error, the dead positions."""
+    pos = np.arange(pos0, pos0 + len(keys), dtype=I64)
+    cache: dict[int, np.ndarray] = {}
+    parts_k: list[np.ndarray] = []
+    parts_o: list[np.ndarray] = []
+    err: int | None = None
+    for t in vk.system.transitions:
+        m = len(keys)
+        while True:
+            try:
+                k2, p2 = vk.expand(t, keys[:m], pos[:m], cache if m == len(keys) else {f: v[:m] for f, v in cache.items()})
+                break
+            except LaneError as e:
+                # a later statement may fail on an earlier lane: retry on the lanes before this one
+                err = e.pos if err is None else min(err, e.pos)
+                m = e.pos - pos0
+        parts_k.append(k2)
+        parts_o.append(p2 * nt + t.index)
+    key_all = np.concatenate(parts_k)
+    ord_all = np.concatenate(parts_o)
+    if err is not None:
+        m = ord_all < err * nt
+        key_all, ord_all = key_all[m], ord_all[m]
+    enabled = np.zeros(len(keys), dtype=bool)
+    enabled[ord_all // nt - pos0] = True
+    stop = len(keys) if err is None else err - pos0
+    dead = np.flatnonzero(~enabled[:stop]) + pos0
+    rel = ord_all - base * nt
+    uk, uo = _first_packed(key_all, rel, ob) if packed else _first_argsort(key_all, rel)
+    return uk, uo, ord_all, err, dead
+
+
+def _first_packed(keys: np.ndarray, order: np.ndarray, ob: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and each one's smallest order: one value sort of ``key << ob | order``."""
+    both = np.sort((keys << ob) | order)
+    k = both >> ob
+    if not len(k):
+        return k, k
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    return k[starts], both[starts] & ((1 << ob) - 1)
+
+
+def _first_argsort(keys: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`_first_packed` for keys too wide to share an int64 with the order."""
+    perm = np.argsort(keys)  # equal keys' order does not matter: the minimum is taken below
+    ks = keys[perm]
+    if not len(ks):
+        return ks, ks
+    starts = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
+    return ks[starts], np.minimum.reduceat(order[perm], starts)
