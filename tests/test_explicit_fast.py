@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.explicit import parallel
+from checker.explicit import parallel, vector_bfs
 from checker.explicit.bfs import Limits, explore
 from checker.explicit.packed import Layout, build_kernel
 from checker.lang import Array, Bool, Int, Not, Seq, System
@@ -119,7 +119,10 @@ def _error_system(kind: str) -> System:
     return s
 
 
-@pytest.mark.parametrize("kind", ["overflow", "index", "capacity", "head"])
+_ERRORS = ["overflow", "index", "capacity", "head"]
+
+
+@pytest.mark.parametrize("kind", _ERRORS)
 def test_modelling_errors_are_the_generic_ones(kind: str) -> None:
     sysm = _error_system(kind)
     if kind == "head":
@@ -136,9 +139,26 @@ def test_workers_match_one_process(monkeypatch: pytest.MonkeyPatch, workers: int
     for spec, k in [(NF, {"N": 4, "P": 2, "B": 2}), (NF, {"N": 4, "P": 2, "B": 2, "bug": True}),
                     (BASIC, {"N": 2, "split_test_set": True}), (BASIC, {"N": 2})]:
         c = CompiledSystem.build(spec.instantiate(k))
-        one = summary(explore(c, c.system.properties, Limits()))
-        many = summary(explore(c, c.system.properties, Limits(workers=workers)))
+        one = summary(explore(c, c.system.properties, Limits(vector=False)))
+        many = summary(explore(c, c.system.properties, Limits(workers=workers, vector=False)))
         assert one == many
+
+
+def test_numpy_threads_match_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vector_bfs, "PARALLEL_MIN", 8)
+    for spec, k in [(NF, {"N": 4, "P": 2, "B": 2}), (NF, {"N": 4, "P": 2, "B": 2, "bug": True}),
+                    (BASIC, {"N": 2, "split_test_set": True}), (BASIC, {"N": 2})]:
+        c = CompiledSystem.build(spec.instantiate(k))
+        one = summary(explore(c, c.system.properties, Limits(handoff=0)))
+        two = summary(explore(c, c.system.properties, Limits(handoff=0, workers=2)))
+        assert one == two
+    for e in _ERRORS:
+        sysm = _error_system(e)
+        if e == "head":
+            sysm.vars[2].init = (0, 1)
+        c = CompiledSystem.build(sysm)
+        assert summary(explore(c, c.system.properties, Limits(handoff=0, workers=2))) == summary(
+            explore(c, c.system.properties, Limits(fast=False)))
 
 
 def test_symmetry_refused_without_declaration_and_when_false() -> None:

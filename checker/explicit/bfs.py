@@ -28,7 +28,9 @@ from array import array
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from checker.explicit.packed import Kernel, Layout
+from checker.explicit.packed import Kernel, Layout, Unsupported
+from checker.explicit.vector import VectorKernel
+from checker.explicit.vector_bfs import vector_loop
 from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
 from checker.lang.pycompile import CompiledSystem, State, StepError
 from checker.lang.system import Property
@@ -144,7 +146,7 @@ class Explorer:
                 self.error = f"symmetry reduction refused: {err}"
                 return self._result("error")
         elif lim.fast and not self.edges:
-            from checker.explicit.packed import Unsupported, build_kernel
+            from checker.explicit.packed import build_kernel
 
             try:
                 kernel = build_kernel(self.c, invs, fingerprint=self.store != "exact")
@@ -152,16 +154,11 @@ class Explorer:
                 kernel = None
         vk = None
         if kernel is not None and lim.vector and self.store == "exact":
-            from checker.explicit.packed import Unsupported
-            from checker.explicit.vector import VectorKernel
-
             try:
                 vk = VectorKernel(self.c, invs, [p.expr for p, _ in self.deadlocks])
             except Unsupported:
                 vk = None
         if vk is not None and kernel is not None:
-            from checker.explicit.vector_bfs import vector_loop
-
             self.engine_note = "packed kernel"
             limit_hit = self._packed_loop(kernel, handoff=lim.handoff)
             if limit_hit == "handoff":

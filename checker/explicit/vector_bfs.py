@@ -22,7 +22,7 @@ from checker.explicit.vector import LaneError, VectorKernel
 if TYPE_CHECKING:
     from checker.explicit.bfs import Explorer
 
-PARALLEL_MIN = 1 << 14  # with workers: slices of at least twice this are cut in two parts expanded in threads
+PARALLEL_MIN = 1 << 14  # with workers: slices are cut in parts of at least this many states, expanded in threads
 SLICE_MIN, SLICE_MAX = 1 << 15, 1 << 18  # frontier states expanded together (temporaries: ~ slice x steps x 40 B)
 SLICE_SHARE = 16  # ... about 1/16 of the states stored, so inserting into the sorted store stays cheap
 I64 = np.int64
@@ -44,10 +44,10 @@ class _Level:
 def vector_loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[int]]) -> str | None:
     """Explore with ``vk`` from the frontier ``start`` (keys, state indices) that the packed loop
     handed over (its visited set in ``ex._seen``); fills ``ex``'s parent/via/found/fired as the
-    other loops do. With ``limits.workers`` > 1, large slices are expanded by two threads."""
+    other loops do. With ``limits.workers`` > 1, large slices are expanded by that many threads."""
     if ex.limits.workers <= 1:
         return _loop(ex, vk, start, None)
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(ex.limits.workers) as pool:
         return _loop(ex, vk, start, pool)
 
 
@@ -86,7 +86,7 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
             keys = fk[a:a + width]
             pos0 = a  # frontier positions of this slice start here
             a += width
-            lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool)
+            lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool, lim.workers)
             n = len(ex.parent)
             # -- where does the sequential search stop in this slice?
             bad = [np.logical_not(vk.holds(p.expr, lv.keys)) for p in invs]
@@ -163,7 +163,7 @@ def _deepen(ex: Explorer, nk: list[np.ndarray]) -> None:
 
 
 def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.ndarray,
-            pool: ThreadPoolExecutor | None) -> tuple[_Level, np.ndarray, int | None]:
+            pool: ThreadPoolExecutor | None, workers: int) -> tuple[_Level, np.ndarray, int | None]:
     """Successors of the frontier slice ``keys`` (positions ``pos0``...): the new ones in search
     order, the positions of states without successors, and the first position with a modelling error.
 
@@ -171,12 +171,13 @@ def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.nda
     releases the GIL in its loops and sorts); the parts' distinct keys are then merged."""
     ob = (len(keys) * nt).bit_length()
     packed = vk.layout.bits + ob <= 63  # key and order share an int64: value sorts instead of argsorts
-    if pool is None or len(keys) < 2 * PARALLEL_MIN:
+    ways = min(workers, len(keys) // PARALLEL_MIN) if pool is not None else 1
+    if ways <= 1:
         parts = [_part(vk, keys, pos0, pos0, nt, ob, packed)]
     else:
-        half = len(keys) // 2
+        cuts = [len(keys) * j // ways for j in range(ways + 1)]
         parts = list(pool.map(lambda ab: _part(vk, keys[ab[0]:ab[1]], pos0 + ab[0], pos0, nt, ob, packed),
-                              [(0, half), (half, len(keys))]))
+                              zip(cuts, cuts[1:])))
     errs = [p[3] for p in parts if p[3] is not None]
     err = min(errs) if errs else None
     if len(parts) == 1:
