@@ -73,7 +73,7 @@ def main() -> None:
 @click.option("--max-seconds", type=float, default=None, callback=_positive_float, help="Stop each engine after this long.")
 @click.option("--store", type=click.Choice(["exact", "fingerprint"]), default=None, help="How visited states are kept.")
 @click.option("--workers", type=int, default=None, callback=_positive_int,
-              help="Explicit engine: processes expanding large BFS frontiers (default 1).")
+              help="Explicit engine: threads (numpy loop) or processes (packed kernel) on large BFS levels (default 1).")
 @click.option("--symmetry", is_flag=True, default=None,
               help="Explicit engine: symmetry reduction by the spec's declared symmetry (safety only).")
 @click.option("--coverage", is_flag=True, help="Print how often each step fired.")

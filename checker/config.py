@@ -16,7 +16,7 @@
     max_seconds = 60
     store = "exact"                    # or "fingerprint" (64-bit hashes; collision odds reported)
     symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
-    workers = 2                        # explicit engine: processes expanding large frontiers
+    workers = 2                        # explicit engine: threads/processes expanding large frontiers
 
 Every mistake is reported as one :class:`ConfigError` naming the file and the field.
 """
