@@ -107,6 +107,13 @@ def _b(x: Any) -> Any:
     return np.asarray(x, dtype=bool) if isinstance(x, np.ndarray) else bool(x)
 
 
+def _full(x: Any, n: int) -> np.ndarray:
+    """``x`` as an array of ``n`` lanes (scalars repeated)."""
+    if isinstance(x, np.ndarray) and x.shape == (n,):
+        return x
+    return np.full(n, x, dtype=x.dtype if isinstance(x, np.ndarray) else None)
+
+
 def _and(a: Any, b: Any) -> Any:
     return np.logical_and(a, b)
 
@@ -223,7 +230,7 @@ class VectorKernel:
         if lin is None:
             return ln.field(shapes[0])
         cols = np.stack([ln.field(s) for s in shapes])
-        return cols[np.broadcast_to(lin, (len(ln.keys),)), np.arange(len(ln.keys))]
+        return cols[_full(lin, len(ln.keys)), np.arange(len(ln.keys))]
 
     def seq(self, e: Expr) -> SeqInfo:
         lo, hi = _range(e.typ.elem)  # type: ignore[attr-defined]
@@ -322,14 +329,14 @@ class VectorKernel:
             if isinstance(s, Require):
                 ok = _b(self.ex(s.cond, ln, active))
                 blocked = np.logical_not(ok) if active is None else active & np.logical_not(ok)
-                keep = np.logical_not(np.broadcast_to(blocked, (len(ln.keys),)))
+                keep = np.logical_not(_full(blocked, len(ln.keys)))
                 ln.alive = keep if ln.alive is None else ln.alive & keep
             elif isinstance(s, Let):
                 v = self.ex(s.value, ln, active)
                 old = ln.temps.get(s.name)
                 ln.temps[s.name] = v if active is None or old is None else np.where(active, v, old)
             elif isinstance(s, If):
-                c = np.broadcast_to(_b(self.ex(s.cond, ln, active)), (len(ln.keys),))
+                c = _full(_b(self.ex(s.cond, ln, active)), len(ln.keys))
                 self.run_body(s.then, ln, c if active is None else active & c)
                 if s.orelse:
                     nc = np.logical_not(c)
@@ -342,7 +349,7 @@ class VectorKernel:
         for p in s.path:
             target = Expr("index", (target, p), target.typ.elem)  # type: ignore[attr-defined]
         shapes, lin = self.ref(target, ln, active)
-        v = np.broadcast_to(np.asarray(self.ex(s.value, ln, active), dtype=I64), (len(ln.keys),))
+        v = _full(np.asarray(self.ex(s.value, ln, active), dtype=I64), len(ln.keys))
         typ = target.typ
         if needs_range_check(typ, s.value):
             if isinstance(typ, Seq):
@@ -364,7 +371,7 @@ class VectorKernel:
         body = list(t.body)
         ln = _Lanes(self, keys, pos, cache)
         while body and isinstance(body[0], Require):
-            ok = np.broadcast_to(_b(self.ex(body.pop(0).cond, ln, None)), (len(ln.keys),))  # type: ignore[union-attr]
+            ok = _full(_b(self.ex(body.pop(0).cond, ln, None)), len(ln.keys))  # type: ignore[union-attr]
             sel = np.flatnonzero(ok)
             if len(sel) < len(ln.keys):
                 ln = ln.narrow(sel)
@@ -386,7 +393,7 @@ class VectorKernel:
     def holds(self, e: Expr, keys: np.ndarray) -> np.ndarray:
         """Lane-wise value of the state predicate ``e`` (total: see :meth:`_check_total`)."""
         ln = _Lanes(self, keys, np.arange(len(keys)), {})
-        return np.broadcast_to(_b(self.ex(e, ln, None)), (len(keys),))
+        return _full(_b(self.ex(e, ln, None)), len(keys))
 
     def _check_total(self, e: Expr) -> None:
         """State predicates here may not fail (no head of an empty list in an invariant): a failing
