@@ -144,7 +144,7 @@ def test_workers_match_one_process(monkeypatch: pytest.MonkeyPatch, workers: int
         assert one == many
 
 
-def test_numpy_threads_match_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_numpy_loop_workers_match_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vector_bfs, "PARALLEL_MIN", 8)
     for spec, k in [(NF, {"N": 4, "P": 2, "B": 2}), (NF, {"N": 4, "P": 2, "B": 2, "bug": True}),
                     (BASIC, {"N": 2, "split_test_set": True}), (BASIC, {"N": 2})]:

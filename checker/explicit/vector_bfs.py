@@ -12,8 +12,8 @@ generic loop.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Sequence
+import multiprocessing
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from checker.explicit.vector import LaneError, VectorKernel
 if TYPE_CHECKING:
     from checker.explicit.bfs import Explorer
 
-PARALLEL_MIN = 1 << 14  # with workers: slices are cut in parts of at least this many states, expanded in threads
+PARALLEL_MIN = 1 << 14  # with workers: slices are cut in parts of at least this many states
 SLICE_MIN, SLICE_MAX = 1 << 15, 1 << 18  # frontier states expanded together (temporaries: ~ slice x steps x 40 B)
 SLICE_SHARE = 16  # ... about 1/16 of the states stored, so inserting into the sorted store stays cheap
 I64 = np.int64
@@ -44,15 +44,52 @@ class _Level:
 def vector_loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[int]]) -> str | None:
     """Explore with ``vk`` from the frontier ``start`` (keys, state indices) that the packed loop
     handed over (its visited set in ``ex._seen``); fills ``ex``'s parent/via/found/fired as the
-    other loops do. With ``limits.workers`` > 1, large slices are expanded by that many threads."""
+    other loops do. With ``limits.workers`` > 1, large slices are cut in parts expanded by this
+    process and ``workers - 1`` forked helper processes."""
     if ex.limits.workers <= 1:
         return _loop(ex, vk, start, None)
-    with ThreadPoolExecutor(ex.limits.workers) as pool:
+    with _Helpers(vk, ex.limits.workers - 1) as pool:
         return _loop(ex, vk, start, pool)
 
 
+_VK: VectorKernel | None = None  # a helper process's kernel, inherited through fork
+
+
+def _init_helper(vk: VectorKernel) -> None:
+    global _VK
+    _VK = vk
+
+
+def _remote_part(*args: Any) -> Any:
+    assert _VK is not None
+    return _part(_VK, *args)
+
+
+class _Helpers:
+    """Forked processes expanding parts of a slice; the caller expands the first part itself."""
+
+    def __init__(self, vk: VectorKernel, n: int) -> None:
+        self.vk = vk
+        # fork: the kernel (generated code, closures) is inherited, never pickled; the parts'
+        # keys go out and their distinct successors come back as pickled arrays
+        self.pool = multiprocessing.get_context("fork").Pool(n, initializer=_init_helper, initargs=(vk,))
+        self.size = n + 1
+
+    def __enter__(self) -> _Helpers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+    def map(self, args: list[tuple[Any, ...]]) -> list[Any]:
+        pending = [self.pool.apply_async(_remote_part, a) for a in args[1:]]
+        first = _part(self.vk, *args[0])
+        return [first] + [p.get() for p in pending]
+
+
 def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[int]],
-          pool: ThreadPoolExecutor | None) -> str | None:
+          pool: _Helpers | None) -> str | None:
     lay = vk.layout
     nt = len(ex.system.transitions)
     lim = ex.limits
@@ -86,7 +123,7 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
             keys = fk[a:a + width]
             pos0 = a  # frontier positions of this slice start here
             a += width
-            lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool, lim.workers)
+            lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool)
             n = len(ex.parent)
             # -- where does the sequential search stop in this slice?
             bad = [np.logical_not(vk.holds(p.expr, lv.keys)) for p in invs]
@@ -163,21 +200,20 @@ def _deepen(ex: Explorer, nk: list[np.ndarray]) -> None:
 
 
 def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.ndarray,
-            pool: ThreadPoolExecutor | None, workers: int) -> tuple[_Level, np.ndarray, int | None]:
+            pool: _Helpers | None) -> tuple[_Level, np.ndarray, int | None]:
     """Successors of the frontier slice ``keys`` (positions ``pos0``...): the new ones in search
     order, the positions of states without successors, and the first position with a modelling error.
 
-    With ``pool``, the slice is cut in contiguous parts expanded and sorted in threads (numpy
-    releases the GIL in its loops and sorts); the parts' distinct keys are then merged."""
+    With ``pool``, the slice is cut in contiguous parts expanded and sorted in parallel; the
+    parts' distinct keys are then merged."""
     ob = (len(keys) * nt).bit_length()
     packed = vk.layout.bits + ob <= 63  # key and order share an int64: value sorts instead of argsorts
-    ways = min(workers, len(keys) // PARALLEL_MIN) if pool is not None else 1
+    ways = min(pool.size, len(keys) // PARALLEL_MIN) if pool is not None else 1
     if ways <= 1:
         parts = [_part(vk, keys, pos0, pos0, nt, ob, packed)]
     else:
         cuts = [len(keys) * j // ways for j in range(ways + 1)]
-        parts = list(pool.map(lambda ab: _part(vk, keys[ab[0]:ab[1]], pos0 + ab[0], pos0, nt, ob, packed),
-                              zip(cuts, cuts[1:])))
+        parts = pool.map([(keys[a:b], pos0 + a, pos0, nt, ob, packed) for a, b in zip(cuts, cuts[1:])])
     errs = [p[3] for p in parts if p[3] is not None]
     err = min(errs) if errs else None
     if len(parts) == 1:
