@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from checker.explicit.bfs import Explorer
 
 PARALLEL_MIN = 1 << 14  # with workers: slices are cut in parts of at least this many states
-SLICE_MIN, SLICE_MAX = 1 << 15, 1 << 18  # frontier states expanded together (temporaries: ~ slice x steps x 40 B)
+SLICE_MIN, SLICE_MAX = 1 << 14, 1 << 18  # frontier states expanded together (temporaries: ~ slice x steps x 40 B)
 SLICE_SHARE = 16  # ... about 1/16 of the states stored, so inserting into the sorted store stays cheap
 I64 = np.int64
 
