@@ -1,32 +1,63 @@
-"""Benchmark: explicit enumeration vs k-induction vs PDR (Spacer) on napi_basic.
+"""Benchmark: explicit enumeration vs k-induction vs PDR (Spacer) on the basic and Linux specs.
 
-Proves NoDoubleQueue, SchedMatchesList and NoLostWakeup together for growing instance
-counts N, then with realistic constants (ring 1024, weight 64) where enumeration is
-hopeless. Prints a Markdown table (engine verdicts and wall-clock seconds).
+Proves the three core safety properties together — NoDoubleQueue, SchedMatchesList (Linux:
+OwnerHoldsSched, its 6.18 form) and NoLostWakeup — for growing instance counts N, then with
+large constants (napi_basic: ring 1024, weight 64; Linux: the spec's largest RING, WEIGHT and
+netdev_budget) where enumeration stops being practical. Prints a Markdown table: per engine
+the verdict, wall-clock seconds (the process's own time for the engine call), and what it did
+(states enumerated, k, inductive-invariant size).
 
-    python bench/symbolic.py                 # the default table
-    python bench/symbolic.py --quick         # N = 1, 2 only, shorter caps
-    python bench/symbolic.py --cap 300       # seconds per engine run
+    python bench/symbolic.py                      # both specs, the default rows, 60 s per run
+    python bench/symbolic.py --spec linux         # one spec
+    python bench/symbolic.py --quick              # N = 1, 2 only
+    python bench/symbolic.py --cap 300            # seconds per engine run
 
-Not a test: runs take minutes. Timings depend on the machine's load (Z3 is single-threaded).
+Every run is a child process killed at ``cap + 30`` s (a Z3 call that overruns its timeout, an
+exploration that runs out of memory), so one run never holds up the table. Not a test: runs take
+minutes. Timings depend on the machine's load (Z3 is single-threaded).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
+from typing import Any
 
-from checker.engines import EngineInput, load_engine
-from checker.lang.pycompile import CompiledSystem
-from spec.napi_basic import SPEC
+ROOT = Path(__file__).resolve().parent.parent
 
-PROPS = ["NoDoubleQueue", "SchedMatchesList", "NoLostWakeup"]
+PROPS = {
+    "napi_basic": ["NoDoubleQueue", "SchedMatchesList", "NoLostWakeup"],
+    "linux": ["NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup"],
+}
+ENGINES = ("explicit", "kind", "pdr")
 
 
-def run(engine: str, consts: dict, cap: float, max_states: int) -> tuple[str, float, str]:
-    system = SPEC.instantiate(consts)
+def rows(spec: str, quick: bool) -> list[dict[str, Any]]:
+    """The constants of each row: growing N with small constants, then large constants."""
+    ns = (1, 2) if quick else (1, 2, 3)
+    if spec == "napi_basic":
+        return [{"N": n, "RING": 2, "WEIGHT": 1} for n in ns] + [
+            {"N": 1, "RING": 1024, "WEIGHT": 64}, {"N": 2, "RING": 1024, "WEIGHT": 64}]
+    # Linux: both CPUs, softirq mode, no optional contexts (busy poll, kthreads, watchdog, netpoll);
+    # the spec bounds RING <= 8, WEIGHT <= 4, BUDGET (netdev_budget) <= 8
+    return [{"N": n, "CPUS": 2, "RING": 2, "WEIGHT": 1, "BUDGET": 2} for n in ns] + [
+        {"N": 1, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8},
+        {"N": 2, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8}]
+
+
+def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_states: int) -> dict[str, Any]:
+    """One engine on one instantiation (in this process): verdict, seconds, what it did."""
+    from checker.engines import EngineInput, load_engine
+    from checker.lang.pycompile import CompiledSystem
+    from spec import registry
+
+    system = registry()[spec].instantiate(consts)
     c = CompiledSystem.build(system)
-    props = [system.prop(p) for p in PROPS]
+    props = [system.prop(p) for p in PROPS[spec]]
     limits = {"max_seconds": cap, "query_timeout": cap, "max_bound": 40, "max_states": max_states}
     t0 = time.perf_counter()
     res = load_engine(engine)(EngineInput(system, c, props, limits))
@@ -37,31 +68,58 @@ def run(engine: str, consts: dict, cap: float, max_states: int) -> tuple[str, fl
     if engine == "explicit":
         extra = f"{res.stats.states:,} states" + (f", {res.stats.limit_hit} limit" if res.stats.limit_hit else "")
     elif engine == "kind":
-        ks = [str(p.detail.get("k")) for p in res.properties if p.verdict == "holds"]
+        ks = sorted({str(p.detail.get("k")) for p in res.properties if p.verdict == "holds"})
         extra = "k=" + ",".join(ks) if ks else ""
     elif engine == "pdr":
         inv = next((p.detail.get("invariant") for p in res.properties if p.detail.get("invariant")), None)
         extra = f"{len(inv)} conjuncts" if inv else ""
-    return verdict, secs, extra
+    if "/" in verdict:  # mixed: each property's own verdict
+        extra = (extra + "; " if extra else "") + ", ".join(f"{p.name}: {p.verdict}" for p in res.properties)
+    if verdict == "inconclusive":
+        note = next((p.note for p in res.properties if p.note), "")
+        extra = (extra + "; " if extra else "") + note.split(";")[0][:60]
+    return {"verdict": verdict, "seconds": secs, "extra": extra}
+
+
+def run_child(spec: str, engine: str, consts: dict[str, Any], cap: float, max_states: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--one", json.dumps([spec, engine, consts]), "--cap", str(cap),
+           "--max-states", str(max_states)]
+    t0 = time.perf_counter()
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=cap + 30, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"verdict": "killed", "seconds": time.perf_counter() - t0, "extra": "over cap + 30 s"}
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["?"])[-1]
+        return {"verdict": "crashed", "seconds": time.perf_counter() - t0, "extra": last[:80]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cap", type=float, default=120.0, help="seconds per engine run")
+    ap.add_argument("--spec", choices=["napi_basic", "linux", "all"], default="all")
+    ap.add_argument("--cap", type=float, default=60.0, help="seconds per engine run")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--max-states", type=int, default=2_000_000)
+    ap.add_argument("--one", help=argparse.SUPPRESS)  # a child: [spec, engine, constants] as JSON
     args = ap.parse_args()
-    rows = []
-    small = [{"N": n, "RING": 2, "WEIGHT": 1} for n in ((1, 2) if args.quick else (1, 2, 3))]
-    big = [{"N": 1, "RING": 1024, "WEIGHT": 64}, {"N": 2, "RING": 1024, "WEIGHT": 64}]
-    print("| constants | engine | verdict | seconds | notes |")
-    print("|---|---|---|---|---|")
-    for consts in small + big:
-        for engine in ("explicit", "kind", "pdr"):
-            verdict, secs, extra = run(engine, consts, args.cap, args.max_states)
+    if args.one:
+        spec, engine, consts = json.loads(args.one)
+        print(json.dumps(run_one(spec, engine, consts, args.cap, args.max_states)))
+        return
+    specs = ["napi_basic", "linux"] if args.spec == "all" else [args.spec]
+    print(f"cap {args.cap:.0f} s per run, max {args.max_states:,} states; properties: "
+          + "; ".join(f"{s}: {', '.join(PROPS[s])}" for s in specs))
+    print()
+    print("| spec | constants | engine | verdict | seconds | notes |")
+    print("|---|---|---|---|---:|---|")
+    for spec in specs:
+        for consts in rows(spec, args.quick):
             shown = ", ".join(f"{k}={v}" for k, v in consts.items())
-            print(f"| {shown} | {engine} | {verdict} | {secs:.1f} | {extra} |", flush=True)
-            rows.append((consts, engine, verdict, secs))
+            for engine in ENGINES:
+                r = run_child(spec, engine, consts, args.cap, args.max_states)
+                print(f"| {spec} | {shown} | {engine} | {r['verdict']} | {r['seconds']:.1f} | {r['extra']} |",
+                      flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.config import Config, ConfigError
@@ -61,6 +61,39 @@ def _merge(name: str, results: list[PropertyResult], problems: list[str]) -> Pro
     return results[0]
 
 
+def _suggest_symbolic(res: EngineResult, engines: list[str]) -> None:
+    """The explicit engine stopped at its states or time limit: point each undecided property the
+    symbolic engines can prove (safety: invariants, transition invariants, deadlock) at them,
+    unless they were run on this configuration already."""
+    from checker.symbolic.problem import SAFETY_KINDS
+
+    others = [e for e in ("pdr", "kind") if e not in engines]
+    if not others:
+        return
+    hint = f"--engine {others[0]}" + (f" (or {others[1]})" if len(others) > 1 else "")
+    for pr in res.properties:
+        if pr.verdict == INCONCLUSIVE and pr.kind in SAFETY_KINDS:
+            pr.note += (f"; too many states to enumerate (explicit stopped at its {res.stats.limit_hit} limit): "
+                        f"try {hint} for a symbolic proof")
+
+
+def _pdr_invariants_on_reached(system: System, results: list[EngineResult], problems: list[str]) -> dict[str, str]:
+    """When explicit (exact store) and PDR both ran: every PDR invariant evaluated on every reached
+    state. A state violating one is a disagreement (a problem); returns property -> note when it held."""
+    engines = {r.engine for r in results}
+    if not {"explicit", "pdr"} <= engines:
+        return {}
+    from checker.symbolic.on_reached import check_on_reached  # no Z3: the invariant arrives compiled
+
+    notes: dict[str, str] = {}
+    for c in check_on_reached(system, results):
+        if c.failure:
+            problems.append(c.failure)
+        elif c.skipped is None:
+            notes.update({n: f"PDR invariant holds on all {c.states:,} explicitly reached states" for n in c.properties})
+    return notes
+
+
 def run_config(
     cfg: Config,
     engines: list[str] | None = None,
@@ -108,12 +141,15 @@ def run_config(
         if res.error:
             problems.append(res.error)
         if name == "explicit" and res.stats.limit_hit in ("states", "time"):
-            for pr in res.properties:  # point at the engines that do not enumerate
-                if pr.verdict == INCONCLUSIVE:
-                    pr.note += "; too many states to enumerate: try --engine pdr (or kind) for a symbolic proof"
+            _suggest_symbolic(res, engines or cfg.engines)
         results.append(res)
+    on_reached = _pdr_invariants_on_reached(system, results, problems)
     verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)
                 for p in props}
+    for name, note in on_reached.items():  # say so on the property's line, whichever engine's verdict it shows
+        v = verdicts.get(name)
+        if v is not None and v.verdict == HOLDS and v.engine != "pdr":
+            verdicts[name] = replace(v, note=f"{v.note}; {note}" if v.note else note)
     status = PASS
     for name, v in verdicts.items():
         want = VIOLATED if name in cfg.expect else HOLDS

@@ -212,3 +212,15 @@ def test_cli_workers_and_symmetry_options(tmp_path) -> None:  # type: ignore[no-
     assert res.exit_code == 0, res.output
     data = json.loads((out / "result.json").read_text())
     assert data["configurations"][0]["engines"][0]["states"] < gen.stats.states
+
+
+def test_reached_states_are_the_explored_ones() -> None:
+    # the numpy loop's reached() unpacks its key array at once: same states as the generic loop's set
+    for k in ({"N": 2, "timer": True}, {"N": 2, "split_test_set": True}):
+        c = CompiledSystem.build(BASIC.instantiate(k))
+        props = [p for p in c.system.properties if p.kind == "invariant"]
+        vec = explore(c, props, Limits(handoff=0))
+        gen = explore(c, props, Limits(fast=False))
+        assert vec.reached is not None and gen.reached is not None
+        got = list(vec.reached())
+        assert len(got) == vec.stats.states and set(got) == set(gen.reached())

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from checker.explicit.packed import Kernel, Layout, Unsupported
-from checker.explicit.vector import VectorKernel
+from checker.explicit.vector import VectorKernel, unpack_all
 from checker.explicit.vector_bfs import vector_loop
 from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
 from checker.lang.pycompile import CompiledSystem, State, StepError
@@ -188,8 +188,10 @@ class Explorer:
         seen = self._seen
         if kernel is None:
             return lambda: iter(seen)
+        if not isinstance(seen, set):  # the numpy loop's sorted array: unpack field arrays at once
+            return lambda: unpack_all(kernel.layout, seen)
         unpack = kernel.layout.unpack
-        return lambda: (unpack(int(k)) for k in seen)
+        return lambda: (unpack(k) for k in seen)
 
     def _record(self, idx: int, s: State) -> None:
         # the rare path: which not-yet-reported invariants does this state break?

@@ -24,15 +24,15 @@ the packed kernel.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-from checker.explicit.packed import Layout, Unsupported, _range
+from checker.explicit.packed import Layout, Unsupported, _range, seq_decode
 from checker.lang.expr import Expr
 from checker.lang.pycompile import CompiledSystem, needs_range_check
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, Transition
-from checker.lang.types import Array, Seq
+from checker.lang.types import Array, BoolType, Seq
 
 I64 = np.int64
 MAX_BITS = 62  # keys stay non-negative int64 with a bit to spare for deltas
@@ -410,6 +410,33 @@ class VectorKernel:
 
 
 PARTIAL = ("head", "pop_front", "//", "%")
+
+
+def unpack_all(lay: Layout, keys: np.ndarray, chunk: int = 1 << 16) -> Iterator[tuple]:
+    """The logical states of one-word keys, as :meth:`Layout.unpack` gives them, a chunk of keys
+    at a time (each field extracted for the whole chunk by numpy)."""
+    for a in range(0, len(keys), chunk):
+        part = keys[a:a + chunk]
+        cols: list[list[Any]] = []
+        for f in lay.fields:
+            raw = ((part >> f.off) & ((1 << f.width) - 1)).tolist()
+            if isinstance(f.typ, Seq):
+                cols.append([seq_decode(c, f.ew, f.lo, f.typ.elem) for c in raw])
+            elif isinstance(f.typ, BoolType):
+                cols.append([bool(v) for v in raw])
+            else:
+                cols.append([v + f.lo for v in raw] if f.lo else raw)
+        rows = zip(*cols)
+        build = _builder(lay.shape)
+        for row in rows:
+            yield build(row)
+
+
+def _builder(shape: list[Any]) -> Any:
+    """A function from a row of field values to the nested state tuple (arrays as nested tuples)."""
+    def src(sh: Any) -> str:
+        return "(" + "".join(src(x) + ", " for x in sh) + ")" if isinstance(sh, list) else f"r[{sh}]"
+    return eval("lambda r: " + src(shape))  # generated once per layout: one tuple display per state
 
 
 _BIN: dict[str, Any] = {

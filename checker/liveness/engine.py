@@ -73,7 +73,8 @@ def run_with_liveness(inp: EngineInput, run_safety: Callable[[EngineInput], Engi
 
     def finish() -> EngineResult:
         out = [by_name[p.name] for p in inp.properties]
-        return EngineResult("explicit", out, stats, error, res.error_trace if res else None)
+        return EngineResult("explicit", out, stats, error, res.error_trace if res else None,
+                            reached=res.reached if res else None)
 
     def undecided(verdict: str, note: str) -> EngineResult:
         for p in temporal:

@@ -16,7 +16,7 @@ import z3
 
 from checker.lang.pycompile import CompiledSystem, StepError
 from checker.result import INCONCLUSIVE, VIOLATED, Trace
-from checker.symbolic.problem import Problem, Target
+from checker.symbolic.problem import Problem, Target, clip_ms
 from checker.symbolic.translate import SState
 
 
@@ -93,10 +93,12 @@ class Bmc:
     """Incremental BMC over a set of targets; :meth:`advance` checks the next depth."""
 
     def __init__(self, prob: Problem, compiled: CompiledSystem, targets: list[Target], timeout_ms: int,
-                 engine: str = "bmc") -> None:
+                 engine: str = "bmc", deadline: float = float("inf")) -> None:
         self.prob = prob
         self.compiled = compiled
         self.engine = engine
+        self.timeout_ms = timeout_ms
+        self.deadline = deadline  # no query runs past the engine's time (max_seconds)
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
         self.u = Unroller(prob, self.solver, "")
@@ -115,6 +117,7 @@ class Bmc:
                 continue
             self.solver.push()
             self.solver.add(self.u.bad_at(tg, k))
+            self.solver.set("timeout", clip_ms(self.timeout_ms, self.deadline))
             r = self.solver.check()
             if r == z3.sat:
                 tr, err = make_trace(self.prob, self.compiled, self.solver.model(), self.u, k, tg, self.engine)
@@ -134,7 +137,7 @@ class Bmc:
 def run_bmc(prob: Problem, compiled: CompiledSystem, max_bound: int, timeout_ms: int, deadline: float,
             engine: str = "bmc") -> tuple[dict[str, Outcome], int]:
     """BMC up to ``max_bound`` steps: violated targets get shortest traces, the rest stay inconclusive."""
-    bmc = Bmc(prob, compiled, prob.targets, timeout_ms, engine)
+    bmc = Bmc(prob, compiled, prob.targets, timeout_ms, engine, deadline)
     results: dict[str, Outcome] = {}
     while bmc.open and not bmc.stopped and bmc.checked < max_bound:
         if time.perf_counter() > deadline:

@@ -9,19 +9,22 @@ solver shows, for ``J = I ∧ wf``:
 
 It is printed in the spec's own names, simplified, one conjunct per line, without the
 conjuncts that only restate the types (ranges), with Enum values shown by name.
-:func:`evaluator` compiles it to Python so that it can be checked on every state an
-explicit exploration reaches.
+:func:`compile_invariant` compiles it, conjunct by conjunct, to Python over the explicit
+engine's state tuples, so that it can be checked on every state an exploration reaches.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Callable
 
 import z3
 
 from checker.lang.types import Enum, Type
 from checker.symbolic.problem import Problem, Target
-from checker.symbolic.translate import SState, _and, _not, _or, concrete_flat
+from checker.symbolic.translate import SState, _and, _not, _or, flat_access
 
 
 def check_invariant(prob: Problem, x: SState, inv: z3.BoolRef, targets: list[Target],
@@ -159,9 +162,11 @@ def _cmp(a: z3.ExprRef, b: z3.ExprRef, op: str, types: dict[str, Type]) -> str:
 # ---------------------------------------------------------------- concrete evaluation
 
 
-def _py(e: z3.ExprRef, index: dict[str, int]) -> str:
+def _py(e: z3.ExprRef, ref: dict[str, str], used: set[str]) -> str:
+    """``e`` as a Python expression; a state location ``n`` is read as ``ref[n]`` (recorded in ``used``)."""
+
     def sub(a: z3.ExprRef) -> str:
-        return _py(a, index)
+        return _py(a, ref, used)
 
     if z3.is_true(e):
         return "True"
@@ -169,8 +174,13 @@ def _py(e: z3.ExprRef, index: dict[str, int]) -> str:
         return "False"
     if z3.is_int_value(e):
         return str(e.as_long())
+    if z3.is_rational_value(e):
+        return f"_Fraction({e.numerator_as_long()}, {e.denominator_as_long()})"
     if z3.is_const(e):
-        return f"v[{index[_name(e)]}]"
+        if _name(e) not in ref:
+            raise ValueError(f"{_name(e)} is not a state location")
+        used.add(_name(e))
+        return ref[_name(e)]
     args = [sub(a) for a in e.children()]
     k = e.decl().kind()
     table = {z3.Z3_OP_AND: " and ", z3.Z3_OP_OR: " or ", z3.Z3_OP_ADD: " + ", z3.Z3_OP_SUB: " - ",
@@ -191,30 +201,82 @@ def _py(e: z3.ExprRef, index: dict[str, int]) -> str:
         return f"({args[1]} if {args[0]} else {args[2]})"
     if k == z3.Z3_OP_DISTINCT:
         return f"(len({{{', '.join(args)}}}) == {len(args)})"
-    if k in (z3.Z3_OP_IDIV, z3.Z3_OP_DIV):
+    if k == z3.Z3_OP_IDIV:
         return f"_div({args[0]}, {args[1]})"
+    if k == z3.Z3_OP_DIV:
+        return f"(_Fraction({args[0]}) / {args[1]})"
     if k == z3.Z3_OP_MOD:
         return f"_mod({args[0]}, {args[1]})"
     if k == z3.Z3_OP_XOR:
         return f"({args[0]} != {args[1]})"
+    if k == z3.Z3_OP_TO_REAL:
+        return args[0]
+    if k == z3.Z3_OP_TO_INT:
+        return f"_floor({args[0]})"
+    if k == z3.Z3_OP_IS_INT:
+        return f"({args[0]} == _floor({args[0]}))"
     raise ValueError(f"cannot evaluate {e.decl()} concretely")
 
 
-def _div(a: int, b: int) -> int:  # Z3's Euclidean division
-    q = a // b if b > 0 else -(a // -b)
-    return q + 1 if b < 0 and a - b * q < 0 else q if a - b * q >= 0 else q + (1 if b < 0 else -1)
+def _div(a: int, b: int) -> int:
+    """Z3's integer division (Euclidean: the remainder is never negative)."""
+    q = a // b  # floors
+    return q + 1 if b < 0 and a - b * q != 0 else q
 
 
 def _mod(a: int, b: int) -> int:
     return a % abs(b)
 
 
+_GLOBALS = {"_div": _div, "_mod": _mod, "_Fraction": Fraction, "_floor": math.floor}
+#: generated code larger than this (a cover with much sharing, unfolded) is not compiled
+MAX_SOURCE = 4_000_000
+
+
+@dataclass
+class ConcreteInvariant:
+    """An inductive invariant compiled once to Python over the explicit engine's state tuples.
+
+    ``first_false(s)`` is the index in ``conjuncts`` (text, as printed) of the first conjunct
+    that is false on the concrete state ``s``, or -1 when the invariant holds on ``s``. No Z3
+    call is made per state, so it can be run on every state an exploration reached.
+    """
+
+    conjuncts: list[str]
+    first_false: Callable[[tuple], int]
+    source: str
+
+    def holds(self, s: tuple) -> bool:
+        return self.first_false(s) < 0
+
+
+def compile_invariant(prob: Problem, x: SState, inv: z3.BoolRef) -> ConcreteInvariant:
+    """``inv`` (over ``x.flat``) split into its conjuncts (of the simplified term, as printed by
+    :func:`show_invariant`) and compiled; ValueError when a term has no concrete evaluation."""
+    system = prob.system
+    access = flat_access(system)
+    names = [c.decl().name() for c in x.flat]
+    ref = {n: f"v{k}" for k, n in enumerate(names)}
+    types = {n: t for n, t in zip(x.names, x.types)}
+    used: set[str] = set()
+    parts = conjuncts(z3.simplify(inv, arith_lhs=True))
+    body = [f"    if not {_py(c, ref, used)}:\n        return {k}" for k, c in enumerate(parts)]
+    loads = [f"    {ref[n]} = {access[k]}" for k, n in enumerate(names) if n in used]
+    source = "def first_false(s):\n" + "\n".join(loads + body + ["    return -1"]) + "\n"
+    if len(source) > MAX_SOURCE:
+        raise ValueError(f"the invariant unfolds to {len(source):,} characters of code")
+    scope: dict[str, Any] = dict(_GLOBALS)
+    try:
+        exec(compile(source, "<inductive invariant>", "exec"), scope)
+    except (SyntaxError, RecursionError, MemoryError) as err:  # too deeply nested for Python's parser
+        raise ValueError(f"the invariant does not compile to Python: {err}") from None
+    return ConcreteInvariant([show(c, types) for c in parts], scope["first_false"], source)
+
+
 def evaluator(prob: Problem, x: SState, inv: z3.BoolRef) -> Callable[[tuple], bool]:
     """``inv`` as a Python function of a concrete state (the explicit engine's tuples)."""
-    index = {n: k for k, n in enumerate(c.decl().name() for c in x.flat)}
-    fn: Callable[[list[Any]], bool] = eval(f"lambda v: {_py(inv, index)}", {"_div": _div, "_mod": _mod})
-    system = prob.system
-    return lambda s: bool(fn(concrete_flat(system, s)))
+    return compile_invariant(prob, x, inv).holds
 
 
-__all__ = ["check_invariant", "conjuncts", "evaluator", "show", "show_invariant", "_or"]
+__all__ = ["ConcreteInvariant", "check_invariant", "compile_invariant", "conjuncts", "evaluator", "show",
+           "show_invariant", "_or"]

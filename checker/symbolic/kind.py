@@ -18,7 +18,7 @@ import z3
 from checker.lang.pycompile import CompiledSystem, flat_values
 from checker.result import HOLDS, INCONCLUSIVE, VIOLATED
 from checker.symbolic.bmc import Bmc, Outcome, Unroller
-from checker.symbolic.problem import Problem, Target
+from checker.symbolic.problem import Problem, Target, clip_ms
 from checker.symbolic.translate import SState, _or
 
 
@@ -29,8 +29,10 @@ def _distinct(a: SState, b: SState) -> z3.BoolRef:
 class StepCase:
     """Incremental step-case solver: ``pre`` on every state but the last, simple path."""
 
-    def __init__(self, prob: Problem, timeout_ms: int) -> None:
+    def __init__(self, prob: Problem, timeout_ms: int, deadline: float = float("inf")) -> None:
         self.prob = prob
+        self.timeout_ms = timeout_ms
+        self.deadline = deadline  # no query runs past the engine's time (max_seconds)
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
         self.u = Unroller(prob, self.solver, "y", from_init=False)
@@ -49,6 +51,7 @@ class StepCase:
         if not tg.edge:  # the bad state itself is new on a loop-free path to it
             for j in range(k):
                 self.solver.add(_distinct(self.u.states[k], self.u.states[j]))
+        self.solver.set("timeout", clip_ms(self.timeout_ms, self.deadline))
         r = self.solver.check()
         self.model = self.solver.model() if r == z3.sat else None
         self.solver.pop()
@@ -68,8 +71,8 @@ class StepCase:
 
 def run_kind(prob: Problem, compiled: CompiledSystem, max_k: int, timeout_ms: int,
              deadline: float) -> tuple[dict[str, Outcome], int]:
-    bmc = Bmc(prob, compiled, prob.targets, timeout_ms, engine="kind")
-    step = StepCase(prob, timeout_ms)
+    bmc = Bmc(prob, compiled, prob.targets, timeout_ms, engine="kind", deadline=deadline)
+    step = StepCase(prob, timeout_ms, deadline)
     results: dict[str, Outcome] = {}
     open_ = list(prob.targets)
     last_cti: dict[str, dict] = {}

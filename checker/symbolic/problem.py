@@ -15,6 +15,7 @@ explicit engine, where a modelling error stops the run.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,13 @@ class Problem:
 
     def any_bad(self, s: SState, targets: list[Target]) -> z3.BoolRef:
         return _or([self.bad(t, s) for t in targets if not t.edge])
+
+
+def clip_ms(timeout: int, deadline: float) -> int:
+    """A query's timeout cut to what is left of the engine's time (``deadline``, perf_counter)."""
+    if deadline == float("inf"):
+        return timeout
+    return max(1, min(timeout, int((deadline - time.perf_counter()) * 1000)))
 
 
 def timeout_ms(limits: dict[str, Any], default: float = 60.0) -> int:

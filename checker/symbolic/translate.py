@@ -290,6 +290,30 @@ def concrete_flat(system: System, state: tuple) -> list[Any]:
     return out
 
 
+def flat_access(system: System) -> list[str]:
+    """For each ``SState.flat`` location, a Python expression reading it from a concrete state ``s``
+    (the explicit engine's tuple), in the order and with the values of :func:`concrete_flat`."""
+    out: list[str] = []
+
+    def go(typ: Type, ref: str) -> None:
+        if isinstance(typ, Flags):
+            out.extend(f"(({ref}) >> {k} & 1 == 1)" for k in range(len(typ.names)))
+        elif isinstance(typ, Array):
+            for i in range(typ.size):
+                go(typ.elem, f"{ref}[{i}]")
+        elif isinstance(typ, Seq):
+            out.append(f"len({ref})")
+            d = typ.elem.default()
+            for k in range(typ.capacity):
+                go(typ.elem, f"({ref}[{k}] if len({ref}) > {k} else {d!r})")
+        else:
+            out.append(ref)
+
+    for var in system.vars:
+        go(var.typ, f"s[{var.slot}]")
+    return out
+
+
 # ---------------------------------------------------------------- expressions
 
 
