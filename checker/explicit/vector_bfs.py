@@ -12,8 +12,8 @@ generic loop.
 from __future__ import annotations
 
 import time
-import multiprocessing
-from typing import TYPE_CHECKING, Any, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -32,60 +32,45 @@ class _Level:
     """The successors of one frontier slice, deduplicated and in search order."""
 
     def __init__(self, keys: np.ndarray, order: np.ndarray, by_key: np.ndarray, by_key_order: np.ndarray,
-                 ins: np.ndarray, cand_order: np.ndarray) -> None:
+                 ins: np.ndarray, fired: np.ndarray, cand_order: Callable[[], np.ndarray]) -> None:
         self.keys = keys  # new keys, in search order
         self.order = order  # their order keys: frontier position * steps + step
         self.by_key = by_key  # the same keys sorted ...
         self.by_key_order = by_key_order  # ... with their order keys
         self.ins = ins  # ... and where each goes in the sorted visited array (as of before this slice)
-        self.cand_order = cand_order  # every enabled successor's order key (coverage, transitions)
+        self.fired = fired  # enabled successors per step (coverage, transitions)
+        self.cand_order = cand_order  # every enabled successor's order key (when the search stops inside)
 
 
 def vector_loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[int]]) -> str | None:
     """Explore with ``vk`` from the frontier ``start`` (keys, state indices) that the packed loop
     handed over (its visited set in ``ex._seen``); fills ``ex``'s parent/via/found/fired as the
-    other loops do. With ``limits.workers`` > 1, large slices are cut in parts expanded by this
-    process and ``workers - 1`` forked helper processes."""
+    other loops do. With ``limits.workers`` > 1, large slices are cut in parts expanded by that
+    many threads (numpy releases the GIL inside its loops and sorts)."""
     if ex.limits.workers <= 1:
         return _loop(ex, vk, start, None)
-    with _Helpers(vk, ex.limits.workers - 1) as pool:
+    with _Helpers(vk, ex.limits.workers) as pool:
         return _loop(ex, vk, start, pool)
 
 
-_VK: VectorKernel | None = None  # a helper process's kernel, inherited through fork
-
-
-def _init_helper(vk: VectorKernel) -> None:
-    global _VK
-    _VK = vk
-
-
-def _remote_part(*args: Any) -> Any:
-    assert _VK is not None
-    return _part(_VK, *args)
-
-
 class _Helpers:
-    """Forked processes expanding parts of a slice; the caller expands the first part itself."""
+    """Threads expanding parts of a slice; the caller expands the first part itself."""
 
     def __init__(self, vk: VectorKernel, n: int) -> None:
         self.vk = vk
-        # fork: the kernel (generated code, closures) is inherited, never pickled; the parts'
-        # keys go out and their distinct successors come back as pickled arrays
-        self.pool = multiprocessing.get_context("fork").Pool(n, initializer=_init_helper, initargs=(vk,))
-        self.size = n + 1
+        self.pool = ThreadPoolExecutor(n - 1)
+        self.size = n
 
     def __enter__(self) -> _Helpers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.pool.terminate()
-        self.pool.join()
+        self.pool.shutdown()
 
     def map(self, args: list[tuple[Any, ...]]) -> list[Any]:
-        pending = [self.pool.apply_async(_remote_part, a) for a in args[1:]]
+        pending = [self.pool.submit(_part, self.vk, *a) for a in args[1:]]
         first = _part(self.vk, *args[0])
-        return [first] + [p.get() for p in pending]
+        return [first] + [p.result() for p in pending]
 
 
 def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[int]],
@@ -154,9 +139,12 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
                 cut, outcome = int(lv.order[over[0]]), "states"
             kept = int(np.searchsorted(lv.order, cut, side="right"))
             # -- coverage and transition counts up to the cut
-            co = lv.cand_order
-            done = co[co <= cut]
-            for t, c in enumerate(np.bincount(done % nt, minlength=nt).tolist()):
+            if outcome is None:
+                counts = lv.fired
+            else:
+                co = lv.cand_order()
+                counts = np.bincount(co[co <= cut] % nt, minlength=nt)
+            for t, c in enumerate(counts.tolist()):
                 ex.fired[t] += c
             if outcome == "states":
                 p_last = cut // nt
@@ -204,30 +192,33 @@ def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.nda
     """Successors of the frontier slice ``keys`` (positions ``pos0``...): the new ones in search
     order, the positions of states without successors, and the first position with a modelling error.
 
-    With ``pool``, the slice is cut in contiguous parts expanded and sorted in parallel; the
-    parts' distinct keys are then merged."""
-    ob = (len(keys) * nt).bit_length()
+    With ``pool``, the slice is dealt round-robin into parts (every ``ways``-th state: neighbours
+    in a level cost alike) expanded and sorted in parallel; the parts' distinct keys are merged."""
+    n = len(keys)
+    ob = (n * nt).bit_length()
     packed = vk.layout.bits + ob <= 63  # key and order share an int64: value sorts instead of argsorts
-    ways = min(pool.size, len(keys) // PARALLEL_MIN) if pool is not None else 1
-    if ways <= 1:
-        parts = [_part(vk, keys, pos0, pos0, nt, ob, packed)]
-    else:
-        cuts = [len(keys) * j // ways for j in range(ways + 1)]
-        parts = pool.map([(keys[a:b], pos0 + a, pos0, nt, ob, packed) for a, b in zip(cuts, cuts[1:])])
+    ways = max(1, min(pool.size, n // PARALLEL_MIN)) if pool is not None else 1
+    args = [(keys[j::ways], pos0 + j, ways, pos0, nt, ob, packed) for j in range(ways)]
+    parts = pool.map(args) if pool is not None and ways > 1 else [_part(vk, *args[0])]
     errs = [p[3] for p in parts if p[3] is not None]
     err = min(errs) if errs else None
+
+    def cand_order() -> np.ndarray:
+        co = np.concatenate([p[2] for p in parts])
+        return co if err is None else co[co < err * nt]
+
     if len(parts) == 1:
-        uk, uo, ord_all, _, dead = parts[0]
+        uk, uo, _, _, dead, fired = parts[0]
     else:
-        ord_all = np.concatenate([p[2] for p in parts])
-        dead = np.concatenate([p[4] for p in parts])
+        dead = np.sort(np.concatenate([p[4] for p in parts]))
         uk = np.concatenate([p[0] for p in parts])
         uo = np.concatenate([p[1] for p in parts])
-        if err is not None:
-            ord_all, dead = ord_all[ord_all < err * nt], dead[dead < err]
+        if err is not None:  # another part's states beyond the failing one do not count
+            dead = dead[dead < err]
             m = uo < (err - pos0) * nt
             uk, uo = uk[m], uo[m]
         uk, uo = _first_packed(uk, uo, ob) if packed else _first_argsort(uk, uo)
+        fired = np.sum([p[5] for p in parts], axis=0) if err is None else np.bincount(cand_order() % nt, minlength=nt)
     ins = np.searchsorted(seen, uk)
     known = np.zeros(len(uk), dtype=bool)
     inside = ins < len(seen)
@@ -241,14 +232,15 @@ def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.nda
     else:
         r = np.argsort(uo)  # order keys are distinct
         keys_o, ord_o = uk[r], uo[r]
-    return _Level(keys_o, ord_o + pos0 * nt, uk, uo + pos0 * nt, ins, ord_all), dead, err
+    return _Level(keys_o, ord_o + pos0 * nt, uk, uo + pos0 * nt, ins, fired, cand_order), dead, err
 
 
-def _part(vk: VectorKernel, keys: np.ndarray, pos0: int, base: int, nt: int, ob: int,
-          packed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None, np.ndarray]:
-    """One part of a slice (positions ``pos0``...): its distinct successor keys (sorted) with their
-    smallest order relative to ``base``, every successor's order, the first error, the dead positions."""
-    pos = np.arange(pos0, pos0 + len(keys), dtype=I64)
+def _part(vk: VectorKernel, keys: np.ndarray, first: int, stride: int, base: int, nt: int, ob: int,
+          packed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None, np.ndarray, np.ndarray]:
+    """One part of a slice, the states at positions ``first``, ``first + stride``, ...: its
+    distinct successor keys (sorted) with their smallest order relative to ``base``, every
+    successor's order, the first error, the dead positions, and the successors per step."""
+    pos = first + stride * np.arange(len(keys), dtype=I64)
     cache: dict[int, np.ndarray] = {}
     parts_k: list[np.ndarray] = []
     parts_o: list[np.ndarray] = []
@@ -262,7 +254,7 @@ def _part(vk: VectorKernel, keys: np.ndarray, pos0: int, base: int, nt: int, ob:
             except LaneError as e:
                 # a later statement may fail on an earlier lane: retry on the lanes before this one
                 err = e.pos if err is None else min(err, e.pos)
-                m = e.pos - pos0
+                m = (e.pos - first) // stride
         parts_k.append(k2)
         parts_o.append(p2 * nt + t.index)
     key_all = np.concatenate(parts_k)
@@ -271,12 +263,12 @@ def _part(vk: VectorKernel, keys: np.ndarray, pos0: int, base: int, nt: int, ob:
         m = ord_all < err * nt
         key_all, ord_all = key_all[m], ord_all[m]
     enabled = np.zeros(len(keys), dtype=bool)
-    enabled[ord_all // nt - pos0] = True
-    stop = len(keys) if err is None else err - pos0
-    dead = np.flatnonzero(~enabled[:stop]) + pos0
+    enabled[(ord_all // nt - first) // stride] = True
+    stop = len(keys) if err is None else (err - first) // stride
+    dead = pos[np.flatnonzero(~enabled[:stop])]
     rel = ord_all - base * nt
     uk, uo = _first_packed(key_all, rel, ob) if packed else _first_argsort(key_all, rel)
-    return uk, uo, ord_all, err, dead
+    return uk, uo, ord_all, err, dead, np.bincount(ord_all % nt, minlength=nt)
 
 
 def _first_packed(keys: np.ndarray, order: np.ndarray, ob: int) -> tuple[np.ndarray, np.ndarray]:
