@@ -16,9 +16,10 @@ total on lanes where it would fail, and the failure is reported as an *error lan
 lane is live (selected by the awaits and branches so far). An error lane is never decided
 here: the explorer re-runs the generic semantics on that state for the message and trace.
 
-:func:`build` raises :class:`checker.explicit.packed.Unsupported` for systems it cannot take
-(more than 62 bits of state, array values, transition invariants); the explorer then uses
-the packed kernel.
+:class:`VectorKernel` raises :class:`checker.explicit.packed.Unsupported` for systems it cannot
+take (more than 62 bits of state, array values, transition invariants, an invariant or end-state
+predicate that can fail, such as the head of a possibly empty list); the explorer then keeps
+to the packed kernel.
 """
 
 from __future__ import annotations
