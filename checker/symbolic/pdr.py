@@ -139,7 +139,9 @@ def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], dea
     bound = int(limits.get("max_bound", 200))
     restrict = False  # with every target open the restriction changes nothing (see Spacer)
     # A short BMC probe first: Spacer is slow to find counterexamples that BMC finds in seconds.
-    probe_end = min(deadline, time.perf_counter() + float(limits.get("bmc_probe_seconds", 2.0)))
+    # At most a quarter of the engine's time, so that a tight max_seconds still leaves Spacer most of it.
+    now = time.perf_counter()
+    probe_end = now + min(float(limits.get("bmc_probe_seconds", 2.0)), (deadline - now) / 4)
     bmc = Bmc(prob, compiled, open_, timeout_ms(limits), engine="pdr", deadline=deadline)
     while bmc.open and not bmc.stopped and bmc.checked < bound and time.perf_counter() < probe_end:
         for name, o in bmc.advance().items():
