@@ -15,6 +15,7 @@ engine's state tuples, so that it can be checked on every state an exploration r
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,6 +23,7 @@ from typing import Any, Callable
 
 import z3
 
+from checker.lang.pycompile import scalar_py
 from checker.lang.types import Enum, Type
 from checker.symbolic.problem import Problem, Target
 from checker.symbolic.translate import SState, _and, _not, _or, flat_access
@@ -183,22 +185,13 @@ def _py(e: z3.ExprRef, ref: dict[str, str], used: set[str]) -> str:
         return ref[_name(e)]
     args = [sub(a) for a in e.children()]
     k = e.decl().kind()
-    table = {z3.Z3_OP_AND: " and ", z3.Z3_OP_OR: " or ", z3.Z3_OP_ADD: " + ", z3.Z3_OP_SUB: " - ",
-             z3.Z3_OP_MUL: " * "}
-    if k in table:
-        return "(" + table[k].join(args) + ")" if args else ("True" if k == z3.Z3_OP_AND else "False")
-    binary = {z3.Z3_OP_EQ: "==", z3.Z3_OP_LE: "<=", z3.Z3_OP_LT: "<", z3.Z3_OP_GE: ">=", z3.Z3_OP_GT: ">",
-              z3.Z3_OP_IFF: "=="}
-    if k in binary:
-        return f"({args[0]} {binary[k]} {args[1]})"
-    if k == z3.Z3_OP_NOT:
-        return f"(not {args[0]})"
-    if k == z3.Z3_OP_IMPLIES:
-        return f"((not {args[0]}) or {args[1]})"
-    if k == z3.Z3_OP_UMINUS:
-        return f"(-{args[0]})"
-    if k == z3.Z3_OP_ITE:
-        return f"({args[1]} if {args[0]} else {args[2]})"
+    op = _IR_OP.get(k)
+    if op is not None:  # written as the executable semantics writes the IR's operators
+        if op in ("+", "-", "*"):  # Z3's are n-ary: fold left
+            return functools.reduce(lambda x, y: scalar_py(op, [x, y]), args)  # type: ignore[arg-type, return-value]
+        code = scalar_py(op, args)
+        assert code is not None
+        return code
     if k == z3.Z3_OP_DISTINCT:
         return f"(len({{{', '.join(args)}}}) == {len(args)})"
     if k == z3.Z3_OP_IDIV:
@@ -216,6 +209,12 @@ def _py(e: z3.ExprRef, ref: dict[str, str], used: set[str]) -> str:
     if k == z3.Z3_OP_IS_INT:
         return f"({args[0]} == _floor({args[0]}))"
     raise ValueError(f"cannot evaluate {e.decl()} concretely")
+
+
+_IR_OP = {z3.Z3_OP_AND: "and", z3.Z3_OP_OR: "or", z3.Z3_OP_ADD: "+", z3.Z3_OP_SUB: "-", z3.Z3_OP_MUL: "*",
+          z3.Z3_OP_EQ: "==", z3.Z3_OP_IFF: "==", z3.Z3_OP_LE: "<=", z3.Z3_OP_LT: "<", z3.Z3_OP_GE: ">=",
+          z3.Z3_OP_GT: ">", z3.Z3_OP_NOT: "not", z3.Z3_OP_IMPLIES: "implies", z3.Z3_OP_UMINUS: "neg",
+          z3.Z3_OP_ITE: "ite"}
 
 
 def _div(a: int, b: int) -> int:
