@@ -34,7 +34,7 @@ then uses the generic loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from checker.lang.expr import Expr
 from checker.lang.pycompile import CompiledSystem, StatementWriter, has_require, needs_range_check, scalar_py
@@ -55,6 +55,20 @@ class Field:
     off: int = 0
     ew: int = 0  # sequence: bits per element
     cap: int = 0  # sequence: capacity
+
+
+class SeqDigits(NamedTuple):
+    """How a sequence of scalars is coded: element ``v`` is the digit ``v - lo + 1`` of ``ew`` bits."""
+
+    lo: int
+    ew: int
+    m: int  # digit mask
+
+
+def seq_digits(t: Seq) -> SeqDigits:
+    lo, hi = _range(t.elem)
+    ew = (hi - lo + 1).bit_length()
+    return SeqDigits(lo, ew, (1 << ew) - 1)
 
 
 def _range(t: Type) -> tuple[int, int]:
@@ -87,8 +101,7 @@ class Layout:
         if isinstance(t, Array):
             return [self._add(f"{what}[{i}]", t.elem) for i in range(t.size)]
         if isinstance(t, Seq):
-            lo, hi = _range(t.elem)
-            ew = (hi - lo + 1).bit_length()
+            lo, ew, _ = seq_digits(t)
             self.fields.append(Field(what, t, lo, ew * t.capacity, ew=ew, cap=t.capacity))
         else:
             lo, hi = _range(t)
@@ -250,12 +263,12 @@ class _Gen(StatementWriter):
 
     def table(self, t: Seq) -> str | None:
         """Name of the digit-count table of sequence type ``t`` (None when too big to tabulate)."""
-        lo, hi = _range(t.elem)
-        ew = (hi - lo + 1).bit_length()
+        _, ew, _ = seq_digits(t)
         if ew * t.capacity > TABLE_BITS:
             return None
         name = f"_T{ew}_{t.capacity}"
         if name not in self.tables:
+            lo, hi = _range(t.elem)
             self.tables[name] = count_table(ew, t.capacity, hi - lo + 1)
         return name
 
@@ -265,11 +278,8 @@ class _Gen(StatementWriter):
 
     def seqf(self, e: Expr) -> tuple[int, int, int]:
         """(element lo, element width, digit mask) of a sequence-typed expression."""
-        t = e.typ
-        assert isinstance(t, Seq)
-        lo, hi = _range(t.elem)
-        ew = (hi - lo + 1).bit_length()
-        return lo, ew, (1 << ew) - 1
+        assert isinstance(e.typ, Seq)
+        return seq_digits(e.typ)
 
     def ref(self, e: Expr) -> _Ref:
         if e.op == "var":

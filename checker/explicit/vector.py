@@ -24,12 +24,11 @@ to the packed kernel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 import numpy as np
 
-from checker.explicit.packed import Layout, Unsupported, _range, seq_decode
+from checker.explicit.packed import Layout, SeqDigits, Unsupported, _range, seq_decode, seq_digits
 from checker.lang.expr import Expr
 from checker.lang.pycompile import CompiledSystem, needs_range_check
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, Transition
@@ -115,17 +114,6 @@ def _full(x: Any, n: int) -> np.ndarray:
     return np.full(n, x, dtype=x.dtype if isinstance(x, np.ndarray) else None)
 
 
-def _and(a: Any, b: Any) -> Any:
-    return np.logical_and(a, b)
-
-
-@dataclass
-class SeqInfo:
-    lo: int
-    ew: int
-    m: int
-
-
 class VectorKernel:
     """The vectorised semantics of one configuration (see the module docstring)."""
 
@@ -172,9 +160,7 @@ class VectorKernel:
         if isinstance(e.typ, Array) and e.op not in ("var", "index"):
             raise Unsupported("array-valued expression")
         if isinstance(e.typ, Seq):
-            lo, hi = _range(e.typ.elem)
-            ew = (hi - lo + 1).bit_length()
-            if self.maxlen(e) * ew > MAX_BITS:
+            if self.maxlen(e) * seq_digits(e.typ).ew > MAX_BITS:
                 raise Unsupported("sequence values too long for int64 codes")
         for a in e.args:
             self._check_expr(a)
@@ -204,9 +190,6 @@ class VectorKernel:
             v = v + fld.lo
         return v
 
-    def pack(self, state: tuple) -> int:
-        return self.layout.pack(state)
-
     # -- expressions over lanes
     def ref(self, e: Expr, ln: _Lanes, active: np.ndarray | None) -> tuple[list[Any], Any]:
         """Candidate shapes of an array-valued place and the lane-wise index choosing (None: static)."""
@@ -233,10 +216,8 @@ class VectorKernel:
         cols = np.stack([ln.field(s) for s in shapes])
         return cols[_full(lin, len(ln.keys)), np.arange(len(ln.keys))]
 
-    def seq(self, e: Expr) -> SeqInfo:
-        lo, hi = _range(e.typ.elem)  # type: ignore[attr-defined]
-        ew = (hi - lo + 1).bit_length()
-        return SeqInfo(lo, ew, (1 << ew) - 1)
+    def seq(self, e: Expr) -> SeqDigits:
+        return seq_digits(e.typ)  # type: ignore[arg-type]
 
     def ex(self, e: Expr, ln: _Lanes, active: np.ndarray | None) -> Any:  # noqa: C901 - one case per operator
         op = e.op
@@ -252,7 +233,7 @@ class VectorKernel:
         if op == "and":
             out: Any = True
             for x in e.args:
-                out = _and(out, self.ex(x, ln, active))
+                out = np.logical_and(out, self.ex(x, ln, active))
             return out
         if op == "or":
             out = False
@@ -446,7 +427,7 @@ _BIN: dict[str, Any] = {
 }
 
 
-def _slen(c: np.ndarray, si: SeqInfo, n: int) -> np.ndarray:
+def _slen(c: np.ndarray, si: SeqDigits, n: int) -> np.ndarray:
     out = np.zeros(c.shape, dtype=I64)
     for k in range(n):
         out += ((c >> (k * si.ew)) & si.m) != 0
