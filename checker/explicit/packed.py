@@ -583,6 +583,20 @@ def _record_successor(out: list[str], ind: str, tid: int, key_code: str, fp: boo
     return i2
 
 
+def _keep_or_report(out: list[str], i2: str, cg: _Gen, checks: list[str]) -> None:
+    """Lines for a new successor: to the next frontier if it passes ``checks`` (invariant
+    conjuncts), else to the violations; the store limit is checked after each kept state."""
+    keep = ["nk_app(k2); n += 1", "if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n"]
+    if not checks:
+        out += [i2 + x for x in keep]
+        return
+    out += cg.bind_rows(i2)
+    out.append(f"{i2}if " + " and ".join(checks) + ":")
+    out += [f"{i2}    {x}" for x in keep]
+    out.append(f"{i2}else:")
+    out.append(f"{i2}    viol.append((n, k2)); n += 1")
+
+
 def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: list[tuple[Expr, set[int]]], fp: bool,
           ind: str, tables: dict[str, list]) -> list[str]:
     """From the guard on: the body on ``w`` copies, the successor's key, dedup and invariant checks."""
@@ -609,16 +623,7 @@ def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: lis
     # conjuncts reading a field this step may write can fail in the successor.
     wset = set(written)
     checks = [cg.ex(c) for c, reads in conj if reads & wset]
-    if checks:
-        out += cg.bind_rows(i2)
-        out.append(f"{i2}if " + " and ".join(checks) + ":")
-        out.append(f"{i2}    nk_app(k2); n += 1")
-        out.append(f"{i2}    if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
-        out.append(f"{i2}else:")
-        out.append(f"{i2}    viol.append((n, k2)); n += 1")
-    else:
-        out.append(f"{i2}nk_app(k2); n += 1")
-        out.append(f"{i2}if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
+    _keep_or_report(out, i2, cg, checks)
     if loop:
         out.append(f"{ind}break")
     return out
@@ -695,15 +700,7 @@ def _counter_step(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], c
     if checks:
         for f, c in adds.items():
             out.append(f"{i2}w{f} = x{f} {c:+d}")
-        out += cg.bind_rows(i2)
-        out.append(f"{i2}if " + " and ".join(checks) + ":")
-        out.append(f"{i2}    nk_app(k2); n += 1")
-        out.append(f"{i2}    if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
-        out.append(f"{i2}else:")
-        out.append(f"{i2}    viol.append((n, k2)); n += 1")
-    else:
-        out.append(f"{i2}nk_app(k2); n += 1")
-        out.append(f"{i2}if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
+    _keep_or_report(out, i2, cg, checks)
     return out
 
 
