@@ -279,17 +279,22 @@ def path_inside(g: StateGraph, comp: set[int], src: int, goal: Callable[[int], b
         for tid, v in succ[u]:
             if v in comp and ok(u, tid, v) and (v not in par or (first_step and v == src)):
                 if goal(v):
-                    path = [(tid, v)]
-                    while u != src:
-                        pu, pt = par[u]
-                        path.append((pt, u))
-                        u = pu
-                    path.reverse()
-                    return path
+                    return _unwind(par, src, u, [(tid, v)])
                 if v not in par:
                     par[v] = (u, tid)
                     dq.append(v)
     raise RuntimeError("no path inside a strongly connected component")
+
+
+def _unwind(par: dict[int, tuple[int, int]], src: int, u: int, last: list[Edge]) -> list[Edge]:
+    """The path from ``src`` to ``u`` by BFS parents ``par``, followed by the edges ``last``."""
+    path = list(reversed(last))
+    while u != src:
+        pu, pt = par[u]
+        path.append((pt, u))
+        u = pu
+    path.reverse()
+    return path
 
 
 def walk(g: StateGraph, comp: set[int], src: int, ok: EdgeOk, node_goal: Callable[[int], bool],
@@ -301,13 +306,7 @@ def walk(g: StateGraph, comp: set[int], src: int, ok: EdgeOk, node_goal: Callabl
     succ = g.succ
 
     def back(u: int, last: list[Edge]) -> list[Edge]:
-        path = list(last)
-        while u != src:
-            pu, pt = par[u]
-            path.append((pt, u))
-            u = pu
-        path.reverse()
-        return path
+        return _unwind(par, src, u, last)
 
     while dq:
         u = dq.popleft()
