@@ -76,6 +76,10 @@ def main() -> None:
               help="Explicit engine: threads (numpy loop) or processes (packed kernel) on large BFS levels (default 1).")
 @click.option("--symmetry", is_flag=True, default=None,
               help="Explicit engine: symmetry reduction by the spec's declared symmetry (safety only).")
+@click.option("--stop-at-first-violation", "stop_first", is_flag=True, default=None,
+              help="Explicit engine: stop at the first violation found (the other properties are then inconclusive).")
+@click.option("--max-traces", type=int, default=None, callback=_positive_int,
+              help="Counterexamples of distinct causes shown per violated property (default 3; see docs).")
 @click.option("--coverage", is_flag=True, help="Print how often each step fired.")
 @click.option("--no-traces", is_flag=True, help="Do not print counterexample traces.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary table.")
@@ -89,6 +93,8 @@ def verify(
     store: str | None,
     workers: int | None,
     symmetry: bool | None,
+    stop_first: bool | None,
+    max_traces: int | None,
     raw_traces: bool,
     coverage: bool,
     no_traces: bool,
@@ -120,7 +126,8 @@ def verify(
         sys.exit(EXIT_USAGE)
     specs = _specs()
     overrides = {"max_states": max_states, "max_depth": max_depth, "max_seconds": max_seconds, "store": store,
-                 "workers": workers, "symmetry": symmetry or None}
+                 "workers": workers, "symmetry": symmetry or None, "stop_at_first_violation": stop_first or None,
+                 "max_traces": max_traces}
     outcomes = []
     errors: list[str] = []
     for f in files:

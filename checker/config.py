@@ -14,7 +14,9 @@
     max_states = 1_000_000             # stop with "inconclusive" beyond this many distinct states
     max_depth = 200
     max_seconds = 60
-    store = "exact"                    # or "fingerprint" (64-bit hashes; collision odds reported)
+    store = "exact"                    # or "fingerprint" (64-bit BLAKE2b fingerprints; collision odds reported)
+    stop_at_first_violation = false    # true: stop at the first violation (the other properties: inconclusive)
+    max_traces = 3                     # counterexamples of distinct causes per violated property (checker.cause)
     symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
     workers = 2                        # explicit engine: threads/processes expanding large frontiers
 
@@ -31,7 +33,8 @@ from typing import Any
 from checker.lang.system import SpecDef
 
 TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options"}
-LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers"}
+LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers",
+              "stop_at_first_violation", "max_traces"}
 
 
 class ConfigError(Exception):
@@ -162,9 +165,9 @@ def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Con
         if k == "store":
             if v not in ("exact", "fingerprint"):
                 raise ConfigError(path, "limits.store", f"must be \"exact\" or \"fingerprint\", got {v!r}")
-        elif k == "symmetry":
+        elif k in ("symmetry", "stop_at_first_violation"):
             if not isinstance(v, bool):
-                raise ConfigError(path, "limits.symmetry", f"must be true or false, got {v!r}")
+                raise ConfigError(path, f"limits.{k}", f"must be true or false, got {v!r}")
         else:
             _positive(path, f"limits.{k}", v, allow_float=k in ("max_seconds", "query_timeout"))
 

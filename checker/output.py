@@ -15,7 +15,8 @@ first fields (configurations with verdicts, engines' statistics, traces, errors,
 ``tool_version``, ``python``, ``generated``, ``command_line``, ``cwd``, ``summary``, ``files``; per
 configuration ``description``, ``engines_requested``, ``limits``, ``seeds`` (the configuration's
 ``*seed*`` options; the explicit engine is deterministic and has none), ``views``; per property
-``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``.
+``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``, ``more_traces``
+(further counterexamples of distinct causes: ``trace_length``, ``cause``, ``trace``, ``files``).
 """
 
 from __future__ import annotations
@@ -107,6 +108,19 @@ def outcome_json(o: Outcome, out_dir: Path | None, sink: list[TraceView] | None 
                 entry["files"] = tv.files
             if sink is not None:
                 sink.append(tv)
+            if v.more_traces:  # further counterexamples of distinct causes: <config>.<property>.<k>.* files
+                entry["more_traces"] = []
+                for k, tr in enumerate(v.more_traces, 2):
+                    tv2, text2 = _write_trace_files(o, f"{name}.{k}", tr, out_dir, f"{entry.get('doc', '')}\n"
+                                                    f"distinct cause: {tr.cause}".strip())
+                    more: dict[str, Any] = {"trace_length": len(tr), "cause": tr.cause}
+                    if tv2.files:
+                        more["trace"] = tv2.files["itf"]
+                        more["files"] = tv2.files
+                    entry["more_traces"].append(more)
+                    if sink is not None:
+                        sink.append(tv2)
+                    text += "\n" + text2
             if texts is not None:
                 texts[(o.config.name, name)] = text
         if v.detail.get("seed") is not None:

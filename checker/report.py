@@ -51,6 +51,9 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         extra = ""
         if v.trace is not None:
             extra = f" — {len(v.trace)} steps ({v.engine})" + (", replayed" if v.replayed else "")
+            if v.more_traces:
+                extra += (f"; {len(v.more_traces)} more of distinct causes: "
+                          + ", ".join(f"{len(t)} steps" for t in v.more_traces))
         elif v.note:
             extra = f" — {v.note}"
         con.print(f"    [{style}]{v.verdict:<12}[/] {escape(name)}{escape(extra)}", highlight=False)
@@ -75,6 +78,9 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
                 doc = out.system.prop(name).doc
                 head = f"  Counterexample: {name}" + (f" — {doc}" if doc else "")
                 con.print(escape(render_trace(v.trace, head, out.views or None)), highlight=False)
+                for k, tr in enumerate(v.more_traces, 2):
+                    head = f"  Counterexample {k} of {name} (a distinct cause: {tr.cause})"
+                    con.print(escape(render_trace(tr, head, out.views or None)), highlight=False)
         for r in out.engine_results:
             if r.error_trace is not None:
                 con.print(escape(render_trace(r.error_trace, f"  Modelling error: {r.error}")), highlight=False)

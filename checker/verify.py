@@ -126,13 +126,14 @@ def run_config(
     for name in engines or cfg.engines:
         res = load_engine(name)(EngineInput(system, compiled, props, limits, dict(cfg.options), progress))
         for pr in res.properties:
-            if pr.trace is not None:
-                rr = replay(pr.trace, compiled)
-                pr.replayed = rr.ok
+            for k, tr in enumerate([pr.trace] + pr.more_traces if pr.trace is not None else []):
+                rr = replay(tr, compiled)  # every counterexample, the further distinct ones too
+                pr.replayed = rr.ok if k == 0 else pr.replayed and rr.ok
                 if not rr.ok:
-                    problems.append(f"{pr.name}: the {name} counterexample does not replay: {rr.message}")
+                    which = "counterexample" if k == 0 else f"counterexample #{k + 1}"
+                    problems.append(f"{pr.name}: the {name} {which} does not replay: {rr.message}")
                     pr.verdict = ERROR
-                    pr.note = f"counterexample did not replay: {rr.message}"
+                    pr.note = f"{which} did not replay: {rr.message}"
         if res.error_trace is not None:
             rr = replay(res.error_trace, compiled)
             res.error_trace.message = res.error_trace.message or res.error or ""

@@ -153,8 +153,9 @@ class Explorer:
     def _hit(self, p: Property, pidx: int, tid: int, kind: str) -> None:
         """A fresh violation of ``p`` (a state reached from ``pidx`` by ``tid``): kept if its cause is new."""
         lst = self.hits[p.name]
-        cause = self._cause(pidx, tid)
-        if all(c != cause for c, _, _, _ in lst):
+        fid, mask = cause = self._cause(pidx, tid)
+        # not distinct: the same entering function and every function of a reported cause (checker.cause)
+        if all(f != fid or mask & m != m for (f, m), _, _, _ in lst):
             lst.append((cause, pidx, tid, kind))
 
     def _done(self, name: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checker.engines import EngineInput
-from checker.explicit.bfs import Limits, explore
+from checker.explicit.bfs import DEFAULT_MAX_TRACES, Limits, explore
 from checker.result import EngineResult
 
 
@@ -20,5 +20,7 @@ def run(inp: EngineInput) -> EngineResult:
 def run_safety(inp: EngineInput) -> EngineResult:
     lim = inp.limits
     limits = Limits(lim.get("max_states"), lim.get("max_depth"), lim.get("max_seconds"),
-                    symmetry=bool(lim.get("symmetry", False)), workers=int(lim.get("workers", 1)))
+                    symmetry=bool(lim.get("symmetry", False)), workers=int(lim.get("workers", 1)),
+                    stop_at_first_violation=bool(lim.get("stop_at_first_violation", False)),
+                    max_traces=int(lim.get("max_traces", DEFAULT_MAX_TRACES)))
     return explore(inp.compiled, inp.properties, limits, lim.get("store", "exact"), inp.progress)

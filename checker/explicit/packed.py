@@ -134,7 +134,27 @@ class Layout:
         return key | (int(value) - f.lo) << f.off
 
     def unpack(self, key: int) -> tuple:
-        return tuple(self._unpack(sh, key) for sh in self.shape)
+        fn = self.__dict__.get("_unpacker")
+        if fn is None:
+            fn = self._unpacker = self._compile_unpack()
+        return fn(key)  # type: ignore[no-any-return]
+
+    def _compile_unpack(self) -> Callable[[int], tuple]:
+        """One generated expression per state shape: unpacking is on the path of every violating state."""
+        def src(sh: Any) -> str:
+            if isinstance(sh, list):
+                return "(" + "".join(src(x) + ", " for x in sh) + ")"
+            f = self.fields[sh]
+            raw = f"(k >> {f.off} & {(1 << f.width) - 1})"
+            if isinstance(f.typ, Seq):
+                return f"_dec({raw}, {f.ew}, {f.lo}, _T{sh})"
+            if isinstance(f.typ, BoolType):
+                return f"({raw} != 0)" if f.lo == 0 else f"({raw} + {f.lo} != 0)"
+            return f"({raw} {f.lo:+d})" if f.lo else raw
+        ns: dict[str, Any] = {"_dec": seq_decode}
+        ns.update({f"_T{i}": f.typ.elem for i, f in enumerate(self.fields) if isinstance(f.typ, Seq)})
+        exec(compile("def unpack(k):\n    return " + src(self.shape) + "\n", "<unpack>", "exec"), ns)
+        return ns["unpack"]  # type: ignore[no-any-return]
 
     def _unpack(self, shape: Any, key: int) -> Any:
         if isinstance(shape, list):
