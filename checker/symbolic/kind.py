@@ -2,9 +2,15 @@
 
 For k = 1, 2, …: the base case is BMC at depth k-1 (no bad state within k-1 steps); the step
 case asks for a path ``y_0 … y_k`` of pairwise distinct, expanded (``pre``) states whose last
-state (or last step, for transition properties) is bad, with no constraint on ``y_0``. When it
-is unsatisfiable, no reachable state is bad: the shortest path to a bad state is loop-free,
+state (or last step, for transition properties) is bad and whose earlier states (steps) are not
+bad *for the same property*, with no constraint on ``y_0``. When it is unsatisfiable, no
+reachable state is bad: the shortest path to a bad state is loop-free and bad only at its end,
 its first k-1 steps are covered by the base case, and any later bad state ends such a path.
+
+The step case assumes nothing of the *other* properties except those already proved (lemmas,
+true in every reachable state): assuming a property that is violated, or not yet proved, would
+"prove" a property that fails when checked alone (issue 14: a napi_basic mutant's
+SchedMatchesList). A property's verdict is therefore the same whatever else is checked with it.
 When the largest k fails, the step case's model is a counterexample to induction: the step,
 the property and the pre-state that breaks it, reported in the result.
 """
@@ -44,10 +50,20 @@ class StepCase:
         for j in range(k):
             self.solver.add(_distinct(self.u.states[k], self.u.states[j]))
 
-    def check(self, tg: Target) -> z3.CheckSatResult:
+    def check(self, tg: Target, lemmas: list[Target] = ()) -> z3.CheckSatResult:  # type: ignore[assignment]
+        """Is there a path of ``depth`` steps, bad for ``tg`` only at its end? ``lemmas``: proved
+        invariants, assumed in every state of the path."""
         k = self.u.depth
         self.solver.push()
         self.solver.add(self.u.bad_at(tg, k))
+        for j in range(k):  # the property holds before the end (the shortest path to a bad state)
+            if tg.kind == "invariant":
+                self.solver.add(self.prob.holds(tg, self.u.states[j]))
+            elif tg.kind == "transition" and j >= 1:
+                self.solver.add(z3.Not(self.prob.bad_edge(tg, self.u.states[j - 1], self.u.states[j])))
+        for lem in lemmas:
+            for s in self.u.states[: k + 1]:
+                self.solver.add(self.prob.holds(lem, s))
         if not tg.edge:  # the bad state itself is new on a loop-free path to it
             for j in range(k):
                 self.solver.add(_distinct(self.u.states[k], self.u.states[j]))
@@ -90,7 +106,9 @@ def run_kind(prob: Problem, compiled: CompiledSystem, max_k: int, timeout_ms: in
         for tg in list(open_):
             if tg not in bmc.open:
                 continue
-            r = step.check(tg)
+            lemmas = [t for t in prob.targets if t.kind == "invariant" and t is not tg
+                      and results.get(t.name) is not None and results[t.name].verdict == HOLDS]
+            r = step.check(tg, lemmas)
             if r == z3.unsat:
                 results[tg.name] = Outcome(HOLDS, note=f"proved by {k}-induction", detail={"k": k})
                 open_.remove(tg)

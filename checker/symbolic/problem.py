@@ -1,8 +1,9 @@
 """What the symbolic engines decide: targets (bad-state conditions) over one System, and Z3 settings.
 
-The reachable states are those of the explicit engine: a state violating a checked invariant,
-or from which a step raises a modelling error, is not expanded further (``pre``). Each
-*target* is one question "is a bad state reachable?":
+The reachable states are those of the explicit engine: every state is expanded, violating
+ones too (so one property's verdict never depends on another's), except one from which a
+step raises a modelling error (``pre``), which ends the run. Each *target* is one question
+"is a bad state reachable?":
 
 * ``ERROR`` – some step raises a modelling error (the explicit engine's StepError);
 * an invariant ``P`` – a state where ``P`` is false;
@@ -58,24 +59,26 @@ class Problem:
         self.invariants = [p for p in props if p.kind == "invariant"]
         self.targets = [Target(ERROR, "error")] + [Target(p.name, p.kind, p) for p in props if p.kind in SAFETY_KINDS]
 
-    def good(self, s: SState) -> z3.BoolRef:
-        return _and([self.enc.holds(p.expr, s) for p in self.invariants])
-
     def pre(self, s: SState) -> z3.BoolRef:
-        """``s`` is expanded: well-formed, every checked invariant holds, no step raises."""
-        return _and([self.enc.wf(s), self.good(s), _not(self.enc.error(s))])
+        """``s`` is expanded: well-formed and no step raises (a violated property does not stop the search)."""
+        return _and([self.enc.wf(s), _not(self.enc.error(s))])
+
+    def holds(self, tg: Target, s: SState) -> z3.BoolRef:
+        """An invariant target's property holds at ``s`` (k-induction's assumption on a path's prefix)."""
+        assert tg.prop is not None and tg.kind == "invariant"
+        return self.enc.holds(tg.prop.expr, s)
 
     def bad(self, tg: Target, s: SState) -> z3.BoolRef:
         """``s`` is a bad state of a state target (not for transition properties)."""
         enc = self.enc
         if tg.kind == "error":
-            return _and([self.good(s), enc.error(s)])
+            return enc.error(s)
         if tg.kind == "invariant":
             assert tg.prop is not None
             return _not(enc.holds(tg.prop.expr, s))
         if tg.kind == "deadlock":
             assert tg.prop is not None
-            return _and([self.good(s), enc.deadlocked(tg.prop, s)])
+            return enc.deadlocked(tg.prop, s)
         raise ValueError(f"{tg.name} is a transition property")
 
     def bad_edge(self, tg: Target, s: SState, s2: SState) -> z3.BoolRef:

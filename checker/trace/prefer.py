@@ -9,8 +9,9 @@ and no more switches) are dropped. The search stops at the first layer holding a
 and picks, lexicographically, the fewest actors and then the fewest switches: an exact
 optimum among the shortest traces.
 
-States violating one of the checked invariants are not expanded, as in the explicit engine,
-so the shortest length is the engine's. The search is bounded (``max_nodes`` labels and
+Every state is expanded, violating ones too, as in the explicit engine, so the shortest length
+is the engine's. The preferred trace must have the same cause (checker.cause) as the engine's,
+so that counterexamples reported as distinct stay distinct. The search is bounded (``max_nodes`` labels and
 ``max_seconds``); past the bound it retries with switches only, then gives up and keeps the
 engine's trace. The
 result is replayed before it replaces the original; lassos and modelling-error traces are
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from checker.cause import cause_of
 from checker.lang.pycompile import CompiledSystem, State, StepError
 from checker.result import Trace
 from checker.trace.replay import replay
@@ -148,9 +150,9 @@ def prefer_simple(trace: Trace, compiled: CompiledSystem, checked: list[str] | N
                   max_nodes: int = DEFAULT_MAX_NODES, max_seconds: float = DEFAULT_MAX_SECONDS) -> Trace:
     """A trace of the same violation, no longer, with fewest actors then context switches.
 
-    ``checked`` names the invariants the engine checked (their violating states are not
-    expanded). Returns ``trace`` itself when nothing better is found, the search is over
-    budget, or the trace is a lasso or a modelling error.
+    ``checked`` is accepted for compatibility and ignored: the engines expand violating states.
+    Returns ``trace`` itself when nothing better is found with the same cause, the search is
+    over budget, or the trace is a lasso or a modelling error.
     """
     if trace.kind not in ("safety", "deadlock") or trace.loop is not None or trace.failing_step is not None:
         return trace
@@ -158,8 +160,7 @@ def prefer_simple(trace: Trace, compiled: CompiledSystem, checked: list[str] | N
     names = {p.name for p in system.properties}
     if trace.property not in names:
         return trace
-    blocking = [compiled.state_fn(p.expr) for p in system.properties
-                if p.kind == "invariant" and p.name in (checked or [trace.property])]
+    blocking: list[Callable[[State], bool]] = []
     best = None
     for track in (True, False):
         try:
@@ -172,6 +173,8 @@ def prefer_simple(trace: Trace, compiled: CompiledSystem, checked: list[str] | N
         return trace
     cand = _to_trace(best, trace)
     if len(cand) > len(trace) or (len(cand) == len(trace) and shape(cand) >= shape(trace)):
+        return trace
+    if cause_of(cand.steps) != cause_of(trace.steps):
         return trace
     if not replay(cand, compiled).ok:
         return trace
