@@ -179,6 +179,8 @@ class Explorer:
         self.hits: dict[str, list[tuple[tuple[int, int], int, int, str]]] = {p.name: [] for p in self.props}
         self.need = 1 if self.limits.stop_at_first_violation else max(1, self.limits.max_traces)
         self.cut_short = False  # the search ended because every property was done (not exhausted)
+        self.pruned = 0  # violating states not expanded because a step raises in them (see _prune)
+        self.pruned_note: str | None = None
         # violating states of the level being expanded (now) and of the next one: index -> bit mask over inv_fns
         self.viol_now: dict[int, int] = {}
         self.viol_next: dict[int, int] = {}
@@ -337,6 +339,9 @@ class Explorer:
                     if canon is not None and expanded <= CHECKED_STATES:
                         check_state(self.c, self.props, s)
                 except StepError as err:
+                    if idx in self.viol_now:
+                        self._prune(idx, s, err)
+                        continue
                     self._step_error(idx, err)
                     limit_hit = "error"
                     break
@@ -493,8 +498,11 @@ class Explorer:
                 del self.parent[at[1]:]
                 del self.via[at[1]:]
                 del nk[nk0 + at[1] - p0:]
-                self._kernel_error(lay, fk[at[0]], fi[at[0]], exc)
-                return pos, "error"
+                viol.clear()  # only the failing state's: the kernel stops after any other state's
+                if not self._kernel_error(lay, fk[at[0]], fi[at[0]], exc):
+                    return pos, "error"
+                pos = at[0] + 1  # pruned: go on with the next state
+                continue
             limit_hit = self._after_chunk(lay, fk, fi, viol, dead, at)
             if self._all_done():
                 if not exact:
@@ -564,6 +572,8 @@ class Explorer:
                     return "error"
                 if kind == "dead":
                     self._deadlock(fi[pos], lay.unpack(fk[pos]))
+                if kind == "prune":
+                    self._kernel_error(lay, fk[pos], fi[pos], None)
                 if self._all_done():
                     count(fired_then)  # the one-process search stops after this state
                     self.cut_short = True
@@ -607,8 +617,11 @@ class Explorer:
         self.extra_trans = len(succ) - done
         return "states"
 
-    def _kernel_error(self, lay: Layout, key: int, idx: int, exc: Exception | None, counted: bool = True) -> None:
-        """The kernel failed on the state ``key`` (index ``idx``): get the generic StepError for it."""
+    def _kernel_error(self, lay: Layout, key: int, idx: int, exc: Exception | None, counted: bool = True,
+                      violating: bool | None = None) -> bool:
+        """The kernel failed on the state ``key`` (index ``idx``): get the generic StepError for it.
+        Returns True when the state violates an invariant (``violating``, default: as recorded):
+        then it is pruned (see :meth:`_prune`) and the search goes on."""
         s = lay.unpack(key)
         try:
             self.c.successors(s)
@@ -618,9 +631,24 @@ class Explorer:
             for tid in range(err.tid if counted else 0):
                 if self.c.step(s, tid) is not None:
                     self.fired[tid] -= 1
+            if violating if violating is not None else idx in self.viol_now:
+                self._prune(idx, s, err)
+                return True
             self._step_error(idx, err)
-            return
+            return False
         raise RuntimeError(f"the packed kernel failed ({exc!r}) where the generic semantics did not") from exc
+
+    def _prune(self, idx: int, s: State, err: StepError) -> None:
+        """A step raises in a state that violates an invariant: not a modelling error of the spec
+        (its bounds were sized for runs that keep the invariants) but the end of what the search can
+        explore past that violation. The state is not expanded; the properties not violated by the
+        end of the search are inconclusive (the space past it was not examined)."""
+        self.pruned += 1
+        if self.pruned_note is None:
+            t = self.system.transitions[err.tid]
+            broken = [p.name for p, fn in self.inv_fns if not fn(s)]
+            self.pruned_note = (f"not fully examined: past a violation of {', '.join(broken)} step {t.key} "
+                                f"[{t.function}] raises ({err.message}), so the search could not go on there")
 
     def _result(self, limit_hit: str | None) -> EngineResult:
         sys_ = self.system
@@ -652,6 +680,9 @@ class Explorer:
                                               more_traces=traces[1:]))
             elif error is not None:
                 results.append(PropertyResult(p.name, p.kind, ERROR, engine="explicit", note=error))
+            elif complete and self.pruned:
+                results.append(PropertyResult(p.name, p.kind, INCONCLUSIVE, engine="explicit",
+                                              note=f"{self.pruned_note} ({self.pruned:,} state(s))"))
             elif complete:
                 results.append(PropertyResult(p.name, p.kind, HOLDS, engine="explicit"))
             elif limit_hit is None:

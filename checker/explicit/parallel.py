@@ -103,6 +103,14 @@ def _expand(ex: Explorer, kernel: Kernel, fk: list[int], fi: Any, start: int, st
                          ex.viol_now, True)
         except Exception:  # noqa: BLE001 - the parent re-derives the error on the generic semantics
             keys_merge(keys, nk, taken, viol, bad, at[1])
+            if fi[at[0]] in ex.viol_now:  # a violating state: pruned (Explorer._prune), the slice goes on
+                events.append(("prune", at[0], at[1], list(fired)))
+                del nk[len(keys):]
+                del parent[at[1]:]
+                del via[at[1]:]
+                viol.clear()
+                pos = at[0] + 1
+                continue
             events.append(("error", at[0], at[1], list(fired)))
             break
         had_viol = bool(viol)

@@ -107,7 +107,13 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
             keys = fk[a:a + width]
             pos0 = a  # frontier positions of this slice start here
             a += width
-            lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool)
+            skip: list[int] = []  # violating states in which a step raises: pruned (Explorer._prune)
+            while True:
+                lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool, skip)
+                if err is None or all(vk.holds(p.expr, keys[err - pos0:err - pos0 + 1])[0] for p in invs):
+                    break
+                skip.append(err)
+                ex._kernel_error(lay, int(fk[err]), int(fi[err]), None, counted=False, violating=True)
             n = len(ex.parent)
             pos_new = lv.order // nt
             # -- where the sequential search stops in this slice: a modelling error, the states limit ...
@@ -216,7 +222,7 @@ def _deepen(ex: Explorer, nk: list[np.ndarray]) -> None:
 
 
 def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.ndarray,
-            pool: _Helpers | None) -> tuple[_Level, np.ndarray, int | None]:
+            pool: _Helpers | None, skip: list[int]) -> tuple[_Level, np.ndarray, int | None]:
     """Successors of the frontier slice ``keys`` (positions ``pos0``...): the new ones in search
     order, the positions of states without successors, and the first position with a modelling error.
 
@@ -226,7 +232,7 @@ def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.nda
     ob = (n * nt).bit_length()
     packed = vk.layout.bits + ob <= 63  # key and order share an int64: value sorts instead of argsorts
     ways = max(1, min(pool.size, n // PARALLEL_MIN)) if pool is not None else 1
-    args = [(keys[j::ways], pos0 + j, ways, pos0, nt, ob, packed) for j in range(ways)]
+    args = [(keys[j::ways], pos0 + j, ways, pos0, nt, ob, packed, skip) for j in range(ways)]
     parts = pool.map(args) if pool is not None and ways > 1 else [_part(vk, *args[0])]
     errs = [p[3] for p in parts if p[3] is not None]
     err = min(errs) if errs else None
@@ -264,11 +270,14 @@ def _expand(vk: VectorKernel, keys: np.ndarray, pos0: int, nt: int, seen: np.nda
 
 
 def _part(vk: VectorKernel, keys: np.ndarray, first: int, stride: int, base: int, nt: int, ob: int,
-          packed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None, np.ndarray, np.ndarray]:
-    """One part of a slice, the states at positions ``first``, ``first + stride``, ...: its
-    distinct successor keys (sorted) with their smallest order relative to ``base``, every
-    successor's order, the first error, the dead positions, and the successors per step."""
+          packed: bool, skip: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None, np.ndarray, np.ndarray]:
+    """One part of a slice, the states at positions ``first``, ``first + stride``, ... but those in
+    ``skip`` (pruned): its distinct successor keys (sorted) with their smallest order relative to
+    ``base``, every successor's order, the first error, the dead positions, and the successors per step."""
     pos = first + stride * np.arange(len(keys), dtype=I64)
+    if skip:
+        keep = ~np.isin(pos, skip)
+        keys, pos = keys[keep], pos[keep]
     cache: dict[int, np.ndarray] = {}
     parts_k: list[np.ndarray] = []
     parts_o: list[np.ndarray] = []
@@ -282,7 +291,7 @@ def _part(vk: VectorKernel, keys: np.ndarray, first: int, stride: int, base: int
             except LaneError as e:
                 # a later statement may fail on an earlier lane: retry on the lanes before this one
                 err = e.pos if err is None else min(err, e.pos)
-                m = (e.pos - first) // stride
+                m = int(np.searchsorted(pos, e.pos))
         parts_k.append(k2)
         parts_o.append(p2 * nt + t.index)
     key_all = np.concatenate(parts_k)
@@ -291,8 +300,8 @@ def _part(vk: VectorKernel, keys: np.ndarray, first: int, stride: int, base: int
         m = ord_all < err * nt
         key_all, ord_all = key_all[m], ord_all[m]
     enabled = np.zeros(len(keys), dtype=bool)
-    enabled[(ord_all // nt - first) // stride] = True
-    stop = len(keys) if err is None else (err - first) // stride
+    enabled[np.searchsorted(pos, ord_all // nt)] = True
+    stop = len(keys) if err is None else int(np.searchsorted(pos, err))
     dead = pos[np.flatnonzero(~enabled[:stop])]
     rel = ord_all - base * nt
     uk, uo = _first_packed(key_all, rel, ob) if packed else _first_argsort(key_all, rel)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import time
 
 from checker.engines import EngineInput
-from checker.result import ERROR, INCONCLUSIVE, VIOLATED, EngineResult, PropertyResult, Stats
+from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, PropertyResult, Stats
 from checker.symbolic.bmc import Outcome
 from checker.symbolic.problem import ERROR as ERROR_TARGET
+from checker.symbolic.problem import PRUNED
 from checker.symbolic.problem import SAFETY_KINDS, Problem, timeout_ms
 
 
@@ -52,8 +53,14 @@ def assemble(engine: str, inp: EngineInput, outcomes: dict[str, Outcome], t0: fl
             results.append(PropertyResult(p.name, p.kind, INCONCLUSIVE, engine=engine, note="not decided"))
         else:
             note = o.note
+            pruned = outcomes.get(PRUNED)
             if err is not None and err.verdict == INCONCLUSIVE:
                 note = (note + "; " if note else "") + "absence of modelling errors not shown: " + err.note
+                verdict = INCONCLUSIVE
+            elif pruned is not None and pruned.verdict != HOLDS:
+                why = ("a step raises past a violation, where the search cannot go on" if pruned.verdict == VIOLATED
+                       else "not shown that no step raises past a violation: " + pruned.note)
+                note = (note + "; " if note else "") + "not fully examined: " + why
                 verdict = INCONCLUSIVE
             else:
                 verdict = o.verdict

@@ -5,7 +5,12 @@ ones too (so one property's verdict never depends on another's), except one from
 step raises a modelling error (``pre``), which ends the run. Each *target* is one question
 "is a bad state reachable?":
 
-* ``ERROR`` – some step raises a modelling error (the explicit engine's StepError);
+* ``ERROR`` – some step raises a modelling error (the explicit engine's StepError) in a state
+  that satisfies every checked invariant;
+* ``PRUNED`` (when invariants are checked) – some step raises in a state that violates one:
+  not a modelling error (the spec's bounds were sized for runs that keep the invariants) but a
+  state the search cannot expand, so the properties not violated are inconclusive when it is
+  reachable (the explicit engine's ``Explorer._prune``);
 * an invariant ``P`` – a state where ``P`` is false;
 * a transition property ``Q`` – a step from an expanded state on which ``Q`` is false;
 * a deadlock property – an expanded state with no enabled step that is not an end state.
@@ -27,6 +32,7 @@ from checker.symbolic.translate import Encoder, SState, StepSem, _and, _not, _or
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 ERROR = "modelling error"
+PRUNED = "step raising past a violation"
 
 #: Z3's seed, fixed so that verdicts, traces and timings are reproducible.
 SEED = 0
@@ -58,10 +64,15 @@ class Problem:
         self.props = props
         self.invariants = [p for p in props if p.kind == "invariant"]
         self.targets = [Target(ERROR, "error")] + [Target(p.name, p.kind, p) for p in props if p.kind in SAFETY_KINDS]
+        if self.invariants:  # last: k-induction proves it with the invariants as lemmas
+            self.targets.append(Target(PRUNED, "pruned"))
 
     def pre(self, s: SState) -> z3.BoolRef:
         """``s`` is expanded: well-formed and no step raises (a violated property does not stop the search)."""
         return _and([self.enc.wf(s), _not(self.enc.error(s))])
+
+    def good(self, s: SState) -> z3.BoolRef:
+        return _and([self.enc.holds(p.expr, s) for p in self.invariants])
 
     def holds(self, tg: Target, s: SState) -> z3.BoolRef:
         """An invariant target's property holds at ``s`` (k-induction's assumption on a path's prefix)."""
@@ -72,7 +83,9 @@ class Problem:
         """``s`` is a bad state of a state target (not for transition properties)."""
         enc = self.enc
         if tg.kind == "error":
-            return enc.error(s)
+            return _and([self.good(s), enc.error(s)])
+        if tg.kind == "pruned":
+            return _and([_not(self.good(s)), enc.error(s)])
         if tg.kind == "invariant":
             assert tg.prop is not None
             return _not(enc.holds(tg.prop.expr, s))
