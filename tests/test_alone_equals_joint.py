@@ -49,3 +49,23 @@ def test_each_property_alone_as_jointly(path: Path) -> None:
         got = {r.name: _summary(r) for r in joint.properties}[p.name]
         assert _summary(alone.properties[0]) == got, p.name
         assert alone.stats.states <= joint.stats.states  # alone may stop earlier, never later
+
+
+def test_k_induction_proves_nothing_by_assuming_a_violated_property() -> None:
+    # bench_nf's bug variant violates SchedIffQueued in 4 steps; past that violation a deadlock is
+    # reachable (12 steps). k-induction used to assume every checked invariant on the path and
+    # "proved" Deadlock by 1-induction; the explicit engine, not expanding violating states, agreed.
+    from checker.engines import EngineInput, load_engine
+    from checker.lang.pycompile import CompiledSystem
+    from spec.bench_nf import SPEC as NF
+
+    c = CompiledSystem.build(NF.instantiate({"N": 2, "P": 1, "B": 1, "bug": True}))
+    props = c.system.properties
+    kind = load_engine("kind")(EngineInput(c.system, c, props, {"max_bound": 12}))
+    explicit = explore(c, props, Limits())
+    for res in (kind, explicit):
+        got = {p.name: (p.verdict, len(p.trace) if p.trace else None) for p in res.properties}
+        assert got["SchedIffQueued"] == ("violated", 4) and got["Deadlock"] == ("violated", 12), res.engine
+        assert got["NoDoubleQueue"][0] != "violated" and got["NoLostWakeup"][0] != "violated"
+    alone = load_engine("kind")(EngineInput(c.system, c, [c.system.prop("Deadlock")], {"max_bound": 12}))
+    assert [(p.verdict, len(p.trace)) for p in alone.properties if p.trace] == [("violated", 12)]

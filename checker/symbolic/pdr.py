@@ -130,6 +130,16 @@ def _prove(prob: Problem, targets: list[Target], limits: dict[str, Any], restric
     return HOLDS, note, detail
 
 
+def _still_open(prob: Problem, open_: list[Target], decided: dict[str, Outcome]) -> list[Target]:
+    """The targets still to decide; the PRUNED one only while some property is not violated (it
+    can make only those inconclusive)."""
+    left = [tg for tg in open_ if tg.name not in decided]
+    if all(decided.get(tg.name) is not None and decided[tg.name].verdict == VIOLATED
+           for tg in prob.targets if tg.prop is not None):
+        left = [tg for tg in left if tg.kind != "pruned"]
+    return left
+
+
 def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], deadline: float) -> dict[str, Outcome]:
     """Spacer on the open targets together; while it finds a violation, BMC (incremental, one solver
     for the whole run) finds the shortest traces of the targets violated first, and Spacer is asked
@@ -147,7 +157,7 @@ def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], dea
         for name, o in bmc.advance().items():
             if o.verdict == VIOLATED:
                 results[name] = o
-    open_ = [tg for tg in open_ if tg.name not in results]
+    open_ = _still_open(prob, open_, results)
     restrict = len(open_) < len(prob.targets)
     while open_ and not bmc.stopped:
         if time.perf_counter() > deadline:
@@ -171,7 +181,7 @@ def run_pdr(prob: Problem, compiled: CompiledSystem, limits: dict[str, Any], dea
             if o.verdict == VIOLATED:
                 o.note = "Spacer: reachable; " + o.note
             results[name] = o
-        open_ = [tg for tg in open_ if tg.name not in found]
+        open_ = _still_open(prob, open_, {**results, **found})
         if bmc.stopped:  # a modelling error ends the run, as in the explicit engine
             break
         restrict = True
