@@ -237,3 +237,32 @@ def test_reached_states_are_the_explored_ones() -> None:
         assert vec.reached is not None and gen.reached is not None
         got = list(vec.reached())
         assert len(got) == vec.stats.states and set(got) == set(gen.reached())
+
+
+def test_a_step_raising_past_a_violation_prunes_the_state_in_every_loop() -> None:
+    # x overflows its range only after Small is violated: not a modelling error, but the end of the
+    # explorable space past that violation; NonNegative is then inconclusive (not fully examined)
+    s = System("past")
+    x = s.var("x", Int(0, 3))
+    y = s.var("y", Int(0, 1))
+
+    @s.action("up", func="test")
+    def _(t):  # type: ignore[no-untyped-def]
+        t.set(x, x + 1)
+
+    @s.action("flip", func="test")
+    def _(t):  # type: ignore[no-untyped-def]
+        t.set(y, 1 - y)
+
+    s.invariant("Small", x <= 2)
+    s.invariant("NonNegative", x >= 0)
+    s.finish()
+    c = CompiledSystem.build(s)
+    got = [summary(explore(c, s.properties, Limits(**kw))) for kw in  # type: ignore[arg-type]
+           (dict(handoff=0), dict(vector=False), dict(fast=False))]
+    assert got[0] == got[1] == got[2]
+    states, _, _, _, _, props, err = got[0]
+    assert states == 8 and err == (None, None)
+    assert props["Small"][0] == "violated" and props["NonNegative"][0] == "inconclusive"
+    r = explore(c, s.properties, Limits())
+    assert "raises" in {p.name: p for p in r.properties}["NonNegative"].note
