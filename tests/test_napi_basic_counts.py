@@ -86,9 +86,7 @@ def brute_force(n: int, ring: int, weight: int, requeue_head: bool = False) -> t
         bad_lost, bad_wait = lost(s), max(s["wait"]) > bound
         any_lost |= bad_lost
         any_starved |= bad_wait
-        if bad_lost or bad_wait:
-            continue  # the checker does not expand violating states either
-        for t in succ(s):
+        for t in succ(s):  # violating states are expanded too, as by the checker
             k = freeze(t)
             if k not in seen:
                 seen.add(k)
