@@ -53,6 +53,11 @@ def cause_of(steps: Iterable[Transition]) -> Cause:
     return (kernel_function(steps[-1]), frozenset(kernel_function(t) for t in steps))
 
 
+def same_race(a: Cause, b: Cause) -> bool:
+    """Not distinct: the same entering function, and one runs every function of the other."""
+    return a[0] == b[0] and (a[1] >= b[1] or b[1] >= a[1])
+
+
 def describe_cause(cause: Cause, others: list[Cause] | None = None) -> str:
     """One line naming a cause; with ``others`` (the causes reported before it), the functions it adds."""
     entering, funcs = cause
@@ -68,4 +73,4 @@ def describe_cause(cause: Cause, others: list[Cause] | None = None) -> str:
     return line
 
 
-__all__ = ["Cause", "cause_of", "describe_cause", "kernel_function"]
+__all__ = ["Cause", "cause_of", "describe_cause", "kernel_function", "same_race"]

@@ -20,7 +20,7 @@ MODELS = ROOT / "models" / "napi_basic"
 # unmask_first with user views; and the same model wrongly expected to hold (a failing gate)
 VIEWED = (MODELS / "unmask_first.toml").read_text() + '\n[views]\nqueued = "poll_list.len()"\n' \
     'lost = "pending[0] > 0 and not napi_state[0].has(\'SCHED\')"\n'
-WRONG = (MODELS / "unmask_first.toml").read_text().replace('expect = "NoLostWakeup"', 'expect = "holds"')
+WRONG = (MODELS / "unmask_first.toml").read_text().replace('expect = ["NoLostWakeup", "Deadlock"]', 'expect = "holds"')
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -88,7 +88,8 @@ def test_junit_counts(out) -> None:
     root = ET.parse(d / "junit.xml").getroot()
     assert root.tag == "testsuites"
     assert int(root.get("tests")) == n_props + 1  # + the broken configuration
-    assert int(root.get("failures")) == 1 and int(root.get("errors")) == 1 and int(root.get("skipped")) == 0
+    # the wrong gate: NoLostWakeup and Deadlock (violated past the lost wakeup) expected to hold
+    assert int(root.get("failures")) == 2 and int(root.get("errors")) == 1 and int(root.get("skipped")) == 0
     cases = {(s.get("name"), c.get("name")): c for s in root for c in s.iter("testcase")}
     path = {c["name"]: c["configuration"] for c in res["configurations"]}
     fail = cases[(path["wrong"], "NoLostWakeup")]
@@ -101,9 +102,9 @@ def test_junit_counts(out) -> None:
     xml = junitparser.JUnitXml.fromfile(str(d / "junit.xml"))
     suites = list(xml)
     assert sum(s.tests for s in suites) == n_props + 1
-    assert sum(s.failures for s in suites) == 1 and sum(s.errors for s in suites) == 1
+    assert sum(s.failures for s in suites) == 2 and sum(s.errors for s in suites) == 1
     results = [type(r).__name__ for s in suites for c in s for r in c.result]
-    assert results.count("Failure") == 1 and results.count("Error") == 1
+    assert results.count("Failure") == 2 and results.count("Error") == 1
 
 
 class _Keys(HTMLParser):
@@ -152,8 +153,9 @@ def _check_numbers(html: str, res: dict) -> None:
             assert v[f"{n}.{pname}.verdict"] == pr["verdict"]
             if "trace_length" in pr:
                 assert int(v[f"{n}.{pname}.trace_length"]) == pr["trace_length"]
-    n_traces = sum("trace" in pr for c in res["configurations"] for pr in c["properties"].values())
-    assert p.svgs == n_traces  # one inline SVG sequence diagram per counterexample
+    n_traces = sum(("trace" in pr) + len(pr.get("more_traces", [])) for c in res["configurations"]
+                   for pr in c["properties"].values())
+    assert p.svgs == n_traces  # one inline SVG sequence diagram per counterexample (distinct causes too)
 
 
 def test_report_numbers_match_result_json(out) -> None:

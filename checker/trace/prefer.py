@@ -10,8 +10,9 @@ and picks, lexicographically, the fewest actors and then the fewest switches: an
 optimum among the shortest traces.
 
 Every state is expanded, violating ones too, as in the explicit engine, so the shortest length
-is the engine's. The preferred trace must have the same cause (checker.cause) as the engine's,
-so that counterexamples reported as distinct stay distinct. The search is bounded (``max_nodes`` labels and
+is the engine's. When the engine reported further counterexamples of distinct causes
+(checker.cause), the preferred trace must not be the same race as any of them, so that they
+stay distinct. The search is bounded (``max_nodes`` labels and
 ``max_seconds``); past the bound it retries with switches only, then gives up and keeps the
 engine's trace. The
 result is replayed before it replaces the original; lassos and modelling-error traces are
@@ -24,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from checker.cause import cause_of
+from checker.cause import cause_of, same_race
 from checker.lang.pycompile import CompiledSystem, State, StepError
 from checker.result import Trace
 from checker.trace.replay import replay
@@ -147,11 +148,13 @@ def _to_trace(best: _Label, trace: Trace) -> Trace:
 
 
 def prefer_simple(trace: Trace, compiled: CompiledSystem, checked: list[str] | None = None,
-                  max_nodes: int = DEFAULT_MAX_NODES, max_seconds: float = DEFAULT_MAX_SECONDS) -> Trace:
+                  max_nodes: int = DEFAULT_MAX_NODES, max_seconds: float = DEFAULT_MAX_SECONDS,
+                  distinct_from: list[Trace] | None = None) -> Trace:
     """A trace of the same violation, no longer, with fewest actors then context switches.
 
     ``checked`` is accepted for compatibility and ignored: the engines expand violating states.
-    Returns ``trace`` itself when nothing better is found with the same cause, the search is
+    ``distinct_from``: the further counterexamples the preferred one must stay distinct from.
+    Returns ``trace`` itself when nothing better is found (and distinct), the search is
     over budget, or the trace is a lasso or a modelling error.
     """
     if trace.kind not in ("safety", "deadlock") or trace.loop is not None or trace.failing_step is not None:
@@ -174,7 +177,7 @@ def prefer_simple(trace: Trace, compiled: CompiledSystem, checked: list[str] | N
     cand = _to_trace(best, trace)
     if len(cand) > len(trace) or (len(cand) == len(trace) and shape(cand) >= shape(trace)):
         return trace
-    if cause_of(cand.steps) != cause_of(trace.steps):
+    if any(same_race(cause_of(cand.steps), cause_of(o.steps)) for o in distinct_from or []):
         return trace
     if not replay(cand, compiled).ok:
         return trace
@@ -185,5 +188,5 @@ def prefer_simple_outcome(outcome: Any, max_nodes: int = DEFAULT_MAX_NODES) -> N
     """Replace each counterexample of a :class:`checker.verify.Outcome` by its preferred form (in place)."""
     checked = list(outcome.verdicts)
     for v in outcome.verdicts.values():
-        if v.trace is not None and v.replayed:
-            v.trace = prefer_simple(v.trace, outcome.compiled, checked, max_nodes)
+        if v.trace is not None and v.replayed:  # the first counterexample; the distinct ones as found
+            v.trace = prefer_simple(v.trace, outcome.compiled, checked, max_nodes, distinct_from=v.more_traces)
