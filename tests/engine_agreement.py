@@ -23,7 +23,7 @@ class Agreed:
     engines: list[str]
 
 
-def all_engines(system: System, symbolic: bool = True) -> Agreed:
+def all_engines(system: System, symbolic: bool = True, engines: tuple[str, ...] = ("bmc", "pdr")) -> Agreed:
     """The generic loop, the packed kernel and the numpy loop give the same counts, verdicts and
     shortest trace lengths; BMC (bounded past the explicit depth) and PDR give the same verdicts
     with replayable traces of the same length."""
@@ -45,9 +45,9 @@ def all_engines(system: System, symbolic: bool = True) -> Agreed:
         assert [(p.name, p.verdict, len(p.trace) if p.trace else 0) for p in r.properties] == [
             (p.name, p.verdict, len(p.trace) if p.trace else 0) for p in generic.properties]
     verdicts = {p.name: p.verdict for p in generic.properties}
-    engines = notes
+    ran = notes
     if symbolic:
-        for engine in ("bmc", "pdr"):
+        for engine in engines:
             res = load_engine(engine)(EngineInput(system, c, props, {"query_timeout": 30,
                                                                      "max_bound": generic.stats.depth + 2}))
             assert res.error is None, (engine, res.error)
@@ -59,5 +59,5 @@ def all_engines(system: System, symbolic: bool = True) -> Agreed:
                 if q.verdict == VIOLATED and p.kind != "deadlock":
                     assert q.trace is not None and replay(q.trace, c).ok
                     assert len(q.trace) == len(p.trace), (engine, p.name)
-            engines.append(engine)
-    return Agreed(generic, verdicts, engines)
+            ran.append(engine)
+    return Agreed(generic, verdicts, ran)
