@@ -27,6 +27,8 @@ def all_engines(system: System, symbolic: bool = True, engines: tuple[str, ...] 
     """The generic loop, the packed kernel and the numpy loop give the same counts, verdicts and
     shortest trace lengths; BMC (bounded past the explicit depth) and PDR give the same verdicts
     with replayable traces of the same length."""
+    if not system._finished:
+        system.finish()  # as SpecDef.instantiate does: adds the default Deadlock property
     c = CompiledSystem.build(system)
     props = [p for p in system.properties if p.kind in SAFETY]
     runs = []

@@ -77,23 +77,28 @@ class RCU:
         return self._wf(w, r)
 
     def synchronize_steps(self, actor: Actor, label: str, wait_label: str, next: str,
-                          waiter: Callable[[int], int] = lambda i: i, func: str = SYNCHRONIZE_RCU) -> None:
+                          waiter: Callable[[int], int] = lambda i: i, func: str = SYNCHRONIZE_RCU,
+                          at_call: Callable[[StepBuilder, int], None] | None = None) -> None:
         """``synchronize_rcu()`` by instance ``i`` of ``actor`` (waiter ``waiter(i)``): the call at
-        ``label``, the return at ``wait_label`` (enabled once the grace period has elapsed), then ``next``."""
+        ``label``, the return at ``wait_label`` (enabled once the grace period has elapsed), then
+        ``next``. ``at_call(t, i)`` adds statements to the call's step (ghost bookkeeping)."""
 
         @actor.step(label, func=f"{func} (grace period starts)", next=wait_label)
         def _start(t: StepBuilder, i: int) -> None:
             self.gp_start(t, waiter(i))
+            if at_call is not None:
+                at_call(t, i)
 
         @actor.step(wait_label, func=f"{func} (grace period elapsed)", next=next)
         def _wait(t: StepBuilder, i: int) -> None:
             t.require(self.gp_done(waiter(i)))
 
     def synchronize_net_steps(self, actor: Actor, label: str, wait_label: str, next: str,
-                              waiter: Callable[[int], int] = lambda i: i) -> None:
+                              waiter: Callable[[int], int] = lambda i: i,
+                              at_call: Callable[[StepBuilder, int], None] | None = None) -> None:
         """``synchronize_net()``: ``synchronize_rcu()`` (or its expedited form under RTNL, which
         gives the same guarantee sooner)."""
-        self.synchronize_steps(actor, label, wait_label, next, waiter, SYNCHRONIZE_NET)
+        self.synchronize_steps(actor, label, wait_label, next, waiter, SYNCHRONIZE_NET, at_call)
 
 
 def readers_free(rcu: RCU) -> Any:
