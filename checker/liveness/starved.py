@@ -1,0 +1,48 @@
+"""Warnings for liveness counterexamples that may come from fairness too weak for the kernel.
+
+A lasso that violates a temporal property is a legitimate run of the *model*; it is a run of the
+*kernel* only if the kernel lets every context it starves be starved. Two cases are detectable on
+the lasso itself, and each gets a note on the verdict (the verdict stands: the model allows it):
+
+* an actor instance enabled in every state of the loop (or in the state where the run stops) that
+  never takes a step there and has **no fairness** at all: if the kernel guarantees it runs (a
+  raised softirq, a woken kthread, an expired timer), the counterexample is invented by the model;
+* an actor instance enabled in **some** loop states, never taken, that has only **weak** fairness:
+  weak fairness does not force a context that other contexts keep disabling; if the kernel does
+  (the scheduler eventually runs a runnable thread), it needs strong fairness.
+"""
+
+from __future__ import annotations
+
+from checker.lang.pycompile import CompiledSystem
+from checker.liveness.fairness import FairGroup
+from checker.result import Trace
+
+
+def starved_contexts(c: CompiledSystem, trace: Trace, groups: list[FairGroup]) -> list[str]:
+    """Notes naming the contexts the lasso ``trace`` starves with no (or only weak) fairness."""
+    if trace.loop is None:
+        return []
+    system = c.system
+    states = trace.states[trace.loop:]
+    taken = {t.actor for t in trace.steps[trace.loop:]}
+    by_actor: dict[str, list[int]] = {}
+    for t in system.transitions:
+        by_actor.setdefault(t.actor, []).append(t.index)
+    notes = []
+    for actor, tids in by_actor.items():
+        if actor in taken:
+            continue
+        enabled = [any(c.step(s, tid) is not None for tid in tids) for s in states]
+        if not any(enabled):
+            continue
+        kinds = {g.kind for g in groups if g.tids & set(tids)}
+        where = "where the run stops" if trace.loop == len(trace.steps) else "throughout the loop"
+        if all(enabled) and not kinds:
+            notes.append(f"{actor} is enabled {where} but never runs, and has no fairness: if the kernel "
+                         f"guarantees it runs, declare it fair (this run may be an artefact of the model)")
+        elif not all(enabled) and "strong" not in kinds:
+            notes.append(f"{actor} is enabled now and then in the loop but never runs"
+                         + (" (weak fairness does not force it)" if kinds else ", and has no fairness")
+                         + ": if the kernel guarantees it runs, declare it strongly fair")
+    return notes
