@@ -225,7 +225,8 @@ class StepBuilder:
         names), e.g. what an uninitialised local may hold. Returns the chosen value as a plain
         Python value; the step is expanded into one transition per value (exactly as a parameter
         would be, so every engine takes it unchanged) and traces show ``name=value`` with the step.
-        The domain may depend on parameters and on earlier choices of the same step."""
+        The domain may depend on parameters and on earlier choices of the same step; the body is
+        re-run once per combination, so it must behave the same on every run given the same choices."""
         if self._choices is None:
             raise ModelError("choose() is only for steps (actor steps and actions)")
         values = list(domain)
