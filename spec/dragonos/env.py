@@ -92,7 +92,7 @@ def build_app(c: Ctx) -> Any:
         def _wake0(t: Any, i: int) -> None:
             t.set(g.pwq.blk, False)  # no effect on a running poller: nothing records the request
         return a
-    labels = ["idle", "notify"] + waitq.waker_labels("pw_") + ["all", "all_next"]
+    labels = ["idle", "notify"] + c.parts.waitq.waker_labels("pw_") + ["all", "all_next"]
     labels += [x for x in napi.ns_labels(c) if x not in labels]
     a = c.s.actor("app", labels, display="app send()")
     L = napi.ns_locals(c, a)
@@ -118,7 +118,7 @@ def build_app(c: Ctx) -> Any:
         t.set(ret2[i], a.label_value("all"))
         t.goto("pw_pop")
 
-    waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+    c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
 
     @a.step("all", func=cite(v, f"{NETNS}:wakeup_poll_thread (newly pending: for iface: napi_schedule)"))
     def _all(t: Any, i: int) -> None:
@@ -142,7 +142,7 @@ def build_link(c: Ctx) -> Any:
     v, g = c.v, c.vars
     labels = ["idle"]
     if v.link_up_schedules:
-        labels += ["notify"] + waitq.waker_labels("pw_")
+        labels += ["notify"] + c.parts.waitq.waker_labels("pw_")
         labels += [x for x in napi.ns_labels(c) if x not in labels]
     a = c.s.actor("rtnl", labels, display="rtnetlink set link")
     L = napi.ns_locals(c, a) if v.link_up_schedules else None
@@ -173,7 +173,7 @@ def build_link(c: Ctx) -> Any:
             t.set(ret2[i], a.label_value("idle"))
             t.goto("pw_pop")
 
-        waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+        c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
         napi.add_napi_schedule(c, a, L)
     return a
 
@@ -184,7 +184,7 @@ def build_direct_poll(c: Ctx) -> Any:
     late_store = not v.poll_deadline and v.poller != "v0"
     labels = ["idle", "store", "done"] if late_store else ["idle", "done"]
     if v.poll_deadline:
-        labels += ["notify"] + waitq.waker_labels("pw_")
+        labels += ["notify"] + c.parts.waitq.waker_labels("pw_")
     a = c.s.actor("sys", labels, display="syscall iface.poll()")
     value = a.local("poll_at", Int(0, c.tmax), doc="poll_at computed under the locks")
     ret2 = a.local("ret2", a.labels)
@@ -225,7 +225,7 @@ def build_direct_poll(c: Ctx) -> Any:
         def _notify(t: Any, i: int) -> None:
             t.set(g.gen, True)
 
-        waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+        c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
     return a
 
 
