@@ -69,3 +69,23 @@ def test_unknown_parts_are_refused() -> None:
         DEFAULT.replace(driver=None)
     with pytest.raises(TypeError, match="no function 'sleep'"):
         waitq_with(sleep=None)
+
+
+def test_each_interface_gets_its_driver_part() -> None:
+    from spec.dragonos import env
+
+    seen: list[tuple[str, int]] = []
+
+    def virtio(c, j, *a):  # type: ignore[no-untyped-def]
+        seen.append(("virtio", j))
+        return env.virtio_driver(c, j, *a)
+
+    def generic(c, j, *a):  # type: ignore[no-untyped-def]
+        seen.append(("generic", j))
+        return env.generic_driver(c, j, *a)
+
+    spec = make_spec("dragonos_drivers", "", DEFAULT.replace(virtio_driver=virtio, generic_driver=generic))
+    system = spec.instantiate({"version": "V2", "N": 2, "VIRTIO": 1})
+    assert seen == [("virtio", 0), ("generic", 1)]
+    assert CompiledSystem.build(system).source == CompiledSystem.build(
+        SPEC.instantiate({"version": "V2", "N": 2, "VIRTIO": 1})).source

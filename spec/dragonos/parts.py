@@ -10,8 +10,9 @@ part                what it models                                              
 ``virtio_complete`` virtio-net's ``VirtioInterface::napi_complete`` in the handler  napi.add_virtio_complete
 ``interrupts_prepare`` its ``enable_interrupts_prepare(j)`` call, in ``vc_prep``   napi.enable_interrupts_prepare
 ``poller``          the root netns poller (deadline scan, wait, hand-off)           netns.build_poller
-``drivers``         per interface: frame arrival and the driver context calling     env.build_drivers
-                    napi_schedule (virtio hard IRQ, generic peer egress)
+``drivers``         every interface's driver (calls the two below)                  env.build_drivers
+``virtio_driver``   a virtio-net interface: DMA + hard IRQ calling napi_schedule    env.virtio_driver
+``generic_driver``  a generic interface: the peer's egress calling napi_schedule    env.generic_driver
 ``app``             a socket send + wakeup_poll_thread                              env.build_app
 ``link``            rtnetlink link up / down                                        env.build_link
 ``direct_poll``     a syscall's direct ``iface.poll()``                             env.build_direct_poll
@@ -53,6 +54,8 @@ class Parts:
     interrupts_prepare: Callable[[Any, Any, Any], None] = napi.enable_interrupts_prepare
     poller: Callable[[Any], Any] = netns.build_poller
     drivers: Callable[[Any], list[Any]] = env.build_drivers
+    virtio_driver: Callable[..., Any] = env.virtio_driver
+    generic_driver: Callable[..., Any] = env.generic_driver
     app: Callable[[Any], Any] = env.build_app
     link: Callable[[Any], Any] = env.build_link
     direct_poll: Callable[[Any], Any] = env.build_direct_poll
