@@ -87,3 +87,21 @@ def test_bad_choices_are_model_errors(body, message) -> None:  # type: ignore[no
     s.var("x", Int(0, 1))
     with pytest.raises(ModelError, match=message):
         s.action("a", func="f", params={"i": [0]})(lambda t, i: body(t))
+
+
+def test_an_itf_trace_with_a_choice_replays(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from checker.lang import SpecDef
+    from checker.trace.itf import write_itf
+    from checker.trace.replay import load_trace, replay
+
+    spec = SpecDef("uninit", "", [], lambda k: _uninitialised_local())
+    system = spec.instantiate({})
+    r = all_engines(system, symbolic=False).result
+    trace = next(p.trace for p in r.properties if p.name == "FewPolls")
+    assert trace is not None and len(trace) == 2
+    path = tmp_path / "t.itf.json"
+    write_itf(trace, path)
+    back, c = load_trace(path, {"uninit": spec})
+    assert [t.params for t in back.steps] == [t.params for t in trace.steps]
+    assert all(t.params["work"] >= 2 for t in back.steps[:1])  # the first poll chose a repolling value
+    assert replay(back, c).ok
