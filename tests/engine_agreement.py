@@ -38,7 +38,7 @@ def all_engines(system: System, symbolic: bool = True, engines: tuple[str, ...] 
         runs.append((ex.engine_note, r))
     notes = [n for n, _ in runs]
     assert notes[0] == "generic" and notes[1] == "packed kernel", notes
-    assert notes[2] in ("packed kernel", "packed kernel + numpy frontiers"), notes
+    assert notes[2] == "packed kernel + numpy frontiers", notes  # the numpy loop took it (small states)
     generic = runs[0][1]
     assert generic.error is None, generic.error
     for _, r in runs[1:]:
