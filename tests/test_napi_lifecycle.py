@@ -111,3 +111,84 @@ def test_lifecycle_rejects_a_state_word_without_sched() -> None:
     s = System("x")
     with pytest.raises(ValueError, match="SCHED"):
         NapiLifecycle(s, s.var("st", Array(1, Flags("A"))))
+
+
+def _timer_after_del(cancel_after_sync: bool) -> System:
+    """research/linux-upstream.md finding 2 (7.1.3): napi_complete_done releases SCHED and only then
+    arms the gro_flush_timeout hrtimer; napi_disable's hrtimer_cancel can run in between, and
+    __netif_napi_del_locked does not cancel. netif_napi_del's synchronize_net waits for the softirq's
+    BH section (which armed the timer) but not for the timer: freeing the napi_struct afterwards
+    leaves an hrtimer queued on freed memory. The suggested remedy cancels after synchronize_net."""
+    s = System("timer_after_del")
+    bits = Flags("SCHED", "NPSVC")
+    state = s.var("napi_state", Array(1, bits), init="SCHED", doc="n->state: the softirq owns the instance")
+    rcu = RCU(s, readers=1, waiters=1, inside=[0])  # the softirq is inside net_rx_action (BH disabled)
+    life = NapiLifecycle(s, state, rcu=rcu)
+    armed = s.var("timer_armed", Bool, doc="n->timer queued")
+    freed = s.var("freed", Bool)
+    uaf = s.var("use_after_free", Bool, ghost=True)
+
+    sirq = s.actor("softirq", ["complete", "arm", "exit", "done"], display="CPU0 softirq")
+
+    @sirq.step("complete", func="net/core/dev.c:napi_complete_done (CAS clears SCHED)", next="arm")
+    def _(t, i):
+        t.set(state[0], state[0].without_bits("SCHED"))
+
+    @sirq.step("arm", func="net/core/dev.c:napi_complete_done (hrtimer_start, after the release)", next="exit")
+    def _(t, i):
+        t.set(armed, True)
+
+    @sirq.step("exit", func="net/core/dev.c:net_rx_action (local_bh_enable)", next="done")
+    def _(t, i):
+        rcu.read_unlock(t, 0)
+
+    sirq.step("done", func="-")(lambda t, i: t.require(False))
+
+    @s.action("fires", func="net/core/dev.c:napi_watchdog (reads n->state)", actor="hrtimer")
+    def _(t):
+        t.require(armed)
+        t.set(armed, False)
+        with t.if_(freed):
+            t.set(uaf, True)
+
+    labels = ["disable", "cancel"] + life.del_labels("napi") + (["cancel2"] if cancel_after_sync else []) + [
+        "free", "done"]
+    drv = s.actor("driver", labels, display="driver remove")
+
+    @drv.step("disable", func="net/core/dev.c:napi_disable_locked (CAS once SCHED|NPSVC clear)", next="cancel")
+    def _(t, i):
+        t.require(Not(state[0].has_any("SCHED", "NPSVC")))
+        t.set(state[0], state[0].with_bits("SCHED", "NPSVC"))
+
+    @drv.step("cancel", func="net/core/dev.c:napi_disable_locked (hrtimer_cancel)", next="napi_del")
+    def _(t, i):
+        t.set(armed, False)
+
+    life.del_steps(drv, "napi", next="cancel2" if cancel_after_sync else "free")
+    if cancel_after_sync:
+        @drv.step("cancel2", func="netif_napi_del (suggested: hrtimer_cancel after synchronize_net)", next="free")
+        def _(t, i):
+            t.set(armed, False)
+
+    @drv.step("free", func="driver: kfree(napi_struct)", next="done")
+    def _(t, i):
+        t.set(freed, True)
+
+    drv.step("done", func="-")(lambda t, i: t.require(False))
+    s.invariant("NoUseAfterFree", Not(uaf), doc="the napi_watchdog timer never runs on a freed napi_struct")
+    s.deadlock(end=And(drv.at(0, "done"), sirq.at(0, "done")))
+    return s
+
+
+def test_synchronize_net_does_not_wait_for_a_timer_armed_after_napi_disable() -> None:
+    got = all_engines(_timer_after_del(cancel_after_sync=False))
+    assert got.verdicts["NoUseAfterFree"] == VIOLATED
+    labels = [t.label for t in got.result.properties[0].trace.steps]
+    # released, disabled and cancelled, then armed; the grace period ends with the BH section; freed; fires
+    assert labels.index("complete") < labels.index("cancel") < labels.index("arm") < labels.index("free")
+    assert labels[-1] == "fires"
+
+
+def test_cancelling_after_synchronize_net_closes_it() -> None:
+    got = all_engines(_timer_after_del(cancel_after_sync=True))
+    assert got.verdicts == {"NoUseAfterFree": HOLDS, "Deadlock": HOLDS}

@@ -22,7 +22,7 @@ relies on (``netif_napi_del`` → ``synchronize_net`` before freeing).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from checker.lang.expr import And, Expr, Not
 from checker.lang.system import Actor, StepBuilder, System
@@ -35,12 +35,14 @@ SYNCHRONIZE_NET = "net/core/dev.c:synchronize_net"
 class RCU:
     """RCU state for ``readers`` reader contexts and ``waiters`` contexts that call ``synchronize_rcu``."""
 
-    def __init__(self, system: System, readers: int, waiters: int, name: str = "rcu") -> None:
+    def __init__(self, system: System, readers: int, waiters: int, name: str = "rcu",
+                 inside: Sequence[int] = ()) -> None:
+        """``inside``: the reader contexts that start inside a section (a softirq already running)."""
         if readers < 1 or waiters < 1:
             raise ValueError("RCU needs at least one reader and one waiter")
         self.readers = readers
         self.waiters = waiters
-        self.reading = system.var(f"{name}.reading", Array(readers, Bool),
+        self.reading = system.var(f"{name}.reading", Array(readers, Bool), init=[r in inside for r in range(readers)],
                                   doc="reader context r is inside an RCU read-side critical section")
         self.waits_for = system.var(f"{name}.waits_for", Array(waiters * readers, Bool),
                                     doc="[w*readers + r]: waiter w's grace period still waits for reader r")
