@@ -152,8 +152,7 @@ def handler_labels(c: Ctx) -> list[str]:
         return names + c.parts.waitq.sleeper_labels(c, "w_")
     names = ["take", "pop", "poll"]
     names += (["notify"] + c.parts.waitq.waker_labels("pw_")) if v.poll_deadline else []
-    names += (["decide"] if v.poll_deadline else []) + ["complete", "vc_prep", "vc_complete", "vc_mask", "vc_recheck",
-                                                         "merge"]
+    names += (["decide"] if v.poll_deadline else []) + ["complete", *c.parts.virtio_complete_labels, "merge"]
     labels = names + c.parts.waitq.sleeper_labels(c, "w_")
     return labels + [x for x in ns_labels(c) if x not in labels]
 
@@ -321,7 +320,7 @@ def build_handler(c: Ctx) -> Any:
             t.goto("pop")
         with t.else_():
             with t.if_(c.is_virtio(cur[i])):
-                t.goto("vc_prep")
+                t.goto(c.parts.virtio_complete_labels[0])  # the virtio driver's napi_complete part
             with t.else_():
                 t.goto("complete")
         for x in (again, done, budget):  # dead from here on
@@ -473,6 +472,6 @@ def handler_polling(c: Ctx, j: int) -> Any:
     """The handler holds instance ``j`` between popping it and completing / requeueing it."""
     h = c.actors["handler"]
     labels = [x for x in ("poll", "spin", "notify", "pw_pop", "pw_wake", "pw_pcb", "decide", "complete",
-                          "vc_prep", "vc_complete", "vc_mask", "ns_push")
+                          *c.parts.virtio_holding_labels, "ns_push")
               if x in h.labels.names]
     return And(h.vars.cur[0] == j, h.at(0, *labels))

@@ -51,6 +51,10 @@ from spec.dragonos import env, napi, netns, props, waitq
 class Parts:
     handler: Callable[[Any], Any] = napi.build_handler
     virtio_complete: Callable[[Any, Any, Any], None] = napi.add_virtio_complete
+    #: the handler labels the virtio_complete part registers (entered at the first), and those at
+    #: which the handler still holds the instance (SCHED not yet released: used by the properties)
+    virtio_complete_labels: tuple[str, ...] = ("vc_prep", "vc_complete", "vc_mask", "vc_recheck")
+    virtio_holding_labels: tuple[str, ...] = ("vc_prep", "vc_complete", "vc_mask")
     interrupts_prepare: Callable[[Any, Any, Any], None] = napi.enable_interrupts_prepare
     poller: Callable[[Any], Any] = netns.build_poller
     drivers: Callable[[Any], list[Any]] = env.build_drivers
