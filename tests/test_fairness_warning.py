@@ -77,3 +77,15 @@ def test_a_run_that_stops_inside_an_unfair_handler_names_the_handler() -> None:
     assert r.detail["starved"] == [
         "CPU0 hardirq is enabled where the run stops but never runs, and has no fairness: if the kernel "
         "guarantees it runs, declare it fair (this run may be an artefact of the model)"]
+
+
+def test_a_verdict_that_needs_a_fair_environment_says_so() -> None:
+    s = _softirq_and_irq("weak", irq=False)
+    s.always_eventually("PacketsKeepComing", s.var_named("pending").expr > 0)
+    s.fair("weak", "DEV")  # a device that must keep sending: an assumption about the world
+    c = CompiledSystem.build(s)
+    res = load_engine("explicit")(EngineInput(s, c, [s.prop("PacketsKeepComing"), s.prop("PacketsPolled")]))
+    kept, polled = res.properties
+    assert kept.verdict == HOLDS and kept.detail["needs_environment_fairness"] == ["DEV"]
+    assert "holds only because DEV (environment events) are assumed fair" in kept.note
+    assert polled.verdict == HOLDS and "needs_environment_fairness" not in polled.detail  # the softirq's own fairness suffices

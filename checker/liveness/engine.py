@@ -31,7 +31,7 @@ from checker.lang.temporal import TEMPORAL_KINDS
 from checker.liveness.check import check_temporal, starvation_bound
 from checker.liveness.cycles import FairSearch
 from checker.liveness.fairness import config_rules, fairness_groups
-from checker.liveness.starved import starved_contexts
+from checker.liveness.starved import environment_groups, starved_contexts
 from checker.liveness.graph import build_graph
 from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, Progress, PropertyResult, Stats
 
@@ -140,6 +140,15 @@ def run_with_liveness(inp: EngineInput, run_safety: Callable[[EngineInput], Engi
             if starved:
                 r.note = (r.note + "; " if r.note else "") + "warning: " + "; ".join(starved)
                 r.detail["starved"] = starved
+        env = environment_groups(c, groups) if r.verdict == HOLDS and p.extra["temporal"].fair else []
+        if env:
+            alt = check_temporal(c, g, p, FairSearch(g, [x for x in groups if x not in env]))
+            if alt.verdict == VIOLATED:
+                names = [x.name for x in env]
+                r.note = (r.note + "; " if r.note else "") + (
+                    f"warning: holds only because {', '.join(names)} (environment events) are assumed fair; "
+                    f"without that, {alt.note}")
+                r.detail["needs_environment_fairness"] = names
         by_name[p.name] = r
     for p in starving:
         _merge_bound(c, g, p, by_name, groups)

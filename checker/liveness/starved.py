@@ -1,4 +1,4 @@
-"""Warnings for liveness counterexamples that may come from fairness too weak for the kernel.
+"""Warnings for liveness verdicts that may come from fairness too weak (or too strong) for the kernel.
 
 A lasso that violates a temporal property is a legitimate run of the *model*; it is a run of the
 *kernel* only if the kernel lets every context it starves be starved. Two cases are detectable on
@@ -10,6 +10,11 @@ the lasso itself, and each gets a note on the verdict (the verdict stands: the m
 * an actor instance enabled in **some** loop states, never taken, that has only **weak** fairness:
   weak fairness does not force a context that other contexts keep disabling; if the kernel does
   (the scheduler eventually runs a runnable thread), it needs strong fairness.
+
+The other direction hides bugs: fairness on an environment event (a packet arriving, a device
+raising an interrupt, a timer being armed: ``System.action`` steps, which no kernel context takes)
+makes runs where the event stops for ever unfair. :func:`environment_groups` finds such groups;
+the liveness engine re-checks a property that holds without them and says so when it then fails.
 """
 
 from __future__ import annotations
@@ -46,3 +51,11 @@ def starved_contexts(c: CompiledSystem, trace: Trace, groups: list[FairGroup]) -
                          + (" (weak fairness does not force it)" if kinds else ", and has no fairness")
                          + ": if the kernel guarantees it runs, declare it strongly fair")
     return notes
+
+
+def environment_groups(c: CompiledSystem, groups: list[FairGroup]) -> list[FairGroup]:
+    """The fairness groups made only of environment actions (steps of no declared actor)."""
+    system = c.system
+    contexts = {a.actor_name(i) for a in system.actors for i in range(a.instances)}
+    env = {t.index for t in system.transitions if t.actor not in contexts}
+    return [g for g in groups if g.tids and g.tids <= env]
