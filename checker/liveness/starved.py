@@ -2,7 +2,10 @@
 
 A lasso that violates a temporal property is a legitimate run of the *model*; it is a run of the
 *kernel* only if the kernel lets every context it starves be starved. Two cases are detectable on
-the lasso itself, and each gets a note on the verdict (the verdict stands: the model allows it):
+the lasso itself, and each gets a note on the verdict (the verdict stands: the model allows it).
+Only kernel contexts (actor instances) and their steps not marked progress are considered:
+environment events (``System.action`` steps, and steps marked ``t.mark_progress()`` as external
+events: packets, link changes, sends) may stop for ever by design.
 
 * an actor instance enabled in every state of the loop (or in the state where the run stops) that
   never takes a step there and has **no fairness** at all: if the kernel guarantees it runs (a
@@ -31,9 +34,13 @@ def starved_contexts(c: CompiledSystem, trace: Trace, groups: list[FairGroup]) -
     system = c.system
     states = trace.states[trace.loop:]
     taken = {t.actor for t in trace.steps[trace.loop:]}
+    contexts = {a.actor_name(i) for a in system.actors for i in range(a.instances)}
     by_actor: dict[str, list[int]] = {}
     for t in system.transitions:
-        by_actor.setdefault(t.actor, []).append(t.index)
+        # environment events (actions, and steps marked progress: a packet, a link change, a
+        # send) are meant to be free to stop; only a context's own kernel work is owed a turn
+        if t.actor in contexts and not t.progress:
+            by_actor.setdefault(t.actor, []).append(t.index)
     notes = []
     for actor, tids in by_actor.items():
         if actor in taken:
