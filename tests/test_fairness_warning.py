@@ -89,3 +89,20 @@ def test_a_verdict_that_needs_a_fair_environment_says_so() -> None:
     assert kept.verdict == HOLDS and kept.detail["needs_environment_fairness"] == ["DEV"]
     assert "holds only because DEV (environment events) are assumed fair" in kept.note
     assert polled.verdict == HOLDS and "needs_environment_fairness" not in polled.detail  # the softirq's own fairness suffices
+
+
+def test_no_warning_where_only_the_environment_stops() -> None:
+    # a shipped lost-wakeup violation: the run stops while packets could still arrive (DEV0, an
+    # environment event) and the refill timer could run again (a progress step): neither is owed a turn
+    from pathlib import Path
+
+    from checker.config import load_config
+    from checker.engines import engine_names
+    from checker.verify import instantiate
+    from spec import registry
+
+    cfg = load_config(Path(__file__).resolve().parent.parent / "models/napi_basic/liveness_lost_wakeup.toml",
+                      registry(), engine_names())
+    s, c = instantiate(cfg)
+    res = load_engine("explicit")(EngineInput(s, c, [s.prop("PacketsPolled")], {}, cfg.options or {}))
+    assert res.properties[0].verdict == VIOLATED and "warning" not in res.properties[0].note
