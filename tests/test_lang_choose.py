@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from engine_agreement import all_engines
 
-from checker.lang import And, Enum, Int, ModelError, Not, System
+from checker.lang import And, Bool, Enum, Int, ModelError, Not, System
 from checker.result import HOLDS, VIOLATED
 from checker.trace.text import step_rows
 
@@ -105,3 +105,22 @@ def test_an_itf_trace_with_a_choice_replays(tmp_path) -> None:  # type: ignore[n
     assert [t.params for t in back.steps] == [t.params for t in trace.steps]
     assert all(t.params["work"] >= 2 for t in back.steps[:1])  # the first poll chose a repolling value
     assert replay(back, c).ok
+
+
+def test_a_type_as_the_domain() -> None:
+    s = System("types")
+    e = Enum("IDLE", "RX")
+    x = s.var("x", Int(0, 2))
+    m = s.var("m", e)
+    b = s.var("b", Bool)
+
+    @s.action("pick", func="f")
+    def _(t):
+        t.set(x, t.choose("x", Int(0, 2)))
+        t.set(m, t.choose("m", e))
+        t.set(b, t.choose("b", Bool))
+
+    assert len(s.transitions) == 3 * 2 * 2
+    assert all_engines(s).result.stats.states == 1 + 12 - 1  # the all-default choice leads back to the start
+    with pytest.raises(ModelError, match="one transition each"):
+        s.action("big", func="f")(lambda t: t.choose("v", Int(0, 1 << 20)))

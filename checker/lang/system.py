@@ -220,16 +220,17 @@ class StepBuilder:
         self._temps[name] = e
         return e
 
-    def choose(self, name: str, domain: Iterable[Any]) -> Any:
+    def choose(self, name: str, domain: Iterable[Any] | Type) -> Any:
         """A value the step picks nondeterministically from a finite ``domain`` (ints, bools or Enum
-        names), e.g. what an uninitialised local may hold. Returns the chosen value as a plain
+        names, or a type: every value of an ``Int``, ``Enum`` or ``Bool``), e.g. what an
+        uninitialised local may hold. Returns the chosen value as a plain
         Python value; the step is expanded into one transition per value (exactly as a parameter
         would be, so every engine takes it unchanged) and traces show ``name=value`` with the step.
         The domain may depend on parameters and on earlier choices of the same step; the body is
         re-run once per combination, so it must behave the same on every run given the same choices."""
         if self._choices is None:
             raise ModelError("choose() is only for steps (actor steps and actions)")
-        values = list(domain)
+        values = _values_of(domain) if isinstance(domain, Type) else list(domain)
         if not values:
             raise ModelError(f"choose({name!r}): empty domain (the step could never run)")
         if name in self.chosen:
@@ -654,6 +655,19 @@ class _Choices:
             if not taken:
                 return
             prefix = [i for i, _ in taken[:-1]] + [taken[-1][0] + 1]
+
+
+def _values_of(typ: Type) -> list[Any]:
+    if isinstance(typ, Int):
+        if typ.hi - typ.lo >= 1 << 12:
+            raise ModelError(f"choose over {typ!r}: {typ.hi - typ.lo + 1} values, one transition each; "
+                             "choose among the values that behave differently")
+        return list(range(typ.lo, typ.hi + 1))
+    if isinstance(typ, Enum):
+        return list(typ.names)
+    if isinstance(typ, BoolType):
+        return [False, True]
+    raise ModelError(f"choose over {typ!r}: give the values (a list or range)")
 
 
 def _with_chosen(binding: dict[str, Any], t: StepBuilder) -> dict[str, Any]:
