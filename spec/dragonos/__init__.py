@@ -54,7 +54,6 @@ wakeup of it still to come).
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Callable
 
 from checker.lang import Constant, ModelError, SpecDef, System
 from spec.dragonos import napi
@@ -147,7 +146,9 @@ PROPERTIES = ("NoDoubleQueue", "NoLostWakeup", "DeadlineHonoured", "BoundedWait"
 def make_spec(name: str, doc: str, parts: Parts = DEFAULT) -> SpecDef:
     """A DragonOS spec assembled from ``parts`` (the shipped ones, or some replaced by a user's file:
     see :mod:`spec.dragonos.parts`). It takes the same constants as ``dragonos``."""
-    build_with: Callable[[SimpleNamespace], System] = lambda k: build(k, parts)  # noqa: E731
+    def build_with(k: SimpleNamespace) -> System:
+        return build(k, parts)
+
     return SpecDef(name=name, doc=doc, constants=CONSTANTS, build=build_with, properties=PROPERTIES)
 
 
