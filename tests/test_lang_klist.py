@@ -170,3 +170,93 @@ def test_split_list_del_of_neighbours_tears_the_list(init: bool) -> None:
     s.deadlock(end=both)
     got = all_engines(s, engines=("bmc",))  # Spacer takes minutes here; BMC finds the violation
     assert got.verdicts["ListIntegrity"] == VIOLATED
+
+
+def _reader_and_deleter(rcu_del: bool, sync: bool) -> System:
+    """An RCU reader walks head -> 0 -> 1 -> head (list_for_each_entry_rcu) while a writer deletes
+    entry 0 and then frees it (after synchronize_rcu when ``sync``)."""
+    from checker.lang import Bool, Not
+    from checker.lang.kernel import RCU
+
+    s = System("rcu_walk")
+    lst = KList(s, "l", nodes=2, members=[0, 1])
+    rcu = RCU(s, readers=1, waiters=1)
+    freed = s.var("freed0", Bool)
+    uaf = s.var("use_after_free", Bool, ghost=True)
+    rd = s.actor("reader", ["lock", *KList.walk_labels("walk"), "unlock", "done"], display="CPU0 netpoll")
+
+    @rd.step("lock", func="rcu_read_lock", next="walk_first")
+    def _(t, i):
+        rcu.read_lock(t, 0)
+
+    def visit(t, i, cur):  # type: ignore[no-untyped-def]
+        with t.if_(And(cur == 0, freed)):
+            t.set(uaf, True)
+
+    lst.walk_steps(rd, "walk", next="unlock", visit=visit)
+
+    @rd.step("unlock", func="rcu_read_unlock", next="done")
+    def _(t, i):
+        rcu.read_unlock(t, 0)
+
+    rd.step("done", func="-")(lambda t, i: t.require(False))
+    labels = ["del"] + (["sync", "sync_wait"] if sync else []) + ["free", "done"]
+    wr = s.actor("writer", labels, display="netif_napi_del")
+
+    @wr.step("del", func="list_del_rcu" if rcu_del else "list_del", next=labels[1])
+    def _(t, i):
+        if rcu_del:
+            lst.del_rcu(t, 0)
+        else:
+            lst.del_(t, 0)
+
+    if sync:
+        rcu.synchronize_steps(wr, "sync", "sync_wait", next="free")
+
+    @wr.step("free", func="kfree", next="done")
+    def _(t, i):
+        t.set(freed, True)
+
+    wr.step("done", func="-")(lambda t, i: t.require(False))
+    s.invariant("NoUseAfterFree", Not(uaf))
+    s.invariant("ListIntegrity", Implies(wr.at(0, "free", "done"), lst.integrity(lambda x: x == 1)))
+    s.deadlock(end=And(rd.at(0, "done"), wr.at(0, "done")))
+    return s
+
+
+def test_list_del_under_an_rcu_reader_follows_poison() -> None:
+    from checker.engines import EngineInput, load_engine
+
+    s = _reader_and_deleter(rcu_del=False, sync=True)
+    s.finish()
+    c = CompiledSystem.build(s)
+    r = explore(c, s.properties)
+    # the reader stood on entry 0, list_del poisoned it, the reader loaded LIST_POISON1 and follows it
+    assert r.error is not None and "walk_next" in r.error
+    assert [t.label for t in r.error_trace.steps] == ["lock", "walk_first", "del", "walk_next"]
+    bmc = load_engine("bmc")(EngineInput(s, c, list(s.properties), {"max_bound": 6}))
+    assert bmc.error is not None and len(bmc.error_trace) == 4
+
+
+@pytest.mark.parametrize("sync, verdict", [(True, HOLDS), (False, VIOLATED)])
+def test_list_del_rcu_keeps_the_reader_walking_and_synchronize_rcu_guards_the_free(sync: bool, verdict: str) -> None:
+    got = all_engines(_reader_and_deleter(rcu_del=True, sync=sync))
+    assert got.verdicts["NoUseAfterFree"] == verdict
+    assert got.verdicts["ListIntegrity"] == HOLDS
+
+
+def test_split_list_add_tail_rcu_under_a_reader() -> None:
+    # a writer publishes entry 1 with list_add_tail_rcu's five stores while a reader walks: the reader
+    # never follows a pointer out of the list and always gets back to the head
+    s = System("rcu_add")
+    lst = KList(s, "l", nodes=2, members=[0])
+    rd = s.actor("reader", [*KList.walk_labels("walk"), "done"], display="CPU0 reader")
+    lst.walk_steps(rd, "walk", next="done")
+    rd.step("done", func="-")(lambda t, i: t.require(False))
+    wr = s.actor("writer", [*KList.add_tail_rcu_labels("add"), "done"], display="CPU1 writer")
+    lst.add_tail_rcu_steps(wr, "add", new=lambda i: 1, next="done")
+    wr.step("done", func="-")(lambda t, i: t.require(False))
+    s.invariant("ListIntegrity", Implies(wr.at(0, "done"), lst.integrity(lambda x: True)))
+    s.deadlock(end=And(rd.at(0, "done"), wr.at(0, "done")))
+    got = all_engines(s)
+    assert got.verdicts == {"ListIntegrity": HOLDS, "Deadlock": HOLDS}

@@ -32,6 +32,7 @@ from checker.lang.types import Array, Int
 
 # the stores of include/linux/list.h, in source order (labels of the split forms)
 ADD_TAIL_STORES = ("load_prev", "next_prev", "new_next", "new_prev", "prev_next")
+ADD_TAIL_RCU_STORES = ("load_prev", "new_next", "new_prev", "publish", "next_prev")
 DEL_STORES = ("load_prev", "load_next", "next_prev", "prev_next", "poison_next", "poison_prev")
 
 
@@ -100,11 +101,39 @@ class KList:
         self.set_next(t, entry, entry if init else self.POISON1)
         self.set_prev(t, entry, entry if init else self.POISON2)
 
+    def add_tail_rcu(self, t: StepBuilder, new: Any) -> None:
+        """``list_add_tail_rcu(new, head)`` inside the current step (rculist.h ``__list_add_rcu``:
+        ``new->next``, ``new->prev``, ``rcu_assign_pointer(prev->next, new)``, ``next->prev``)."""
+        prev = t.let(f"_{self._ident}_prev", self.prev[self.head])
+        self.set_next(t, new, self.head)
+        self.set_prev(t, new, prev)
+        self.set_next(t, prev, new)
+        self.set_prev(t, self.head, new)
+
+    def del_rcu(self, t: StepBuilder, entry: Any) -> None:
+        """``list_del_rcu(entry)``: unlinked like ``list_del``, but ``entry->next`` is kept (only
+        ``->prev`` is poisoned), so an RCU reader standing on the entry can walk on."""
+        prev = t.let(f"_{self._ident}_prev", self.prev[entry])
+        nxt = t.let(f"_{self._ident}_next", self.next[entry])
+        self.set_prev(t, nxt, prev)
+        self.set_next(t, prev, nxt)
+        self.set_prev(t, entry, self.POISON2)
+
     # ---------------------------------------------------------------- split forms (one step per store)
     @staticmethod
     def add_tail_labels(prefix: str) -> list[str]:
         """The labels :meth:`add_tail_steps` registers (declare them with the actor's labels)."""
         return [f"{prefix}_{s}" for s in ADD_TAIL_STORES]
+
+    @staticmethod
+    def add_tail_rcu_labels(prefix: str) -> list[str]:
+        """The labels :meth:`add_tail_rcu_steps` registers."""
+        return [f"{prefix}_{s}" for s in ADD_TAIL_RCU_STORES]
+
+    @staticmethod
+    def walk_labels(prefix: str) -> list[str]:
+        """The labels :meth:`walk_steps` registers."""
+        return [f"{prefix}_first", f"{prefix}_next"]
 
     @staticmethod
     def del_labels(prefix: str) -> list[str]:
@@ -126,6 +155,51 @@ class KList:
             ("WRITE_ONCE(prev->next, new)", lambda t, i: self.set_next(t, prev[i], new(i))),
         ]
         self._chain(actor, labels, stores, next, func)
+
+    def add_tail_rcu_steps(self, actor: Actor, prefix: str, new: Callable[[int], Any], next: str,
+                           func: str = "include/linux/rculist.h:list_add_tail_rcu") -> None:
+        """``list_add_tail_rcu(new(i), head)`` as five steps in ``__list_add_rcu``'s order: the
+        entry is filled in before ``rcu_assign_pointer`` publishes it to readers."""
+        labels = self.add_tail_rcu_labels(prefix)
+        prev = actor.local(f"{prefix}_prev", self.ptr, doc=f"{prefix}: head->prev as loaded by list_add_tail_rcu")
+        head = self.head
+        stores: list[tuple[str, Callable[[StepBuilder, int], None]]] = [
+            ("prev = head->prev", lambda t, i: t.set(prev[i], self.prev[head])),
+            ("new->next = next", lambda t, i: self.set_next(t, new(i), head)),
+            ("new->prev = prev", lambda t, i: self.set_prev(t, new(i), prev[i])),
+            ("rcu_assign_pointer(list_next_rcu(prev), new)", lambda t, i: self.set_next(t, prev[i], new(i))),
+            ("next->prev = new", lambda t, i: self.set_prev(t, head, new(i))),
+        ]
+        self._chain(actor, labels, stores, next, func)
+
+    def walk_steps(self, actor: Actor, prefix: str, next: str, visit: Callable[[StepBuilder, int, Expr], None]
+                   | None = None, func: str = "include/linux/rculist.h:list_for_each_entry_rcu") -> Expr:
+        """A reader walking the list, one ``->next`` load per step: at ``<prefix>_first`` it loads
+        ``head->next``; at ``<prefix>_next`` it visits the entry (``visit(t, i, cur)``) and loads its
+        ``->next``; it leaves for ``next`` when it is back at the head. Following a poisoned
+        pointer is a modelling error (the kernel's fault). Returns the reader's cursor local."""
+        first, step = self.walk_labels(prefix)
+        cur = actor.local(f"{prefix}_cur", self.ptr, doc=f"{prefix}: the entry the walk stands on")
+        head = self.head
+
+        @actor.step(first, func=f"{func}: pos = head->next", next=step)
+        def _first(t: StepBuilder, i: int) -> None:
+            t.set(cur[i], self.next[head])
+            with t.if_(self.next[head] == head):
+                t.set(cur[i], 0)  # a dead local is reset (fewer states)
+                t.goto(next)
+
+        @actor.step(step, func=f"{func}: pos = pos->next", next=step)
+        def _next(t: StepBuilder, i: int) -> None:
+            if visit is not None:
+                visit(t, i, cur[i])
+            nxt = t.let(f"_{self._ident}_{prefix}_nxt", self.next[cur[i]])
+            t.set(cur[i], nxt)
+            with t.if_(nxt == head):
+                t.set(cur[i], 0)
+                t.goto(next)
+
+        return cur
 
     def del_steps(self, actor: Actor, prefix: str, entry: Callable[[int], Any], next: str,
                   init: bool = False, func: str = "include/linux/list.h:list_del") -> None:
