@@ -178,11 +178,12 @@ SPEC = SpecDef(
 
 
 def linux_spec(name: str, doc: str = "", driver: Driver | None = None, variants: Sequence[Variant] = (),
-               **defaults: Any) -> SpecDef:
+               constants: Sequence[Constant] = (), **defaults: Any) -> SpecDef:
     """A spec of one's own: the shipped Linux kernel with your driver plug-in and/or your variants
-    (functions ``variant(kernel)`` that call ``kernel.replace``). ``defaults`` change constant
-    defaults (``RING=3``). With your own driver the ``driver`` constant is gone."""
-    consts = [c for c in CONSTANTS if not (driver is not None and c.name == "driver")]
+    (functions ``variant(kernel)`` that call ``kernel.replace``). ``constants`` adds constants of your
+    own (your parts read them as ``kernel.k.<name>``); ``defaults`` change constant defaults
+    (``RING=3``). With your own driver the ``driver`` constant is gone."""
+    consts = [c for c in CONSTANTS if not (driver is not None and c.name == "driver")] + list(constants)
     unknown = set(defaults) - {c.name for c in consts}
     if unknown:
         raise ValueError(f"linux_spec: no constant {', '.join(sorted(unknown))}")

@@ -20,6 +20,7 @@ from checker.lang import And, ForAll, Implies, Ite, Not, Or, Sum
 from checker.lang.expr import Expr
 
 from spec.linux.contexts.disabler import calls_napi_disable
+from spec.linux.fairness import add_fairness
 from spec.linux.kernel import LinuxKernel
 
 
@@ -131,29 +132,9 @@ def add_properties(kn: LinuxKernel) -> None:
 
 
 def add_liveness(kn: LinuxKernel) -> None:
-    """Fairness and the temporal properties (checked when a configuration selects them).
-
-    A softirq, timer or kthread that can run eventually runs (weak); an IRQ handler and the process
-    contexts mid-operation are only intermittently enabled (CPU-local exclusion), so strong; a disabled
-    instance is eventually re-enabled (the reconfiguration between napi_disable and napi_enable
-    finishes). Starting a busy poll, netpoll or disable is not forced, and devices are not fair:
-    packets need not keep arriving.
-    """
+    """The temporal properties (checked when a configuration selects them), under spec/linux/fairness.py."""
     s = kn.s
-    s.fair("weak", "CPU* softirq")
-    s.fair("strong", "IRQ*")
-    if kn.ctx("watchdog") is not None:
-        s.fair("weak", "TIMER*")
-    if kn.ctx("kthread") is not None:
-        s.fair("weak", "napi/kthread*")
-    for name in ("disabler", "busypoll", "netpoll"):
-        p = kn.ctx(name)
-        if p is None:
-            continue
-        for a in range(p.instances):
-            for lb in p.labels:
-                if lb != p.labels[0] and lb not in p.terminal:
-                    s.fair("strong", p.display.format(i=a) if "{i}" in p.display else p.display, lb)
+    add_fairness(kn)
     dis = kn.ctx("disabler")
     for d in range(kn.disablers):
         assert dis is not None

@@ -21,15 +21,16 @@ Interface: ``fn.ret_true`` / ``fn.ret_false`` (the driver may re-arm its IRQ onl
 ``work0``: napi_complete(n), i.e. napi_complete_done(n, 0). Ghost fact: the caller's ``polling``
 (it runs n's poll as SCHED owner) ends at the step that decides the return value.
 
-The building blocks :func:`checks`, :func:`arm_timer` and :func:`finish` are exported so that an
-older napi_complete_done (spec/linux/variants/prep_no_missed.py) replaces only the release.
+The building blocks :func:`checks`, :func:`release`, :func:`arm_timer` and :func:`finish` are
+exported so that another napi_complete_done (spec/linux/variants/prep_no_missed.py, a patch in
+examples/own_patch/) replaces only what it changes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from spec.linux.prog import Call
+from spec.linux.prog import Call, Emit
 
 FUNC = "net/core/dev.c:napi_complete_done"
 
@@ -100,10 +101,11 @@ def arm_timer(fn: Call, func: str = FUNC) -> None:
         finish(fn, t, i)
 
 
-def napi_complete_done(fn: Call, work0: bool = False) -> str:
-    """Steps ``cd``, ``cd_read``, ``cd_cas`` (MISSED: ____napi_schedule at ``cd_msched``), ``cd_timer``."""
+def release(fn: Call, after: Emit) -> None:
+    """Steps ``cd_read`` and ``cd_cas``: the try_cmpxchg loop that clears SCHED (keeps it and re-queues the
+    instance through ____napi_schedule at ``cd_msched`` when MISSED was set, returning false); ``after``
+    runs once SCHED is released."""
     kn, v = fn.kernel, fn.L
-    checks(fn, work0, "cd_read")
 
     @fn.step("cd_read", func=FUNC + " (val = READ_ONCE(n->state))", next="cd_cas")
     def cd_read(t: Any, i: int) -> None:
@@ -124,11 +126,17 @@ def napi_complete_done(fn: Call, work0: bool = False) -> str:
             with t.else_():
                 t.set(state[n], cleared)
                 t.set(v.val[i], 0)
-                after_release(fn, t, i)
+                after(t, i)
         with t.else_():
             t.set(v.val[i], state[n])
 
     # MISSED: __napi_schedule(n); return false;
     fn.call("____napi_schedule", pre="cd_m", ret=fn.ret_false)
+
+
+def napi_complete_done(fn: Call, work0: bool = False) -> str:
+    """Steps ``cd``, ``cd_read``, ``cd_cas`` (MISSED: ____napi_schedule at ``cd_msched``), ``cd_timer``."""
+    checks(fn, work0, "cd_read")
+    release(fn, lambda t, i: after_release(fn, t, i))
     arm_timer(fn)
     return fn.label("cd")
