@@ -191,8 +191,6 @@ def linux_spec(name: str, doc: str = "", driver: Driver | None = None, variants:
               for c in consts]
 
     def build_own(k: SimpleNamespace) -> System:
-        if driver is not None:
-            k.driver = getattr(driver, "name", "own")
         return build(k, driver, variants)
 
     return SpecDef(name=name, doc=doc or f"Linux NAPI with {name}", constants=consts, build=build_own,
