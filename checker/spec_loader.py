@@ -132,11 +132,10 @@ def entry_points() -> dict[str, importlib.metadata.EntryPoint]:
 def load_entry_point(ep: importlib.metadata.EntryPoint) -> SpecDef:
     """The spec an entry point registers (a SpecDef, or a module exporting SPEC/SPECS)."""
     mod_name = ep.value.split(":", 1)[0].strip()
-    with _capture_user_modules(None) as added:
-        try:
-            obj = ep.load()
-        except Exception as err:
-            raise _import_error(err, None, f"entry point {ep.name!r} ({ep.value})") from err
+    try:
+        obj = ep.load()
+    except Exception as err:
+        raise _import_error(err, None, f"entry point {ep.name!r} ({ep.value})") from err
     module = sys.modules.get(mod_name)
     if isinstance(obj, ModuleType):
         spec = _pick(obj, ep.name, f"entry point {ep.name!r} ({ep.value})", allow_name_mismatch=True)
@@ -144,7 +143,7 @@ def load_entry_point(ep: importlib.metadata.EntryPoint) -> SpecDef:
         spec = obj
     else:
         raise SpecLoadError(f"entry point {ep.name!r} ({ep.value}) is a {type(obj).__name__}, not a SpecDef or a module")
-    src = _module_source("entry_point", ep.name, spec.name, module, added)
+    src = _module_source("entry_point", ep.name, spec.name, module)
     return _wrap(spec, src)
 
 
@@ -199,7 +198,7 @@ def resolve_spec(ref: str, base: Path, specs: Mapping[str, SpecDef]) -> SpecDef:
 # ---------------------------------------------------------------- user files and modules
 
 _FILE_MODULES: dict[tuple[Path, str], tuple[ModuleType, tuple[Path, ...], str]] = {}
-_FILE_SPECS: dict[tuple[Path, str, str], LoadedSpec] = {}
+_FILE_SPECS: dict[tuple[Path, str, str, str], LoadedSpec] = {}
 
 
 def load_file_spec(path: Path, select: str | None = None, ref: str | None = None, lenient: bool = False) -> LoadedSpec:
@@ -215,11 +214,11 @@ def load_file_spec(path: Path, select: str | None = None, ref: str | None = None
         raise SpecLoadError(f"cannot read spec file {shown}: {err.strerror}") from None
     mkey = (path, hashlib.sha256(text).hexdigest())
     roots = (path.parent,)
-    if mkey not in _FILE_MODULES:
-        _FILE_MODULES[mkey] = _exec_user_file(path, shown, roots, ref)
+    if mkey not in _FILE_MODULES or _hash_files(_FILE_MODULES[mkey][1]) != _FILE_MODULES[mkey][2]:
+        _FILE_MODULES[mkey] = _exec_user_file(path, shown, roots, ref)  # new, or a file it imports changed
     module, files, digest = _FILE_MODULES[mkey]
     spec = _pick(module, select, shown, allow_name_mismatch=lenient)
-    skey = (*mkey, spec.name)
+    skey = (*mkey, digest, spec.name)
     if skey not in _FILE_SPECS:
         _FILE_SPECS[skey] = _wrap(spec, SpecSource("file", ref or str(path), spec.name, path, "", files, digest, roots))
     return _FILE_SPECS[skey]
@@ -248,20 +247,20 @@ def _exec_user_file(path: Path, shown: str, roots: tuple[Path, ...], ref: str | 
 def load_module_spec(module_name: str, select: str | None = None, ref: str | None = None,
                      lenient: bool = False) -> LoadedSpec:
     """Load a spec from a module of an installed package (``mypkg.napi_spec``)."""
-    with _capture_user_modules(None) as added:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name and module_name.startswith(err.name):
-                raise SpecLoadError(f"unknown spec {module_name!r}: no such file, shipped spec or importable module") from None
-            raise _import_error(err, None, f"importing {module_name}") from err
-        except Exception as err:
-            raise _import_error(err, None, f"importing {module_name}") from err
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name and module_name.startswith(err.name):
+            raise SpecLoadError(f"unknown spec {module_name!r}: no such file, shipped spec or importable module") from None
+        raise _import_error(err, None, f"importing {module_name}") from err
+    except Exception as err:
+        raise _import_error(err, None, f"importing {module_name}") from err
     spec = _pick(module, select, module_name, allow_name_mismatch=lenient)
-    return _wrap(spec, _module_source("module", ref or module_name, spec.name, module, added))
+    return _wrap(spec, _module_source("module", ref or module_name, spec.name, module))
 
 
-def _module_source(kind: str, ref: str, name: str, module: ModuleType | None, added: list[Path]) -> SpecSource:
+def _module_source(kind: str, ref: str, name: str, module: ModuleType | None) -> SpecSource:
+    """A module's source: its file and the other modules of its top-level package loaded by now."""
     file = getattr(module, "__file__", None)
     if module is None or not file:
         return SpecSource(kind, ref, name, module=getattr(module, "__name__", ""))
@@ -269,7 +268,8 @@ def _module_source(kind: str, ref: str, name: str, module: ModuleType | None, ad
     top = sys.modules.get(module.__name__.split(".")[0])
     top_file = getattr(top, "__file__", None)
     root = Path(top_file).resolve().parent if top_file else path.parent
-    files = (path, *sorted(p for p in added if p != path and _under(p, root)))
+    loaded = {Path(f).resolve() for m in list(sys.modules.values()) if (f := getattr(m, "__file__", None))}
+    files = (path, *sorted(p for p in loaded if p != path and _under(p, root)))
     return SpecSource(kind, ref, name, path, module.__name__, files, _hash_files(files), (root,))
 
 
@@ -335,8 +335,8 @@ def _user_path(src: SpecSource | None) -> Iterator[None]:
 
 
 @contextmanager
-def _capture_user_modules(roots: tuple[Path, ...] | None) -> Iterator[list[Path]]:
-    """Collect the files of modules imported meanwhile; with ``roots``, forget those from under them again
+def _capture_user_modules(roots: tuple[Path, ...]) -> Iterator[list[Path]]:
+    """Collect the files of modules imported meanwhile from under ``roots``, and forget those modules again
     (so that another user spec's module of the same name is imported afresh)."""
     before = set(sys.modules)
     added: list[Path] = []
@@ -348,10 +348,7 @@ def _capture_user_modules(roots: tuple[Path, ...] | None) -> Iterator[list[Path]
             if not file:
                 continue
             p = Path(file).resolve()
-            if roots is None:
-                if not _is_environment_file(p):
-                    added.append(p)
-            elif any(_under(p, r) for r in roots) and not _is_shipped(p):
+            if any(_under(p, r) for r in roots) and not _is_shipped(p):
                 added.append(p)
                 if not name.startswith("napi_check_user_"):
                     del sys.modules[name]
