@@ -272,3 +272,16 @@ def test_shipped_spec_traces_record_no_source(tmp_path: Path) -> None:
     run("verify", str(root / "models" / "napi_basic" / "unmask_first.toml"), "--out", str(tmp_path), "-q")
     meta = json.loads(next(tmp_path.glob("*.itf.json")).read_text())["#meta"]
     assert meta["spec"] == "napi_basic" and "spec_source" not in meta
+
+
+def test_the_variant_in_the_language_docs_works_as_a_user_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text()
+    code = re.search(r"```python\n(# specs/unmask_first.py.*?)```", doc, re.S).group(1)  # type: ignore[union-attr]
+    monkeypatch.chdir(tmp_path)
+    put(tmp_path / "specs" / "unmask_first.py", code)
+    put(tmp_path / "u.toml", 'spec = "specs/unmask_first.py"\nexpect = "NoLostWakeup"\nproperties = ["NoLostWakeup"]\n'
+        '[constants]\nN = 1\n')
+    rc, out = run("verify", "u.toml", "-q")
+    assert rc == 0 and "my_unmask_first" in out, out
