@@ -12,50 +12,7 @@ from click.testing import CliRunner
 
 from checker.cli import main
 from checker.spec_loader import ENTRY_POINT_GROUP, SpecLoadError, load_file_spec
-
-# A user's variant of a shipped spec: napi_basic whose driver unmasks its IRQ before napi_complete_done
-# (a lost wakeup), with the ring size taken from a file next to it.
-VARIANT = '''
-"""napi_basic, but the driver unmasks first."""
-from dataclasses import replace
-
-from ring import RING
-from spec.napi_basic import SPEC as BASIC
-
-
-def build(k):
-    k.unmask_first = True
-    k.RING = RING
-    return BASIC.build(k)
-
-
-SPEC = replace(BASIC, name="unmask_variant", doc="driver unmasks before napi_complete_done", build=build)
-'''
-
-# A self-contained user spec: one counter; the constant LIMIT decides whether Bounded holds.
-COUNTER = '''
-from checker.lang import Constant, Int, SpecDef, System
-from common import TOP
-
-
-def build(k):
-    s = System("counter")
-    x = s.var("x", Int(0, TOP))
-
-    @s.action("inc", func="drivers/net/user.c:inc", actor="CTX")
-    def _(t):
-        t.require(x < TOP)
-        t.set(x, x + 1)
-
-    s.invariant("Bounded", x <= k.LIMIT, doc="x stays within LIMIT")
-    s.deadlock(end=x == TOP)
-    return s
-
-
-SPEC = SpecDef("counter", "a counter up to TOP", [Constant("LIMIT", int, 3, "bound", min=0, max=9)], build,
-               ("Bounded",))
-'''
-
+from user_specs import COUNTER, VARIANT
 
 def run(*args: str) -> tuple[int, str]:
     res = CliRunner().invoke(main, list(args), catch_exceptions=False)
