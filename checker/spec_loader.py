@@ -37,7 +37,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -97,15 +97,24 @@ class SpecSource:
 
 @dataclass
 class LoadedSpec(SpecDef):
-    """A SpecDef from outside the shipped package: building it reports errors at the user's file and line."""
+    """A SpecDef from outside the shipped package, wrapping the one the user's code exports: building it
+    reports errors at the user's file and line, and the System remembers its source. Anything else is the
+    wrapped spec's (its own ``instantiate`` and attributes, should it be a subclass of SpecDef)."""
 
     source: SpecSource | None = field(default=None, compare=False)
+    inner: SpecDef | None = field(default=None, compare=False, repr=False)
+
+    def __getattr__(self, name: str) -> Any:  # only called for attributes a SpecDef does not have
+        inner = self.__dict__.get("inner")
+        if inner is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(inner, name)
 
     def instantiate(self, values: Mapping[str, Any] | None = None) -> System:
         src = self.source
         with _user_path(src):
             try:
-                system = super().instantiate(values)
+                system = self.inner.instantiate(values) if self.inner is not None else super().instantiate(values)
             except SpecLoadError:
                 raise
             except Exception as err:  # any mistake in user code becomes file:line: message
@@ -274,7 +283,8 @@ def _module_source(kind: str, ref: str, name: str, module: ModuleType | None) ->
 
 
 def _wrap(spec: SpecDef, src: SpecSource) -> LoadedSpec:
-    return LoadedSpec(spec.name, spec.doc, spec.constants, spec.build, spec.properties, source=src)
+    base = {f.name: getattr(spec, f.name) for f in fields(SpecDef)}
+    return LoadedSpec(**base, source=src, inner=spec)
 
 
 def _pick(module: ModuleType, select: str | None, what: str, allow_name_mismatch: bool = False) -> SpecDef:

@@ -42,6 +42,7 @@ def test_file_spec_relative_to_config_verifies_and_replays(user_dir: Path) -> No
     result = json.loads((user_dir / "out" / "result.json").read_text())
     (conf,) = result["configurations"]
     assert conf["spec"] == "unmask_variant" and conf["constants"]["RING"] == 2  # the sibling file's value
+    assert conf["spec_source"]["path"] == "../specs/variant.py"  # relative to the results folder
     prop = conf["properties"]["NoLostWakeup"]
     assert prop["verdict"] == "violated" and prop["replayed"] is True
     trace = user_dir / "out" / prop["trace"]
