@@ -37,7 +37,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -67,7 +67,7 @@ class SpecMissingError(SpecLoadError):
 class SpecSource:
     """Where a loaded spec came from, and a hash of its source."""
 
-    kind: str  # "builtin", "file", "module" or "entry_point"
+    kind: str  # "file", "module" or "entry_point"
     ref: str  # as the user wrote it: a name, a path, a module, an entry-point name
     name: str = ""  # the SpecDef's name (the ``:NAME`` picked, or the only one)
     path: Path | None = None  # file: the spec file; module / entry point: the module's file
@@ -75,19 +75,20 @@ class SpecSource:
     files: tuple[Path, ...] = ()  # the user files hashed (the spec file first)
     sha256: str = ""
     roots: tuple[Path, ...] = ()  # folders holding the user's code (for error locations)
+    distribution: str = ""  # module / entry point: the installed distribution providing it, "name version"
 
     def to_json(self, relative_to: Path | None = None) -> dict[str, Any]:
         """The ``#meta.spec_source`` of a trace file written into ``relative_to``."""
         out: dict[str, Any] = {"kind": self.kind, "ref": self.ref, "name": self.name}
-        if self.kind == "builtin":
-            return out
         if self.path is not None:
             out["absolute"] = str(self.path)
-            rel = _relative(self.path, relative_to)
+            rel = _relative(self.path, relative_to) if self.kind == "file" else None
             if rel is not None:
                 out["path"] = rel
         if self.module:
             out["module"] = self.module
+        if self.distribution:
+            out["distribution"] = self.distribution
         if self.sha256:
             out["sha256"] = self.sha256
             base = self.path.parent if self.path is not None else None
@@ -153,6 +154,8 @@ def load_entry_point(ep: importlib.metadata.EntryPoint) -> SpecDef:
     else:
         raise SpecLoadError(f"entry point {ep.name!r} ({ep.value}) is a {type(obj).__name__}, not a SpecDef or a module")
     src = _module_source("entry_point", ep.name, spec.name, module)
+    if ep.dist is not None:
+        src = replace(src, distribution=f"{ep.dist.name} {ep.dist.version}")
     return _wrap(spec, src)
 
 
@@ -279,7 +282,18 @@ def _module_source(kind: str, ref: str, name: str, module: ModuleType | None) ->
     root = Path(top_file).resolve().parent if top_file else path.parent
     loaded = {Path(f).resolve() for m in list(sys.modules.values()) if (f := getattr(m, "__file__", None))}
     files = (path, *sorted(p for p in loaded if p != path and _under(p, root)))
-    return SpecSource(kind, ref, name, path, module.__name__, files, _hash_files(files), (root,))
+    return SpecSource(kind, ref, name, path, module.__name__, files, _hash_files(files), (root,),
+                      _distribution(module.__name__.split(".")[0]))
+
+
+def _distribution(top_module: str) -> str:
+    """``"name version"`` of the installed distribution providing a top-level module, or ""."""
+    for dist in importlib.metadata.packages_distributions().get(top_module, ()):
+        try:
+            return f"{dist} {importlib.metadata.version(dist)}"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ""
 
 
 def _wrap(spec: SpecDef, src: SpecSource) -> LoadedSpec:

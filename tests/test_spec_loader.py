@@ -181,6 +181,7 @@ def installed_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     put(site / "napi_user_pkg" / "napi_spec.py", COUNTER.replace("from common import", "from napi_user_pkg.common import"))
     dist = site / "napi_user_pkg-1.0.dist-info"
     put(dist / "METADATA", "Metadata-Version: 2.1\nName: napi-user-pkg\nVersion: 1.0\n")
+    put(dist / "top_level.txt", "napi_user_pkg\n")
     put(dist / "entry_points.txt", f"[{ENTRY_POINT_GROUP}]\nusercounter = napi_user_pkg.napi_spec:SPEC\n")
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.chdir(tmp_path)
@@ -200,6 +201,7 @@ def test_module_of_an_installed_package_is_a_spec(installed_package: Path, tmp_p
     src = json.loads(trace.read_text())["#meta"]["spec_source"]
     assert src["kind"] == "module" and src["module"] == "napi_user_pkg.napi_spec"
     assert src["files"] == ["napi_spec.py", "__init__.py", "common.py"]  # the package's modules loaded
+    assert src["distribution"] == "napi-user-pkg 1.0"
     code, out = run("replay", str(trace))
     assert code == 0 and "VALID" in out
 
@@ -213,6 +215,7 @@ def test_entry_point_specs_are_listed_and_named_by_configurations(installed_pack
     trace = tmp_path / "out" / "v.Bounded.itf.json"
     meta = json.loads(trace.read_text())["#meta"]
     assert meta["spec"] == "counter" and meta["spec_source"]["kind"] == "entry_point"
+    assert meta["spec_source"]["distribution"] == "napi-user-pkg 1.0"
     code, out = run("replay", str(trace))
     assert code == 0 and "VALID" in out
 
