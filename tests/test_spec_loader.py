@@ -30,7 +30,7 @@ def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty working folder with a configuration naming a spec file relative to itself."""
     monkeypatch.chdir(tmp_path)
     put(tmp_path / "specs" / "variant.py", VARIANT)
-    put(tmp_path / "specs" / "ring.py", "RING = 2\n")
+    put(tmp_path / "specs" / "ring.py", "RING = 3\n")
     put(tmp_path / "cfg" / "variant.toml", 'spec = "../specs/variant.py"\nexpect = "NoLostWakeup"\n'
         'properties = ["NoLostWakeup"]\n[constants]\nN = 1\n')
     return tmp_path
@@ -41,7 +41,7 @@ def test_file_spec_relative_to_config_verifies_and_replays(user_dir: Path) -> No
     assert code == 0, out
     result = json.loads((user_dir / "out" / "result.json").read_text())
     (conf,) = result["configurations"]
-    assert conf["spec"] == "unmask_variant" and conf["constants"]["RING"] == 2  # the sibling file's value
+    assert conf["spec"] == "unmask_variant" and conf["constants"]["RING"] == 3  # the sibling file's value
     assert conf["spec_source"]["path"] == "../specs/variant.py"  # relative to the results folder
     prop = conf["properties"]["NoLostWakeup"]
     assert prop["verdict"] == "violated" and prop["replayed"] is True
@@ -58,7 +58,7 @@ def test_file_spec_relative_to_config_verifies_and_replays(user_dir: Path) -> No
 def test_replay_warns_when_an_imported_user_file_changed(user_dir: Path) -> None:
     run("verify", "cfg/variant.toml", "--out", "out", "-q")
     trace = next((user_dir / "out").glob("*.itf.json"))
-    (user_dir / "specs" / "ring.py").write_text("RING = 2  # edited\n")
+    (user_dir / "specs" / "ring.py").write_text("RING = 3  # edited\n")
     code, out = run("replay", str(trace))
     assert code == 0 and "VALID" in out
     assert "warning:" in out and "changed since the trace was written" in out
@@ -68,7 +68,8 @@ def test_replay_of_a_changed_spec_reports_the_trace_invalid(user_dir: Path) -> N
     run("verify", "cfg/variant.toml", "--out", "out", "-q")
     trace = next((user_dir / "out").glob("*.itf.json"))
     v = user_dir / "specs" / "variant.py"
-    v.write_text(v.read_text().replace("k.unmask_first = True", "k.unmask_first = False"))  # the user's fix
+    fix = "\n\ndef fixed(k):\n    k.unmask_first = False\n    return BASIC.build(k)\n\n\nSPEC = replace(SPEC, build=fixed)\n"
+    v.write_text(v.read_text() + fix)  # the user's fix: the driver now completes before unmasking
     code, out = run("replay", str(trace))
     assert "changed since the trace was written" in out
     assert code == 1 and "INVALID" in out  # the fixed spec no longer allows that run

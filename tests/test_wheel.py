@@ -110,7 +110,7 @@ def replay_all(venv: Path, cwd: Path, out: Path) -> list[str]:
 def test_installed_wheel_checks_user_specs_in_an_empty_folder(venv: Path, tmp_path: Path) -> None:
     work = tmp_path / "user project"  # a space, as users' folders have
     put(work / "specs" / "variant.py", VARIANT)
-    put(work / "specs" / "ring.py", "RING = 2\n")
+    put(work / "specs" / "ring.py", "RING = 3\n")
     put(work / "drivers" / "counter.py", COUNTER)
     put(work / "drivers" / "common.py", "TOP = 3\n")
     put(work / "variant.toml", 'spec = "specs/variant.py"\nexpect = "NoLostWakeup"\nproperties = ["NoLostWakeup"]\n'

@@ -9,14 +9,10 @@ from dataclasses import replace
 from ring import RING
 from spec.napi_basic import SPEC as BASIC
 
+MINE = {"unmask_first": True, "RING": RING}  # new defaults (a configuration may still set them)
 
-def build(k):
-    k.unmask_first = True
-    k.RING = RING
-    return BASIC.build(k)
-
-
-SPEC = replace(BASIC, name="unmask_variant", doc="driver unmasks before napi_complete_done", build=build)
+SPEC = replace(BASIC, name="unmask_variant", doc="driver unmasks before napi_complete_done",
+               constants=[replace(c, default=MINE.get(c.name, c.default)) for c in BASIC.constants])
 '''
 
 # A self-contained user spec: one counter; the constant LIMIT decides whether Bounded holds.
