@@ -145,7 +145,7 @@ def load_entry_point(ep: importlib.metadata.EntryPoint) -> SpecDef:
     try:
         obj = ep.load()
     except Exception as err:
-        raise _import_error(err, None, f"entry point {ep.name!r} ({ep.value})") from err
+        raise _import_error(err, _package_source(mod_name), f"entry point {ep.name!r} ({ep.value})") from err
     module = sys.modules.get(mod_name)
     if isinstance(obj, ModuleType):
         spec = _pick(obj, ep.name, f"entry point {ep.name!r} ({ep.value})", allow_name_mismatch=True)
@@ -264,9 +264,9 @@ def load_module_spec(module_name: str, select: str | None = None, ref: str | Non
     except ModuleNotFoundError as err:
         if err.name and module_name.startswith(err.name):
             raise SpecLoadError(f"unknown spec {module_name!r}: no such file, shipped spec or importable module") from None
-        raise _import_error(err, None, f"importing {module_name}") from err
+        raise _import_error(err, _package_source(module_name), f"importing {module_name}") from err
     except Exception as err:
-        raise _import_error(err, None, f"importing {module_name}") from err
+        raise _import_error(err, _package_source(module_name), f"importing {module_name}") from err
     spec = _pick(module, select, module_name, allow_name_mismatch=lenient)
     return _wrap(spec, _module_source("module", ref or module_name, spec.name, module))
 
@@ -284,6 +284,18 @@ def _module_source(kind: str, ref: str, name: str, module: ModuleType | None) ->
     files = (path, *sorted(p for p in loaded if p != path and _under(p, root)))
     return SpecSource(kind, ref, name, path, module.__name__, files, _hash_files(files), (root,),
                       _distribution(module.__name__.split(".")[0]))
+
+
+def _package_source(module_name: str) -> SpecSource | None:
+    """The folder of a module's top-level package (where its errors are the user's), found without importing it."""
+    try:
+        found = importlib.util.find_spec(module_name.split(".")[0])
+    except (ImportError, ValueError):
+        return None
+    if found is None:
+        return None
+    places = list(found.submodule_search_locations or ()) or ([str(Path(found.origin).parent)] if found.origin else [])
+    return SpecSource("module", module_name, module=module_name, roots=tuple(Path(p).resolve() for p in places))
 
 
 def _distribution(top_module: str) -> str:
@@ -360,8 +372,10 @@ def _user_path(src: SpecSource | None) -> Iterator[None]:
 
 @contextmanager
 def _capture_user_modules(roots: tuple[Path, ...]) -> Iterator[list[Path]]:
-    """Collect the files of modules imported meanwhile from under ``roots``, and forget those modules again
-    (so that another user spec's module of the same name is imported afresh)."""
+    """Collect the files of the user's modules imported meanwhile: those from under ``roots`` are forgotten
+    again (so that another user spec's module of the same name is imported afresh); those from elsewhere
+    (another folder on PYTHONPATH) are kept, and collected unless they are napi-check's, the standard
+    library's or an installed package's."""
     before = set(sys.modules)
     added: list[Path] = []
     try:
@@ -372,10 +386,11 @@ def _capture_user_modules(roots: tuple[Path, ...]) -> Iterator[list[Path]]:
             if not file:
                 continue
             p = Path(file).resolve()
-            if any(_under(p, r) for r in roots) and not _is_shipped(p):
-                added.append(p)
-                if not name.startswith("napi_check_user_"):
-                    del sys.modules[name]
+            if _is_environment_file(p):
+                continue
+            added.append(p)
+            if any(_under(p, r) for r in roots) and not name.startswith("napi_check_user_"):
+                del sys.modules[name]
 
 
 def _shipped_roots() -> tuple[Path, ...]:
@@ -390,10 +405,10 @@ def _is_shipped(p: Path) -> bool:
 
 
 def _is_environment_file(p: Path) -> bool:
-    """Standard library and third-party dependencies: not the user's code."""
+    """napi-check itself, the standard library and installed packages: not a user's spec file."""
     s = str(p)
-    return _is_shipped(p) or "site-packages" not in s and "dist-packages" not in s and s.startswith(
-        (os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)))
+    return (_is_shipped(p) or "site-packages" in s or "dist-packages" in s
+            or s.startswith((os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix))))
 
 
 def _under(p: Path, root: Path) -> bool:
@@ -439,12 +454,10 @@ def user_frame(err: BaseException, src: SpecSource | None) -> tuple[str, int] | 
     roots = src.roots if src is not None else ()
     best: tuple[str, int] | None = None
     for fr in traceback.extract_tb(err.__traceback__):
-        p = Path(fr.filename).resolve()
-        if _is_shipped(p) or fr.lineno is None:
+        if fr.lineno is None or fr.filename.startswith("<"):  # <frozen importlib._bootstrap>, exec'd strings
             continue
-        if roots and any(_under(p, r) for r in roots):
-            best = (fr.filename, fr.lineno)
-        elif not roots and not _is_environment_file(p) and not fr.filename.startswith("<"):
+        p = Path(fr.filename).resolve()
+        if not _is_shipped(p) and (any(_under(p, r) for r in roots) or not _is_environment_file(p)):
             best = (fr.filename, fr.lineno)
     return best
 

@@ -247,3 +247,21 @@ def test_the_variant_in_the_language_docs_works_as_a_user_file(tmp_path: Path, m
         '[constants]\nN = 1\n')
     rc, out = run("verify", "u.toml", "-q")
     assert rc == 0 and "my_unmask_first" in out, out
+
+
+def test_error_inside_an_installed_package_spec_points_at_its_file(installed_package: Path, tmp_path: Path) -> None:
+    put(installed_package / "napi_user_pkg" / "broken.py", "from napi_user_pkg.common import TOP\nX = TOP / 0\n")
+    put(tmp_path / "c.toml", 'spec = "napi_user_pkg.broken"\n')
+    code, out = run("verify", "c.toml", "-q")
+    assert code == 2 and "napi_user_pkg/broken.py:2: ZeroDivisionError: division by zero" in out, out
+
+
+def test_user_files_imported_from_another_folder_are_hashed_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    put(shared / "napi_shared_top.py", "TOP = 2\n")
+    monkeypatch.syspath_prepend(str(shared))
+    put(tmp_path / "proj" / "counter.py", COUNTER.replace("from common import TOP", "from napi_shared_top import TOP"))
+    spec = load_file_spec(tmp_path / "proj" / "counter.py")
+    assert spec.source is not None
+    assert spec.source.to_json()["files"] == ["counter.py", "../shared/napi_shared_top.py"]
+    sys.modules.pop("napi_shared_top", None)
