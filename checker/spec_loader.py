@@ -202,6 +202,9 @@ def resolve_spec(ref: str, base: Path, specs: Mapping[str, SpecDef]) -> SpecDef:
         return load_file_spec(path if path.is_absolute() else base / path, select, ref)
     if "." in target:
         return load_module_spec(target, select, ref)
+    if (base / f"{target}.py").is_file():
+        raise SpecLoadError(f"unknown spec {ref!r}; did you mean the file next to the configuration, "
+                            f"spec = \"{target}.py\"?")
     known = sorted(set(specs) | set(entry_points()))
     raise SpecLoadError(f"unknown spec {ref!r} (known: {', '.join(known)}; or a file \"specs/x.py\", "
                         "or a module \"pkg.mod\")")

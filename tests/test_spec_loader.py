@@ -168,6 +168,9 @@ def test_spec_file_without_spec_is_named(tmp_path: Path) -> None:
     put(tmp_path / "c.toml", 'spec = "empty.py"\n')
     code, out = run("verify", str(tmp_path / "c.toml"), "-q")
     assert code == 2 and "spec: " in out and "must export SPEC = SpecDef" in out
+    put(tmp_path / "c.toml", 'spec = "empty"\n')
+    code, out = run("verify", str(tmp_path / "c.toml"), "-q")
+    assert code == 2 and 'did you mean the file next to the configuration, spec = "empty.py"?' in out
     put(tmp_path / "c.toml", 'spec = "nothere.py"\n')
     code, out = run("verify", str(tmp_path / "c.toml"), "-q")
     assert code == 2 and "c.toml: spec: no such spec file" in out
