@@ -216,6 +216,28 @@ def list_cmd(paths: tuple[Path, ...]) -> None:
                 con.print(f"    {f}  [red]{err.field}: {err.message}[/]")
 
 
+def _trace_specs(trace: Path, spec_file: Path | None) -> dict:
+    """The specs to replay ``trace`` with: the shipped ones, and the one the trace records (a user's file,
+    module or entry point, see checker.spec_loader). Warns when that spec changed since the trace was
+    written; a spec that is gone is one line and exit 2."""
+    from checker.spec_loader import SpecLoadError, spec_for_trace
+    from checker.trace.itf import read_itf
+
+    specs = _specs()
+    try:
+        meta = read_itf(trace).meta
+    except (OSError, ValueError):
+        return specs  # not a readable trace: the caller reports it
+    try:
+        spec, warning = spec_for_trace(meta, trace, specs, spec_file)
+    except SpecLoadError as err:
+        _console(stderr=True).print(f"error: {err}" if err.where else f"error: {trace}: {err}", markup=False)
+        sys.exit(EXIT_USAGE)
+    if warning:
+        _console(stderr=True).print(f"warning: {trace}: {warning}", markup=False)
+    return {**specs, str(meta.get("spec")): spec}
+
+
 @main.command()
 @click.argument("trace", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
@@ -229,7 +251,7 @@ def replay(trace: Path, fmt: str, spec_file: Path | None) -> None:
     file that is gone is an error (exit 2; name its new place with --spec); one that changed since is
     replayed as it is now, after a warning.
     """
-    from checker.spec_loader import SpecLoadError, spec_for_trace
+    from checker.spec_loader import SpecLoadError
     from checker.trace.itf import read_itf
     from checker.trace.replay import load_trace
     from checker.trace.replay import replay as do_replay
@@ -239,13 +261,9 @@ def replay(trace: Path, fmt: str, spec_file: Path | None) -> None:
     con = Console(highlight=False)
     err_con = _console(stderr=True)
     try:
-        tf = read_itf(trace)
-        spec, warning = spec_for_trace(tf.meta, trace, _specs(), spec_file)
-        if warning:
-            err_con.print(f"warning: {trace}: {warning}", markup=False)
-        tr, compiled = load_trace(trace, {tf.spec: spec})
-        views = compile_views(tf.views, compiled)
-    except SpecLoadError as err:
+        tr, compiled = load_trace(trace, _trace_specs(trace, spec_file))
+        views = compile_views(read_itf(trace).views, compiled)
+    except SpecLoadError as err:  # the user's spec fails to build: its file and line
         err_con.print(f"error: {err}" if err.where else f"error: {trace}: {err}", markup=False)
         sys.exit(EXIT_USAGE)
     except (OSError, ValueError, KeyError) as err:
