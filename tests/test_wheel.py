@@ -173,3 +173,51 @@ def test_shipped_examples_run_from_the_installed_wheel(venv: Path, tmp_path: Pat
     res = napi_check(venv, work, "verify", str(rel), "--out", "out")
     assert res.returncode == 0, res.stdout + res.stderr
     replay_all(venv, work, work / "out")
+
+
+def _user_package_wheel(folder: Path) -> Path:
+    """A user's package ``napi_user_driver`` as a wheel registering its spec in the ``napi_check.specs`` group
+    (zipped by hand: building it with a backend would need the package index)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    dist = "napi_user_driver-1.0.dist-info"
+    files = {
+        "napi_user_driver/__init__.py": "",
+        "napi_user_driver/common.py": "TOP = 3\n",
+        "napi_user_driver/napi_spec.py": textwrap.dedent(COUNTER).lstrip().replace(
+            "from common import TOP", "from napi_user_driver.common import TOP"),
+        f"{dist}/METADATA": "Metadata-Version: 2.1\nName: napi-user-driver\nVersion: 1.0\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist}/entry_points.txt": "[napi_check.specs]\nuserdriver = napi_user_driver.napi_spec:SPEC\n",
+        f"{dist}/top_level.txt": "napi_user_driver\n",
+    }
+    record = []
+    for name, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(text.encode())}")
+    files[f"{dist}/RECORD"] = "\n".join([*record, f"{dist}/RECORD,,"]) + "\n"
+    path = folder / "napi_user_driver-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return path
+
+
+def test_installed_package_registers_a_spec_by_entry_point(venv: Path, tmp_path: Path) -> None:
+    whl = _user_package_wheel(tmp_path)
+    res = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "python"), "install", "--no-deps",
+                          "--no-index", "-q", str(whl)], capture_output=True, text=True, timeout=300, env=_clean_env())
+    assert res.returncode == 0, res.stdout + res.stderr
+    work = tmp_path / "work"
+    work.mkdir()
+    res = napi_check(venv, work, "list")
+    assert res.returncode == 0 and "userdriver" in res.stdout and "a counter up to TOP" in res.stdout, res.stdout
+    put(work / "ep.toml", 'spec = "userdriver"\nexpect = "Bounded"\n[constants]\nLIMIT = 2\n')
+    put(work / "mod.toml", 'spec = "napi_user_driver.napi_spec"\nexpect = "holds"\n[constants]\nLIMIT = 3\n')
+    res = napi_check(venv, work, "verify", "ep.toml", "mod.toml", "--out", "out")
+    assert res.returncode == 0, res.stdout + res.stderr
+    meta = json.loads((work / "out" / "ep.Bounded.itf.json").read_text())["#meta"]
+    assert meta["spec_source"]["kind"] == "entry_point" and meta["spec_source"]["distribution"] == "napi-user-driver 1.0"
+    assert replay_all(venv, work, work / "out") == ["ep.Bounded.itf.json"]
