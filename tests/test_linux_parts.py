@@ -4,19 +4,18 @@ give the verdicts their documentation states."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from checker.config import load_config
 from checker.engines import ENGINES
 from checker.lang.printer import show_stmts
-from checker.lang.system import SpecDef, System
+from checker.lang.system import System
 from checker.result import HOLDS, VIOLATED
 from checker.trace.replay import replay
 from checker.verify import PASS, run_config
+from spec import registry
 from spec.linux import SPEC, linux_spec
 from spec.linux.kernel import LinuxKernel
 from spec.linux.variants import double_disable, era_2006, prep_no_missed, thread_wait_sched
@@ -55,21 +54,9 @@ def test_properties_name_no_step_labels() -> None:
     assert ".at(" not in src and "labels" not in src
 
 
-def _load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def _run_example(toml: Path):  # noqa: ANN202 - checker.verify.Outcome
-    """Run an example configuration whose spec is a user file next to it (``spec = "x.py"``)."""
-    import tomllib
-
-    name = tomllib.loads(toml.read_text())["spec"]
-    user: SpecDef = _load(toml.parent / name).SPEC
-    out = run_config(load_config(toml, {name: user}, set(ENGINES)))
+    """Run an example configuration; its spec is the user file next to it (``spec = "x.py"``)."""
+    out = run_config(load_config(toml, registry(), set(ENGINES)))
     assert out.status == PASS, out.problems
     return out
 
