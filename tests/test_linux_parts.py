@@ -16,7 +16,7 @@ from checker.result import HOLDS, VIOLATED
 from checker.trace.replay import replay
 from checker.verify import PASS, run_config
 from spec import registry
-from spec.linux import SPEC, linux_spec
+from spec.linux import DRIVERS, SPEC, linux_spec
 from spec.linux.kernel import LinuxKernel
 from spec.linux.variants import double_disable, era_2006, prep_no_missed, thread_wait_sched
 
@@ -40,6 +40,15 @@ def test_shipped_variant_is_a_user_style_replacement(variant, constant, consts) 
     by_file = linux_spec("mine", variants=[variant]).instantiate(consts)
     assert _shape(by_constant) == _shape(by_file)
     assert len(_shape(by_constant)) > 0
+
+
+@pytest.mark.parametrize("name", sorted(DRIVERS))
+def test_shipped_driver_is_a_user_style_plugin(name: str) -> None:
+    """A shipped driver handed to linux_spec as a user's plug-in builds the same system as the constant."""
+    consts = dict(N=1, CPUS=1, busy_poll=True, netpoll=True, DEFER=1)
+    by_constant = SPEC.instantiate({**consts, "driver": name})
+    by_plugin = linux_spec("mine", driver=DRIVERS[name]()).instantiate(consts)
+    assert _shape(by_constant) == _shape(by_plugin)
 
 
 def test_replacing_an_unknown_function_is_refused() -> None:
