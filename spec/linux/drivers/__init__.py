@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spec.linux.drivers.base import Driver, clean_rx, unmask_irq
+from spec.linux.drivers.base import Driver, clean_rx, clean_rx_step, unmask_irq
 from spec.linux.drivers.contract import Contract
 from spec.linux.drivers.igb import Igb
 from spec.linux.drivers.igb_contract import IgbContract
@@ -14,4 +14,4 @@ DRIVERS: dict[str, type[Driver]] = {
     d.name: d for d in (Contract, ReturnBudgetAfterComplete, UnmaskFirst, IgnoreFalse, Igb, IgbContract)
 }
 
-__all__ = ["DRIVERS", "Driver", "clean_rx", "unmask_irq"]
+__all__ = ["DRIVERS", "Driver", "clean_rx", "clean_rx_step", "unmask_irq"]

@@ -39,6 +39,20 @@ def clean_rx(d: Call, t: Any, i: int, budget: int) -> Any:
     return t.temp("w")
 
 
+def clean_rx_step(d: Call, budget: int, then: Emit) -> str:
+    """Step ``rx``: clean the Rx ring; with the whole budget used return it ("return exactly budget
+    and do not touch NAPI state", napi.rst), else go on with ``then``."""
+
+    @d.step("rx", func=d.kernel.poll_func + " (clean Rx ring)")
+    def rx(t: Any, i: int) -> None:
+        work = clean_rx(d, t, i, budget)
+        with t.if_(work == budget):
+            d.ret(t, i)  # type: ignore[misc]
+        with t.else_():
+            then(t, i)
+    return d.label("rx")
+
+
 def unmask_irq(d: Call, name: str, then: Emit, func: str = f"{DEV}: <driver>_enable_irq") -> str:
     """Step ``name``: re-enable the device interrupt (a packet that arrived while masked raises it now)."""
     kn = d.kernel

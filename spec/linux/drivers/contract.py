@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from spec.linux.drivers.base import Driver, clean_rx, unmask_irq
+from spec.linux.drivers.base import Driver, clean_rx_step, unmask_irq
 from spec.linux.prog import Call
 
 
@@ -20,14 +18,8 @@ class Contract(Driver):
     name = "contract"
 
     def poll(self, d: Call, budget: int) -> str:
-        @d.step("rx", func=d.kernel.poll_func + " (clean Rx ring)")
-        def rx(t: Any, i: int) -> None:
-            work = clean_rx(d, t, i, budget)
-            with t.if_(work == budget):
-                d.ret(t, i)  # type: ignore[misc]
-            with t.else_():
-                t.goto(complete)
+        rx = clean_rx_step(d, budget, lambda t, i: t.goto(complete))
 
         complete = d.call("napi_complete_done", ret_true=d.to("unmask"), ret_false=d.ret)
         unmask_irq(d, "unmask", then=d.ret)  # type: ignore[arg-type]
-        return d.label("rx")
+        return rx

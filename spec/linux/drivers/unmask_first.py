@@ -13,9 +13,7 @@ fails (SCHED is still held); without NAPI_STATE_MISSED nothing polls it again.
 
 from __future__ import annotations
 
-from typing import Any
-
-from spec.linux.drivers.base import Driver, clean_rx, unmask_irq
+from spec.linux.drivers.base import Driver, clean_rx_step, unmask_irq
 from spec.linux.prog import Call
 
 
@@ -23,14 +21,8 @@ class UnmaskFirst(Driver):
     name = "unmask_first"
 
     def poll(self, d: Call, budget: int) -> str:
-        @d.step("rx", func=d.kernel.poll_func + " (clean Rx ring)")
-        def rx(t: Any, i: int) -> None:
-            work = clean_rx(d, t, i, budget)
-            with t.if_(work == budget):
-                d.ret(t, i)  # type: ignore[misc]
-            with t.else_():
-                t.goto(d.label("unmask"))
+        rx = clean_rx_step(d, budget, d.to("unmask"))
 
         unmask_irq(d, "unmask", then=lambda t, i: t.goto(complete))
         complete = d.call("napi_complete_done", ret_true=d.ret, ret_false=d.ret)
-        return d.label("rx")
+        return rx
