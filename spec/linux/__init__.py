@@ -62,7 +62,9 @@ Abstractions (what and why)
   ``BP_ROUNDS`` sessions (need_resched inside a session is a session end plus a new session),
   netpoll one round, the disabler one cycle, so that NoHang (deadlock) is meaningful.
 
-Properties (exact definitions in each property's doc)
+Properties (exact definitions in each property's doc; properties.py states them over ghost facts
+the parts keep — "runs n's poll as owner", "owns SCHED", "napi_disable has returned", "the kthread
+sleeps" — never over step labels, so a variant that adds or renames steps keeps them)
 ---------------------------------------------------
 NoDoubleQueue, OwnerHoldsSched, NoLostWakeup (quiescent = IRQ handler idle and nothing signalled,
 every net_rx_action idle and NET_RX not pending, watchdog idle and timer not armed, kthread asleep in
