@@ -90,3 +90,14 @@ def test_own_patch_example_closes_one_window_and_opens_another() -> None:
     functions = [st.function for st in lost.trace.steps]
     assert any("patched: hrtimer_start before the try_cmpxchg" in f for f in functions)
     assert any("napi_watchdog (test_and_set_bit(NAPI_STATE_SCHED))" in f for f in functions)
+
+
+def test_own_driver_example_finds_the_netvsc_stall() -> None:
+    out = _run_example(EXAMPLES / "own_driver" / "netvsc_2017.toml")
+    v = out.verdicts["NoLostWakeup"]
+    assert v.verdict == VIOLATED and v.trace is not None and replay(v.trace, out.compiled).ok
+    steps = v.trace.steps
+    assert any("netvsc_poll" in st.function and "completions_busy=True" in st.key for st in steps)
+    assert not any("napi_complete_done" in st.function for st in steps)  # returned without completing
+    fixed = _run_example(EXAMPLES / "own_driver" / "netvsc.toml")
+    assert fixed.verdicts and all(v.verdict == HOLDS for v in fixed.verdicts.values())

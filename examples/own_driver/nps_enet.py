@@ -43,6 +43,8 @@ POLL = "drivers/net/ethernet/ezchip/nps_enet.c:nps_enet_poll"
 
 class NpsEnet(Driver):
     name = "nps_enet"
+    irq_entry = "drivers/net/ethernet/ezchip/nps_enet.c:nps_enet_irq_handler"
+    irq_mask = "drivers/net/ethernet/ezchip/nps_enet.c:nps_enet_irq_handler (BUF_INT_ENABLE = 0)"
 
     def poll(self, d: Call, budget: int) -> str:
         @d.step("rx", func=POLL + " (nps_enet_tx_handler; nps_enet_rx_handler)")

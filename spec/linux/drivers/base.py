@@ -72,6 +72,9 @@ class Driver:
     """Base of the driver plug-ins: the napi.rst IRQ handler; subclasses write ``poll``."""
 
     name = "driver"
+    #: what a trace cites for the default IRQ handler's entry and masking steps (name your own)
+    irq_entry = f"{DEV}: <driver>_msix_irq (hard IRQ entry)"
+    irq_mask = f"{DEV}: <driver>_disable_irq (\"schedule after masking to avoid races\")"
 
     def poll(self, d: Call, budget: int) -> str:
         raise NotImplementedError
@@ -80,14 +83,14 @@ class Driver:
         """<driver>_msix_irq: ``if (napi_schedule_prep(n)) { <driver>_disable_irq(); __napi_schedule(n); }``."""
         kn = h.kernel
 
-        @h.step("idle", func=f"{DEV}: <driver>_msix_irq (hard IRQ entry)")
+        @h.step("idle", func=self.irq_entry)
         def entry(t: Any, i: int) -> None:
             t.set(kn.irq_raised[h.napi(i)], False)
             t.goto(prep)
 
         prep = h.call("napi_schedule_prep", ret_true=h.to("mask"), ret_false=h.ret)
 
-        @h.step("mask", func=f"{DEV}: <driver>_disable_irq (\"schedule after masking to avoid races\")")
+        @h.step("mask", func=self.irq_mask)
         def mask(t: Any, i: int) -> None:
             t.set(kn.irq_masked[h.napi(i)], True)
             t.goto(sched)
