@@ -15,12 +15,15 @@ see spec/linux/variants/ for the historical ones and docs/own-patch.md.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from checker.lang import Array, Bool, Flags, Int, Seq, Sum, System
 from checker.lang.expr import Expr
 
 from spec.linux.prog import Prog
+
+if TYPE_CHECKING:
+    from spec.linux.drivers.base import Driver
 
 DEV = "drivers/net/<driver>.c"
 BITS = ("SCHED", "MISSED", "DISABLE", "NPSVC", "IN_BUSY_POLL", "PREFER_BUSY_POLL", "THREADED", "SCHED_THREADED")
@@ -33,7 +36,7 @@ Variant = Callable[["LinuxKernel"], None]
 class LinuxKernel:
     """Constants, shared state, parts and contexts of one configuration (see the module docstring)."""
 
-    def __init__(self, k: SimpleNamespace, driver: Any, variants: Sequence[Variant] = ()) -> None:
+    def __init__(self, k: SimpleNamespace, driver: Driver, variants: Sequence[Variant] = ()) -> None:
         from spec.linux.contexts import CONTEXTS
         from spec.linux.core import PARTS
 
