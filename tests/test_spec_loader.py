@@ -100,9 +100,10 @@ def test_verify_spec_option_replaces_the_configurations_spec(user_dir: Path) -> 
     put(user_dir / "specs" / "common.py", "TOP = 4\n")
     put(user_dir / "specs" / "counter.py", COUNTER)
     put(user_dir / "c.toml", 'expect = "Bounded"\n[constants]\nLIMIT = 2\n')  # no spec: --spec gives it
-    code, out = run("verify", "--spec", "specs/counter.py", "c.toml")
+    code, out = run("verify", "--spec", "specs/counter.py", "c.toml", "--out", "out")
     assert code == 0, out
-    assert "counter" in out and "Bounded" in out
+    (conf,) = json.loads((user_dir / "out" / "result.json").read_text())["configurations"]
+    assert conf["spec"] == "counter" and conf["properties"]["Bounded"]["verdict"] == "violated"
     code, out = run("verify", "c.toml")
     assert code == 2 and "c.toml: spec: missing" in out
 
@@ -248,8 +249,10 @@ def test_the_variant_in_the_language_docs_works_as_a_user_file(tmp_path: Path, m
     put(tmp_path / "specs" / "unmask_first.py", code)
     put(tmp_path / "u.toml", 'spec = "specs/unmask_first.py"\nexpect = "NoLostWakeup"\nproperties = ["NoLostWakeup"]\n'
         '[constants]\nN = 1\n')
-    rc, out = run("verify", "u.toml", "-q")
-    assert rc == 0 and "my_unmask_first" in out, out
+    rc, out = run("verify", "u.toml", "-q", "--out", "out")
+    assert rc == 0, out
+    (conf,) = json.loads((tmp_path / "out" / "result.json").read_text())["configurations"]
+    assert conf["spec"] == "my_unmask_first" and conf["properties"]["NoLostWakeup"]["verdict"] == "violated"
 
 
 def test_error_inside_an_installed_package_spec_points_at_its_file(installed_package: Path, tmp_path: Path) -> None:
