@@ -208,6 +208,7 @@ def verify(
     outcomes = []
     errors: list[str] = []
     stopped: Interrupted | None = None
+    error_files = 0
     with stop_on_signals():
         cfg: Config | None = None
         reporter: Reporter | None = None
@@ -221,6 +222,7 @@ def verify(
                     with reporter.session():
                         outcome = run_config(cfg, engines, overrides, reporter)
                 except ConfigError as err:
+                    error_files += 1
                     for line in err.lines():
                         errors.append(line)
                         err_con.print(f"error: {line}", markup=False, highlight=False)
@@ -230,7 +232,7 @@ def verify(
                         raise
                     outcome = unfinished_outcome(cfg, reporter.last if reporter else None,
                                                  "out of memory: lower max_states, or use store = \"fingerprint\"",
-                                                 engines)
+                                                 engines, reporter.elapsed() if reporter else 0.0)
                 if not raw_traces:
                     prefer_simple_outcome(outcome)
                 outcomes.append(outcome)
@@ -245,8 +247,10 @@ def verify(
             err_con.print(f"\n{sig.signame}: stopped: {where}", markup=False, highlight=False)
             if cfg is not None:
                 outcomes.append(unfinished_outcome(cfg, reporter.last if reporter else None,
-                                                   f"interrupted by {sig.signame}", engines))
-        print_summary(con, outcomes, errors, table=verbose)
+                                                   f"interrupted by {sig.signame}", engines,
+                                                   reporter.elapsed() if reporter else 0.0))
+                print_compact(con, outcomes[-1])
+        print_summary(con, outcomes, error_files, table=verbose)
         if stopped is not None:
             code = exit_code(stopped.signum)
         elif errors:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from checker.input_errors import did_you_mean
+from checker.input_errors import did_you_mean, nearest
 from checker.lang.system import System
 
 if TYPE_CHECKING:
@@ -47,8 +47,9 @@ def semantic_problems(cfg: Config) -> list[tuple[str, str]]:
     selected = select_properties(cfg, system)
     for p in cfg.expect:
         if p not in selected:
-            hint = did_you_mean(p, selected, "properties")
-            problems.append(("expect", f"{p!r} is not among the checked properties ({', '.join(selected)}; {hint})"))
+            close = nearest(p, selected)
+            hint = f"; did you mean {close!r}?" if close else ""
+            problems.append(("expect", f"{p!r} is not among the checked properties ({', '.join(selected)}{hint})"))
     if cfg.options.get("fairness") is not None:
         from checker.liveness.fairness import config_rules, fairness_groups
 

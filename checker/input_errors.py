@@ -33,12 +33,18 @@ class InputError(Exception):
         super().__init__(f"{fieldname}: {message}" if fieldname else message)
 
 
+def nearest(name: str, known: Iterable[str]) -> str | None:
+    """The known name nearest to ``name`` (difflib), if one is near enough."""
+    close = difflib.get_close_matches(str(name), sorted({str(k) for k in known}), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(name: str, known: Iterable[str], what: str = "") -> str:
-    """``"(did you mean 'X'?)"`` for the nearest known name, else the list of known names."""
+    """``"did you mean 'X'?"`` for the nearest known name, else the list of known names."""
     known = sorted({str(k) for k in known})
-    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    close = nearest(name, known)
     if close:
-        return f"did you mean {close[0]!r}?"
+        return f"did you mean {close!r}?"
     if not known:
         return f"no {what or 'names'} are known"
     listed = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")
@@ -154,16 +160,16 @@ def option_problems(options: dict[str, Any]) -> list[InputError]:
 
 
 def check_out_dir(out_dir: Path) -> str | None:
-    """Why results cannot be written into ``out_dir`` (checked before a run, not after it); None if they can."""
-    p = out_dir
-    if p.exists() and not p.is_dir():
+    """Why results cannot be written into ``out_dir`` — checked before a run, not found after it: the
+    folder is created and a probe file written and removed. None if they can."""
+    import tempfile
+
+    if out_dir.exists() and not out_dir.is_dir():
         return "exists and is not a folder"
-    while not p.exists():  # the nearest existing ancestor must let us create the rest
-        if p.parent == p:
-            break
-        p = p.parent
-    if not p.is_dir():
-        return f"{p} is not a folder"
-    if not os.access(p, os.W_OK | os.X_OK):
-        return f"{p} is not writable"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".napi-check-probe-"):
+            pass
+    except OSError as err:
+        return f"cannot write there: {err.strerror or err}"
     return None

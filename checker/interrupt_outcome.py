@@ -11,7 +11,8 @@ from checker.result import INCONCLUSIVE, EngineResult, PropertyResult, Stats
 from checker.verify import UNKNOWN, Outcome, instantiate
 
 
-def unfinished_outcome(cfg: Config, last: Progress | None, reason: str, engines: list[str] | None = None) -> Outcome:
+def unfinished_outcome(cfg: Config, last: Progress | None, reason: str, engines: list[str] | None = None,
+                       elapsed: float = 0.0) -> Outcome:
     from checker.liveness.config import add_config_properties
 
     system, compiled = instantiate(cfg)
@@ -23,4 +24,4 @@ def unfinished_outcome(cfg: Config, last: Progress | None, reason: str, engines:
     props = [PropertyResult(n, system.prop(n).kind, INCONCLUSIVE, engine=engine, note=reason)
              for n in select_properties(cfg, system)]
     return Outcome(cfg, system, compiled, [EngineResult(engine, props, stats)], {p.name: p for p in props}, UNKNOWN,
-                   [], stats.seconds)
+                   [], max(elapsed, stats.seconds))

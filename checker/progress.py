@@ -84,6 +84,10 @@ class Reporter:
         if self._status is not None:
             self._status.update(f"{self.name}: {describe(p, self.limits)}")
 
+    def elapsed(self) -> float:
+        """Seconds since this configuration's run started."""
+        return time.perf_counter() - self._t0
+
     def line(self) -> str:
         """The current figures as one line."""
         if self.last is None:

@@ -85,7 +85,7 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
     con.print()
 
 
-def print_summary(con: Console, outcomes: list[Outcome], errors: list[str], table: bool = True) -> None:
+def print_summary(con: Console, outcomes: list[Outcome], error_files: int = 0, table: bool = True) -> None:
     """The closing count (and, with ``table``, one table row per configuration). Errors were printed
     as they were found; they are only counted here."""
     if table and outcomes:
@@ -95,7 +95,7 @@ def print_summary(con: Console, outcomes: list[Outcome], errors: list[str], tabl
     n_unk = sum(o.status == UNKNOWN for o in outcomes)
     secs = sum(o.seconds for o in outcomes)
     con.print(f"configurations: {n_pass} met their expectation, {n_fail} did not, {n_unk} inconclusive, "
-              f"{len(errors)} with errors ({secs:.1f} s)", markup=False, highlight=False)
+              f"{error_files} with errors ({secs:.1f} s)", markup=False, highlight=False)
 
 
 def _summary_table(con: Console, outcomes: list[Outcome]) -> None:
@@ -156,10 +156,15 @@ def print_compact(con: Console, out: Outcome, show_traces: bool = True) -> None:
     elif out.status == UNKNOWN:
         for r in out.engine_results:
             if r.stats.limit_hit:
-                con.print(f"    {escape(r.engine)}: stopped at its {escape(r.stats.limit_hit)} limit after "
+                why = ("stopped" if r.stats.limit_hit in ("interrupted", "memory")
+                       else f"stopped at its {r.stats.limit_hit} limit")
+                con.print(f"    {escape(r.engine)}: {escape(why)} after "
                           f"{r.stats.states:,} states, depth {r.stats.depth}, {r.stats.seconds:.1f} s",
                           highlight=False)
+        by_note: dict[tuple[str, str], list[str]] = {}  # one line per distinct reason
         for name, v in out.verdicts.items():
             if v.verdict not in (HOLDS, VIOLATED):
-                con.print(f"    [yellow]{v.verdict}[/] {escape(name)}" + (f": {escape(v.note)}" if v.note else ""),
-                          highlight=False)
+                by_note.setdefault((v.verdict, v.note), []).append(name)
+        for (verdict, note), names in by_note.items():
+            con.print(f"    [yellow]{verdict}[/] {escape(', '.join(names))}" + (f": {escape(note)}" if note else ""),
+                      highlight=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 from checker.input_errors import InputError, did_you_mean, parse_json, read_text_file
 from checker.lang.pycompile import CompiledSystem
-from checker.lang.system import SpecDef
+from checker.lang.system import SpecDef, System
 from checker.result import Trace
 
 KINDS = ("safety", "deadlock", "lasso", "bound", "error")
@@ -63,12 +63,15 @@ def check_shape(path: Path, specs: dict[str, SpecDef]) -> dict[str, Any]:
                 raise CorruptTrace(f"#meta.constants.{name}: {err}") from None
     states = data.get("states")
     _need(isinstance(states, list) and len(states) > 0, "states", "must be a non-empty list")
+    system = _system(spec, consts)
     for k, st in enumerate(states):
         _need(isinstance(st, dict), f"states[{k}]", "must be an object")
         m = st.get("#meta", {})
         _need(isinstance(m, dict), f"states[{k}].#meta", "must be an object")
         if k:
             _need(isinstance(m.get("step"), str), f"states[{k}].#meta.step", "must name the step (a string)")
+        if system is not None:
+            _check_state(system, k, st)
     loop = data.get("loop")
     _need(loop is None or (isinstance(loop, int) and not isinstance(loop, bool) and 0 <= loop < len(states)),
           "loop", f"must be the index of a state of the trace, got {loop!r}")
@@ -82,6 +85,27 @@ def check_shape(path: Path, specs: dict[str, SpecDef]) -> dict[str, Any]:
     options = meta.get("options")
     _need(options is None or isinstance(options, dict), "#meta.options", "must be an object")
     return data
+
+
+def _system(spec: SpecDef | None, consts: dict[str, Any]) -> System | None:
+    """The trace's system, when its spec is known and its constants valid (checked above)."""
+    if spec is None:
+        return None
+    values = {k: int(v["#bigint"]) if isinstance(v, dict) else v for k, v in consts.items()}
+    try:
+        return spec.instantiate(values)
+    except Exception as err:  # noqa: BLE001 - the spec refuses this combination of constants
+        raise CorruptTrace(f"#meta.constants: spec {spec.name!r} rejects them: {err}") from None
+
+
+def _check_state(system: System, k: int, st: dict[str, Any]) -> None:
+    for v in system.vars:
+        _need(v.name in st, f"states[{k}]", f"lacks variable {v.name!r}")
+        try:
+            value = v.typ.from_json(st[v.name])
+        except Exception as err:  # noqa: BLE001 - any failure to read a value is the file's fault
+            raise CorruptTrace(f"states[{k}].{v.name}: not a value of its type {v.typ} ({err})") from None
+        _need(v.typ.contains(value), f"states[{k}].{v.name}", f"{value!r} is not a value of its type {v.typ}")
 
 
 def check_values(tr: Trace) -> None:
