@@ -98,6 +98,14 @@ def main() -> None:
     """Model checker for the kernel's NAPI packet-polling machinery."""
 
 
+def _in_bundle(root: Path, p: Path) -> Path:
+    """With --bundled, ``napi_basic`` or ``models/napi_basic/n2.toml`` name a part of the bundle."""
+    if p.exists():
+        return p
+    rel = Path(*p.parts[1:]) if p.parts and p.parts[0] == "models" else p
+    return root / rel if (root / rel).exists() else p
+
+
 def _config_files(paths: tuple[Path, ...], bundled: bool, note: Console, verbose: bool) -> list[Path]:
     """The configuration files to verify: the paths given, the bundled ones (--bundled), or by default
     ./models — falling back to the bundled configurations, saying so, where there is none."""
@@ -115,7 +123,7 @@ def _config_files(paths: tuple[Path, ...], bundled: bool, note: Console, verbose
             if not bundled:
                 note.print(f"no models/ folder here: verifying the configurations bundled with napi-check ({root})",
                            markup=False)
-            targets = [root, *targets]
+            targets = [_in_bundle(root, p) for p in targets] if targets else [root]
     skipped: list[tuple[Path, str]] = []
     try:
         files = find_configs(targets, skipped)
@@ -131,7 +139,8 @@ def _config_files(paths: tuple[Path, ...], bundled: bool, note: Console, verbose
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--bundled", is_flag=True, help="Verify the configurations bundled with napi-check (from any folder).")
+@click.option("--bundled", is_flag=True, help="Verify the configurations bundled with napi-check, from any folder "
+              "(all, or the PATHS given inside the bundle, e.g. napi_basic or linux/linux618.toml).")
 @click.option("--engine", "engine", default=None, help="Engine(s) to use instead of the configurations' "
               "(comma-separated, or 'all').")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
