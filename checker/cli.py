@@ -84,12 +84,32 @@ class _Main(click.Group):
     def main(self, args=None, *rest, **kw):  # type: ignore[no-untyped-def, override]
         _Main.invoked_with = list(sys.argv[1:] if args is None else args)
         _safe_streams()
-        try:
+        if kw.get("standalone_mode", True) is False:
             return super().main(args, *rest, **kw)
+        kw["standalone_mode"] = False
+        try:
+            super().main(args, *rest, **kw)
+        except click.exceptions.Exit as done:  # --help, --version
+            sys.exit(done.exit_code)
+        except click.UsageError as err:  # one line naming the option, not click's three
+            hint = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+            message = " ".join(err.format_message().split())
+            if isinstance(err, click.NoSuchOption) and err.possibilities:
+                from checker.input_errors import nearest
+
+                close = nearest(err.option_name, err.possibilities)
+                message = f"no such option {err.option_name!r}" + (f" (did you mean {close!r}?)" if close else "")
+            _fail(message + hint)
+        except click.ClickException as err:
+            _fail(" ".join(err.format_message().split()))
+        except click.Abort:
+            _console(stderr=True).print("aborted", markup=False)
+            sys.exit(130)
         except MemoryError:
             _console(stderr=True).print("error: out of memory (lower max_states, or use store = \"fingerprint\")",
                                         markup=False)
             sys.exit(EXIT_INCONCLUSIVE)
+        sys.exit(EXIT_OK)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
