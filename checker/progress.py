@@ -90,8 +90,10 @@ class Reporter:
 
     def line(self) -> str:
         """The current figures as one line."""
-        if self.last is None:
-            return f"{self.name}: running, {fmt_duration(time.perf_counter() - self._t0)}"
+        if self.last is None:  # nothing reported yet (building, or inside a solver query)
+            secs = time.perf_counter() - self._t0
+            left = eta(Progress(0, 0, 0, 0, secs), self.limits)
+            return f"{self.name}: running, {fmt_duration(secs)}" + (f", {left}" if left else "")
         return f"{self.name}: {describe(self.last, self.limits)}"
 
     @contextmanager
