@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.input_errors import InputError, did_you_mean, limit_problem, option_problems, parse_toml, read_text_file
+from checker.input_errors import (  # noqa: F401 - check_constant is part of this module's interface
+    InputError,
+    check_constant,
+    did_you_mean,
+    limit_problem,
+    option_problems,
+    parse_toml,
+    read_text_file,
+)
 from checker.lang.system import SpecDef
 
 TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options"}
@@ -96,28 +104,6 @@ def _not_a_configuration(path: Path) -> str | None:
     if "spec" in data or set(data) & (TOP_KEYS - {"description"}):
         return None
     return "no spec key: not a configuration"
-
-
-def check_constant(spec: SpecDef, name: str, value: Any, where: str = "constants") -> Any:
-    """Validate one constant value against the spec's declaration; raises ValueError with the reason."""
-    c = spec.constant(name)
-    if c is None:
-        known = [x.name for x in spec.constants]
-        raise KeyError(f"unknown constant {name!r} of spec {spec.name!r} ({did_you_mean(name, known, 'constants')})")
-    if c.kind is bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"must be true or false, got {value!r}")
-    elif c.kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"must be a whole number, got {value!r}")
-        if c.min is not None and value < c.min:
-            raise ValueError(f"must be at least {c.min}, got {value}")
-        if c.max is not None and value > c.max:
-            raise ValueError(f"must be at most {c.max}, got {value}")
-    elif c.kind is str:
-        if not isinstance(value, str) or (c.choices and value not in c.choices):
-            raise ValueError(f"must be one of {', '.join(c.choices or ())}, got {value!r}")
-    return value
 
 
 def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Config:

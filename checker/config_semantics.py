@@ -4,13 +4,12 @@ is reported before any engine runs, all of one file's at once."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from checker.input_errors import did_you_mean, nearest
 from checker.lang.system import System
 
-if TYPE_CHECKING:
-    from checker.config import Config
+Config = Any  # checker.config.Config; not imported: checker.config calls this module (no import cycle)
 
 
 def select_properties(cfg: Config, system: System) -> list[str]:

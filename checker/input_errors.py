@@ -16,7 +16,10 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from checker.lang.system import SpecDef
 
 MAX_INPUT_BYTES = 16 * 2**20  # a configuration or a trace larger than this is not one we wrote
 MAX_SECONDS = 366 * 24 * 3600.0  # a year: beyond, a time limit means "none" and overflows Z3's ms timeouts
@@ -118,6 +121,28 @@ def check_number(value: Any, whole: bool, lo_exclusive: float = 0, hi: float | N
     if hi is not None and value > hi:
         return f"must be at most {hi:,g}, got {value!r}" if not whole else f"must be at most {hi:,}, got {value!r}"
     return None
+
+
+def check_constant(spec: SpecDef, name: str, value: Any, where: str = "constants") -> Any:
+    """Validate one constant value against the spec's declaration; raises ValueError with the reason."""
+    c = spec.constant(name)
+    if c is None:
+        known = [x.name for x in spec.constants]
+        raise KeyError(f"unknown constant {name!r} of spec {spec.name!r} ({did_you_mean(name, known, 'constants')})")
+    if c.kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false, got {value!r}")
+    elif c.kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number, got {value!r}")
+        if c.min is not None and value < c.min:
+            raise ValueError(f"must be at least {c.min}, got {value}")
+        if c.max is not None and value > c.max:
+            raise ValueError(f"must be at most {c.max}, got {value}")
+    elif c.kind is str:
+        if not isinstance(value, str) or (c.choices and value not in c.choices):
+            raise ValueError(f"must be one of {', '.join(c.choices or ())}, got {value!r}")
+    return value
 
 
 def limit_problem(name: str, value: Any) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from checker.config import Config
 from checker.config_semantics import select_properties
-from checker.explicit.bfs import Progress
+from checker.result import Progress
 from checker.result import INCONCLUSIVE, EngineResult, PropertyResult, Stats
 from checker.verify import UNKNOWN, Outcome, instantiate
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from checker.explicit.bfs import Progress
+from checker.result import Progress
 
 DEFAULT_INTERVAL = 60.0  # seconds between plain progress lines off a terminal (TLC's default report interval)
 

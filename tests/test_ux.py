@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
-from checker.explicit.bfs import Progress
+from checker.result import Progress
 from checker.progress import eta
 
 ROOT = Path(__file__).resolve().parent.parent

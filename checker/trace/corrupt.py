@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from checker.input_errors import InputError, did_you_mean, parse_json, read_text_file
+from checker.input_errors import InputError, check_constant, did_you_mean, parse_json, read_text_file
 from checker.lang.pycompile import CompiledSystem
 from checker.lang.system import SpecDef, System
 from checker.result import Trace
@@ -46,8 +46,6 @@ def check_shape(path: Path, specs: dict[str, SpecDef]) -> dict[str, Any]:
     _need(kind in KINDS, "#meta.kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
     spec = specs.get(meta["spec"])
     if spec is not None:
-        from checker.config import check_constant
-
         for name, value in consts.items():
             if isinstance(value, dict) and "#bigint" in value:
                 _need(isinstance(value["#bigint"], str) and value["#bigint"].lstrip("-").isdigit(),
