@@ -135,8 +135,11 @@ def compact_line(out: Outcome) -> str:
     held = [n for n, v in out.verdicts.items() if v.verdict == HOLDS]
     expected = [f"{n} ({_trace_shape(v)})" for n, v in out.verdicts.items()
                 if v.verdict == VIOLATED and n in out.config.expect]
+    unexpected = [n for n, v in out.verdicts.items() if v.verdict == VIOLATED and n not in out.config.expect]
     undecided = [n for n, v in out.verdicts.items() if v.verdict not in (HOLDS, VIOLATED)]
     parts = [f"{len(held)} hold"]
+    if unexpected:
+        parts.append("VIOLATED: " + ", ".join(unexpected))
     if expected:
         parts.append("violated as expected: " + ", ".join(expected))
     if undecided:
