@@ -170,3 +170,19 @@ def test_temporal_properties_of_the_spec_are_checked_by_default(tmp_path: Path) 
     props = json.loads((out / "result.json").read_text())["configurations"][0]["properties"]
     assert props["PacketsPolled"]["kind"] == "leads_to" and props["PacketsPolled"]["verdict"] == "holds"
     assert props["NoBusyLoop"]["kind"] == "non_progress"
+
+
+def test_memory_exhaustion_is_inconclusive_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def exhausted(*args, **kw):  # type: ignore[no-untyped-def]
+        try:
+            raise MemoryError()
+        except MemoryError as exc:  # what the explicit engine raises when the packed kernel runs out
+            raise RuntimeError(f"the packed kernel failed ({exc!r}) where the generic semantics did not") from exc
+
+    monkeypatch.setattr("checker.verify.run_config", exhausted)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["verify", str(BASIC / "n2.toml"), "--out", str(out)])
+    assert res.exit_code == 3, res.output
+    assert "out of memory" in res.output and "packed kernel failed" not in res.output
+    (cfg,) = json.loads((out / "result.json").read_text())["configurations"]
+    assert cfg["status"] == "inconclusive" and all("out of memory" in p["note"] for p in cfg["properties"].values())
