@@ -14,7 +14,7 @@ import difflib
 import math
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,31 +83,32 @@ def read_text_file(path: Path, what: str = "file") -> str:
         raise InputError("", f"not UTF-8 text: byte 0x{raw[err.start]:02x} on line {line}") from None
 
 
+def _parse(loads: Callable[[str], Any], text: str, decode_error: type[Exception], what: str, deep: str) -> Any:
+    """``loads(text)`` with every failure as one InputError: a syntax error, nesting too deep for the
+    parser (RecursionError), an integer too long to convert (ValueError), memory."""
+    try:
+        return loads(text)
+    except decode_error as err:
+        raise InputError("", f"{what}: {err}") from None
+    except RecursionError:
+        raise InputError("", deep) from None
+    except (MemoryError, ValueError) as err:
+        raise InputError("", f"{what}: {type(err).__name__}: {err}") from None
+
+
 def parse_toml(text: str) -> dict[str, Any]:
-    """``tomllib.loads`` with every failure as an InputError (deep nesting included)."""
+    """``tomllib.loads`` with every failure as an InputError."""
     import tomllib
 
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError("", f"not valid TOML: {err}") from None
-    except RecursionError:
-        raise InputError("", "not a configuration: arrays or tables nested too deeply") from None
-    except (MemoryError, ValueError) as err:  # ValueError: e.g. an integer too long to convert
-        raise InputError("", f"not valid TOML: {type(err).__name__}: {err}") from None
+    return _parse(tomllib.loads, text, tomllib.TOMLDecodeError, "not valid TOML",  # type: ignore[no-any-return]
+                  "not a configuration: arrays or tables nested too deeply")
 
 
 def parse_json(text: str) -> Any:
+    """``json.loads`` with every failure as an InputError."""
     import json
 
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError("", f"not JSON: {err}") from None
-    except RecursionError:
-        raise InputError("", "not JSON we wrote: nested too deeply") from None
-    except (MemoryError, ValueError) as err:
-        raise InputError("", f"not JSON: {type(err).__name__}: {err}") from None
+    return _parse(json.loads, text, json.JSONDecodeError, "not JSON", "not JSON we wrote: nested too deeply")
 
 
 def check_number(value: Any, whole: bool, lo_exclusive: float = 0, hi: float | None = None) -> str | None:

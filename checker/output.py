@@ -15,7 +15,10 @@ first fields (configurations with verdicts, engines' statistics, traces, errors,
 ``tool_version``, ``python``, ``generated``, ``command_line``, ``cwd``, ``summary``, ``files``; per
 configuration ``description``, ``engines_requested``, ``limits``, ``seeds`` (the configuration's
 ``*seed*`` options; the explicit engine is deterministic and has none), ``views``; per property
-``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``.
+``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``. An engine's
+``limit_hit`` is ``"states"``, ``"depth"``, ``"time"``, or — for a configuration whose run did not
+finish — ``"interrupted"`` (SIGINT/SIGTERM; ``exit_code`` 130/143) or ``"memory"``, with the figures
+last reported and every property ``inconclusive``.
 """
 
 from __future__ import annotations
