@@ -45,9 +45,10 @@ def _fail(message: str) -> None:
 
 
 def _specs() -> dict:
-    from spec import registry
+    """The shipped specs (installed packages' entry points and user files are resolved on demand)."""
+    from checker.spec_loader import builtin_specs
 
-    return registry()
+    return builtin_specs()
 
 
 def _positive_int(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -163,6 +164,9 @@ def _config_files(paths: tuple[Path, ...], bundled: bool, note: Console, verbose
               "(all, or the PATHS given inside the bundle, e.g. napi_basic or linux/linux618.toml).")
 @click.option("--engine", "engine", default=None, help="Engine(s) to use instead of the configurations' "
               "(comma-separated, or 'all').")
+@click.option("--spec", "spec_ref", default=None, metavar="SPEC",
+              help="Check this spec instead of the configurations' own: a spec file (relative to the working "
+              "folder), a module of an installed package, or a registered spec name.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Write result.json, junit.xml, report.html, command.txt and every counterexample "
               "(<config>.<property>.itf.json, .mmd, .dot) into this folder (also when interrupted).")
@@ -188,6 +192,7 @@ def verify(
     paths: tuple[Path, ...],
     bundled: bool,
     engine: str | None,
+    spec_ref: str | None,
     out_dir: Path | None,
     max_states: int | None,
     max_depth: int | None,
@@ -232,6 +237,14 @@ def verify(
             _fail(f"--out {out_dir}: {why}")
     files = _config_files(paths, bundled, err_con, verbose)
     specs = _specs()
+    spec_override = None
+    if spec_ref is not None:
+        from checker.spec_loader import SpecLoadError, resolve_spec
+
+        try:
+            spec_override = resolve_spec(spec_ref, Path.cwd(), specs)
+        except SpecLoadError as err:
+            _fail(str(err) if err.where else f"--spec: {err}")
     overrides = {"max_states": max_states, "max_depth": max_depth, "max_seconds": max_seconds, "store": store,
                  "workers": workers, "symmetry": symmetry or None}
     outcomes = []
@@ -245,7 +258,7 @@ def verify(
             for f in files:
                 cfg, reporter = None, None
                 try:
-                    cfg = load_config(f, specs, known_engines)
+                    cfg = load_config(f, specs, known_engines, spec_override)
                     limits = {**cfg.limits, **{k: v for k, v in overrides.items() if v is not None}}
                     reporter = Reporter(err_con, cfg.name, limits, progress_every)
                     with reporter.session():
@@ -314,10 +327,13 @@ def list_cmd(names: tuple[str, ...]) -> None:
     from checker.input_errors import did_you_mean
     from checker.spec_listing import print_configurations, print_spec, print_specs
 
+    from checker.spec_loader import all_specs
+
     con = _console()
-    specs = _specs()
+    broken: dict[str, str] = {}
+    specs = all_specs(broken)  # shipped, and installed packages' entry points
     if not names:
-        print_specs(con, specs)
+        print_specs(con, specs, broken)
         return
     for name in names:
         if name in specs:
@@ -328,14 +344,43 @@ def list_cmd(names: tuple[str, ...]) -> None:
             _fail(f"list: {name!r} is neither a spec nor a file or folder ({did_you_mean(name, specs, 'specs')})")
 
 
+def _trace_specs(trace: Path, spec_file: Path | None) -> dict:
+    """The specs to replay ``trace`` with: the shipped ones, and the one the trace records (a user's file,
+    module or entry point, see checker.spec_loader). Warns when that spec changed since the trace was
+    written; a spec that is gone is one line and exit 2."""
+    from checker.spec_loader import SpecLoadError, spec_for_trace
+    from checker.trace.itf import read_itf
+
+    specs = _specs()
+    try:
+        meta = read_itf(trace).meta
+    except (OSError, ValueError):
+        return specs  # not a readable trace: the caller reports it
+    try:
+        spec, warning = spec_for_trace(meta, trace, specs, spec_file)
+    except SpecLoadError as err:
+        _fail(str(err) if err.where else f"{trace}: {err}")
+    if warning:
+        _console(stderr=True).print(f"warning: {trace}: {warning}", markup=False)
+    return {**specs, str(meta.get("spec")): spec}
+
+
 @main.command()
 @click.argument("trace", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
               help="How to show the trace: terminal view (default), Mermaid sequence diagram, or Graphviz DOT.")
-def replay(trace: Path, fmt: str) -> None:
+@click.option("--spec", "spec_file", type=click.Path(path_type=Path), default=None,
+              help="The spec file the trace was written against, when it moved since.")
+def replay(trace: Path, fmt: str, spec_file: Path | None) -> None:
     """Re-execute a saved trace (ITF JSON) on its spec; exit 0 if it is a valid run ending in its violation,
-    1 if it is not, 2 if the file is not a trace napi-check can read (a corrupt trace)."""
-    from checker.trace.corrupt import CorruptTrace, load_checked
+    1 if it is not, 2 if the file is not a trace napi-check can read (a corrupt trace).
+
+    A trace of a user's spec records the spec's file (or module) and the sha256 of its source: a spec
+    file that is gone is an error (exit 2; name its new place with --spec); one that changed since is
+    replayed as it is now, after a warning.
+    """
+    from checker.spec_loader import SpecLoadError
+    from checker.trace.corrupt import CorruptTrace, check_shape, load_checked
     from checker.trace.itf import read_itf
     from checker.trace.replay import replay as do_replay
     from checker.trace.text import render_trace
@@ -344,9 +389,12 @@ def replay(trace: Path, fmt: str) -> None:
     con = _console()
     err_con = _console(stderr=True)
     try:
-        tr, compiled = load_checked(trace, _specs())
+        check_shape(trace, _specs())  # before anything reads it: a FIFO, bad bytes, wrong types
+        tr, compiled = load_checked(trace, _trace_specs(trace, spec_file))
     except CorruptTrace as err:
         _fail(f"{trace}: corrupt trace: {err}")
+    except SpecLoadError as err:  # the user's spec fails to build: its file and line
+        _fail(str(err) if err.where else f"{trace}: {err}")
     try:
         views = compile_views(read_itf(trace).views, compiled)
     except (ViewError, ValueError) as err:

@@ -3,7 +3,8 @@
 ::
 
     # what this checks and why (a comment at the top)
-    spec = "napi_basic"
+    spec = "napi_basic"                # a shipped/registered spec, a file "specs/mydriver.py" (relative to
+                                       # this file), or a module "mypkg.napi_spec" (see checker.spec_loader)
     properties = ["NoLostWakeup"]      # default: all of the spec's
     expect = "NoLostWakeup"            # "holds", a property that must be violated, or a list of them
     engines = ["explicit"]             # default: ["explicit"]
@@ -106,8 +107,26 @@ def _not_a_configuration(path: Path) -> str | None:
     return "no spec key: not a configuration"
 
 
-def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Config:
-    """Read and validate one configuration file; raises one ConfigError listing every mistake found."""
+def _resolve_spec(path: Path, ref: Any, specs: dict[str, SpecDef]) -> SpecDef:
+    """The spec a configuration names: a shipped or registered name, a file relative to the configuration,
+    or a module (see :mod:`checker.spec_loader`)."""
+    from checker.spec_loader import SpecLoadError, resolve_spec
+
+    if not isinstance(ref, str) or not ref:
+        raise ConfigError(path, "spec", "missing: name the spec to check, e.g. spec = \"napi_basic\" "
+                          "or spec = \"specs/mydriver.py\"" if ref is None or ref == ""
+                          else f"must be a spec name or file (a string), got {ref!r}")
+    try:
+        return resolve_spec(ref, path.parent, specs)
+    except SpecLoadError as err:
+        if err.where:  # a mistake in the user's spec: point at it
+            raise ConfigError(err.where, "", f"{err.message} ({err.doing or 'spec'} for {path})") from None
+        raise ConfigError(path, "spec", str(err)) from None
+
+
+def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str], spec_override: SpecDef | None = None) -> Config:
+    """Read and validate one configuration file; raises one ConfigError listing every mistake found.
+    ``spec_override`` (``verify --spec``) replaces its ``spec``."""
     try:
         data = parse_toml(read_text_file(path, "configuration"))
     except InputError as err:
@@ -120,15 +139,14 @@ def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Con
     for key in data:
         if key not in TOP_KEYS:
             bad(key, f"unknown key ({did_you_mean(key, TOP_KEYS, 'keys')})")
-    spec_name = data.get("spec")
-    spec: SpecDef | None = None
-    if not isinstance(spec_name, str):
-        bad("spec", "missing: name the spec to check, e.g. spec = \"napi_basic\"" if spec_name is None
-            else f"must be a spec name (a string), got {spec_name!r}")
-    elif spec_name not in specs:
-        bad("spec", f"unknown spec {spec_name!r} ({did_you_mean(spec_name, specs, 'specs')})")
-    else:
-        spec = specs[spec_name]
+    spec: SpecDef | None = spec_override
+    if spec is None:
+        try:
+            spec = _resolve_spec(path, data.get("spec"), specs)
+        except ConfigError as err:
+            if err.path != str(path):  # a mistake inside the user's spec file: that file and line, alone
+                raise
+            bad(err.field, err.message)
 
     consts = data.get("constants", {})
     if not isinstance(consts, dict):

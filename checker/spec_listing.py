@@ -83,21 +83,26 @@ def bundled_configurations(spec_name: str | None = None) -> list[tuple[Path, str
     return out
 
 
-def print_specs(con: Console, specs: dict[str, SpecDef]) -> None:
-    """Every spec in a few lines, then where the bundled configurations are."""
+def print_specs(con: Console, specs: dict[str, SpecDef], broken: dict[str, str] | None = None) -> None:
+    """Every spec in a few lines (and those of installed packages that fail to load, with why), then
+    where the bundled configurations are."""
     from checker.bundled import bundled_models
 
     for name, spec in sorted(specs.items()):
         props = spec_properties(spec)
         safety = [p.name for p in props if not p.temporal]
         temporal = [p.name for p in props if p.temporal]
-        con.print(f"{name} — {_first_line(spec.doc)}", markup=False, highlight=False)
+        origin = getattr(getattr(spec, "source", None), "module", "")
+        con.print(f"{name} — {_first_line(spec.doc)}" + (f" (from {origin})" if origin else ""), markup=False,
+                  highlight=False)
         con.print(f"    constants: {', '.join(c.name for c in spec.constants)}", markup=False, highlight=False)
         con.print(f"    safety: {', '.join(safety) or '-'}", markup=False, highlight=False)
         con.print(f"    temporal: {', '.join(temporal) or '-'}", markup=False, highlight=False)
         n = len(bundled_configurations(name))
         if n:
             con.print(f"    {n} bundled configuration(s)", markup=False, highlight=False)
+    for name, why in sorted((broken or {}).items()):
+        con.print(f"{name} — cannot load: {why}", markup=False, highlight=False)
     root = bundled_models()
     con.print(f"\n`napi-check list SPEC` for one spec in full; bundled configurations: {root or 'none'}"
               " (`napi-check verify --bundled`)", markup=False, highlight=False)

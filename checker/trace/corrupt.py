@@ -116,13 +116,18 @@ def check_values(tr: Trace) -> None:
 
 
 def load_checked(path: Path, specs: dict[str, SpecDef]) -> tuple[Trace, CompiledSystem]:
-    """``replay.load_trace`` behind the checks above; any failure is a CorruptTrace."""
+    """``replay.load_trace`` behind the checks above; any failure is a CorruptTrace, except a user's
+    spec that cannot be loaded (SpecLoadError, raised as it is)."""
     from checker.lang.expr import ModelError
     from checker.trace.replay import load_trace
+
+    from checker.spec_loader import SpecLoadError
 
     check_shape(path, specs)
     try:
         tr, compiled = load_trace(path, specs)
+    except SpecLoadError:
+        raise  # the user's spec cannot be found or built: not the trace's fault; the caller says where
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, ModelError) as err:
         raise CorruptTrace(str(err) if not isinstance(err, KeyError) else f"missing or unknown {err}") from None
     except (RecursionError, MemoryError) as err:
