@@ -215,7 +215,14 @@ def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str], spec_o
                  desc if isinstance(desc, str) else "", dict(views), dict(options))
     from checker.config_semantics import semantic_problems  # builds the system: after the cheap checks
 
-    problems = semantic_problems(cfg)
+    from checker.spec_loader import SpecLoadError
+
+    try:
+        problems = semantic_problems(cfg)
+    except SpecLoadError as err:  # a mistake in a user's spec: point at its file and line
+        if err.where:
+            raise ConfigError(err.where, "", f"{err.message} ({err.doing or 'spec'} for {path})") from None
+        raise ConfigError(path, "spec", str(err)) from None
     if problems:
         raise ConfigError(path, *problems[0], more=problems[1:])
     return cfg

@@ -22,11 +22,16 @@ def select_properties(cfg: Config, system: System) -> list[str]:
 
 
 def semantic_problems(cfg: Config) -> list[tuple[str, str]]:
-    """(field, message) for each mistake found by building the configuration's system."""
+    """(field, message) for each mistake found by building the configuration's system; a user's spec
+    that fails to build raises its SpecLoadError."""
     from checker.lang.expr import ModelError
+
+    from checker.spec_loader import SpecLoadError
 
     try:
         system = cfg.spec.instantiate(cfg.constants)
+    except SpecLoadError:
+        raise  # a mistake in a user's spec file: the caller points at that file and line
     except (ModelError, ValueError, KeyError, TypeError) as err:
         return [("constants", f"spec {cfg.spec.name!r} rejects these constants: {err}")]
     except (RecursionError, MemoryError) as err:
