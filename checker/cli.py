@@ -212,7 +212,7 @@ def verify(
     One line per configuration; a configuration that did not meet its expectation is shown in
     full, with its traces. -v shows every configuration in full."""
     from checker.input_errors import check_out_dir
-    from checker.interrupt import Interrupted, exit_code, stop_on_signals
+    from checker.interrupt import Interrupted, exit_code, raise_pending, stop_on_signals
     from checker.interrupt_outcome import unfinished_outcome
     from checker.output import write_results
     from checker.progress import Reporter
@@ -251,7 +251,7 @@ def verify(
     errors: list[str] = []
     stopped: Interrupted | None = None
     error_files = 0
-    with stop_on_signals():
+    with stop_on_signals() as signals:
         cfg: Config | None = None
         reporter: Reporter | None = None
         try:
@@ -260,9 +260,10 @@ def verify(
                 try:
                     cfg = load_config(f, specs, known_engines, spec_override)
                     limits = {**cfg.limits, **{k: v for k, v in overrides.items() if v is not None}}
-                    reporter = Reporter(err_con, cfg.name, limits, progress_every)
+                    reporter = Reporter(err_con, cfg.name, limits, progress_every, on_report=lambda: raise_pending(signals))
                     with reporter.session():
                         outcome = run_config(cfg, engines, overrides, reporter)
+                    raise_pending(signals)  # a signal whose exception a solver callback swallowed
                 except ConfigError as err:
                     error_files += 1
                     for line in err.lines():

@@ -12,6 +12,7 @@ Forked worker processes of the explicit engine exit at once on either signal.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import threading
@@ -37,22 +38,39 @@ class Interrupted(BaseException):
         super().__init__(f"interrupted by {self.signame}")
 
 
-def _cancel_solvers(r: int) -> None:
-    """Watcher thread: on each signal byte, cancel whatever Z3 is computing."""
-    while True:
+def _interrupt_z3() -> None:
+    z3 = sys.modules.get("z3")
+    if z3 is not None:
         try:
-            data = os.read(r, 16)
-        except OSError:
-            return
-        if not data:
-            return
-        if any(b in (int(s) for s in SIGNALS) for b in data):
-            z3 = sys.modules.get("z3")
-            if z3 is not None:
-                try:
-                    z3.main_ctx().interrupt()
-                except Exception:  # noqa: BLE001 - best effort: the Python handler still stops the run
-                    pass
+            z3.main_ctx().interrupt()
+        except Exception:  # noqa: BLE001 - best effort: the Python handler still stops the run
+            pass
+
+
+def _cancel_solvers(r: int) -> None:
+    """Watcher thread: once a signal arrived, cancel whatever Z3 computes — again every 0.2 s, since a
+    query may start just after a cancel (the run stops at its next check) — until the block is left."""
+    signalled = False
+    while True:
+        ready, _, _ = select.select([r], [], [], 0.2 if signalled else None)
+        if ready:
+            try:
+                data = os.read(r, 16)
+            except OSError:
+                return
+            if not data:
+                return  # the block was left
+            signalled = signalled or any(b in (int(s) for s in SIGNALS) for b in data)
+        if signalled:
+            _interrupt_z3()
+
+
+def raise_pending(state: dict[str, Any]) -> None:
+    """Raise :class:`Interrupted` again if a signal arrived whose exception was swallowed — Python runs a
+    signal handler wherever the main thread is, also inside a ctypes callback (Z3's error handler, called
+    as the cancelled query unwinds), where ctypes prints and drops what the handler raises."""
+    if state.get("pending") is not None:
+        raise Interrupted(state["pending"])
 
 
 @contextmanager
@@ -62,16 +80,20 @@ def stop_on_signals() -> Iterator[dict[str, Any]]:
         yield {}
         return
     owner = os.getpid()
-    state: dict[str, Any] = {"signals": 0}
+    state: dict[str, Any] = {"signals": 0, "pending": None}
 
     def handler(signum: int, frame: Any) -> None:
         if os.getpid() != owner:  # a forked worker: its parent reports
             os._exit(exit_code(signum))
         state["signals"] += 1
+        state["pending"] = signum  # the raise below can be swallowed (inside a ctypes callback of Z3's)
         if state["signals"] > 1:
             sys.stderr.write(f"\n{signal.Signals(signum).name} again: stopping now\n")
             sys.stderr.flush()
             os._exit(exit_code(signum))
+        if frame is not None and f"{os.sep}z3{os.sep}" in frame.f_code.co_filename:
+            return  # inside Z3's Python layer (maybe a ctypes callback that would drop the exception): the
+            # watcher cancels the query, and the run raises the pending signal at its next check
         raise Interrupted(signum)
 
     old = {s: signal.signal(s, handler) for s in SIGNALS}

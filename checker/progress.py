@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,7 +69,7 @@ class Reporter:
     run inside a solver call (which reports nothing) still shows it is alive."""
 
     def __init__(self, con: Console, name: str, limits: dict[str, Any], interval: float = DEFAULT_INTERVAL,
-                 live: bool | None = None) -> None:
+                 live: bool | None = None, on_report: Callable[[], None] | None = None) -> None:
         self.con = con
         self.name = name
         self.limits = limits
@@ -78,9 +78,12 @@ class Reporter:
         self.last: Progress | None = None
         self._status: Any = None
         self._t0 = time.perf_counter()
+        self.on_report = on_report  # called at every report (the CLI raises a pending interrupt there)
 
     def __call__(self, p: Progress) -> None:
         self.last = p
+        if self.on_report is not None:
+            self.on_report()
         if self._status is not None:
             self._status.update(f"{self.name}: {describe(p, self.limits)}")
 

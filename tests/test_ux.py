@@ -186,3 +186,21 @@ def test_memory_exhaustion_is_inconclusive_in_words(tmp_path: Path, monkeypatch:
     assert "out of memory" in res.output and "packed kernel failed" not in res.output
     (cfg,) = json.loads((out / "result.json").read_text())["configurations"]
     assert cfg["status"] == "inconclusive" and all("out of memory" in p["note"] for p in cfg["properties"].values())
+
+
+def test_sigint_during_a_solver_query(tmp_path: Path) -> None:
+    """Z3 would swallow SIGINT, and a handler run inside its ctypes callback would be dropped: the
+    query is cancelled and the run still stops with 130, promptly."""
+    cfg = tmp_path / "lp.toml"
+    cfg.write_text('spec = "linux"\nengines = ["pdr"]\nproperties = ["NoDoubleQueue"]\n[constants]\nN = 2\n'
+                   '[limits]\nquery_timeout = 60\nmax_seconds = 60\n')
+    proc = cli("verify", str(cfg), "--out", str(tmp_path / "out"))
+    time.sleep(4)  # inside Spacer's query by now (it does not finish in 60 s: README, Engines)
+    proc.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert time.monotonic() - t0 < 15
+    assert "Traceback" not in err and "Exception ignored" not in err
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert result["configurations"][0]["properties"]["NoDoubleQueue"]["verdict"] == "inconclusive"
