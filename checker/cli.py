@@ -224,9 +224,11 @@ def _trace_specs(trace: Path, spec_file: Path | None) -> dict:
     from checker.trace.itf import read_itf
 
     specs = _specs()
+    if not trace.is_file():
+        return specs  # missing, a folder or a FIFO (reading it would block): the caller reports it
     try:
         meta = read_itf(trace).meta
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnicodeDecodeError):
         return specs  # not a readable trace: the caller reports it
     try:
         spec, warning = spec_for_trace(meta, trace, specs, spec_file)
