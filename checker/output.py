@@ -18,6 +18,9 @@ configuration ``description``, ``engines_requested``, ``limits``, ``seeds`` (the
 ``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``, ``more_traces``
 (further counterexamples of distinct causes: ``trace_length``, ``cause``, ``trace``, ``files``); per
 configuration of a spec from outside the shipped package ``spec_source`` (as in the ITF files' ``#meta``).
+An engine's ``limit_hit`` is ``"states"``, ``"depth"``, ``"time"``, or — for a configuration whose run did
+not finish — ``"interrupted"`` (SIGINT/SIGTERM; ``exit_code`` 130/143) or ``"memory"``, with the figures
+last reported and every property ``inconclusive``.
 """
 
 from __future__ import annotations
