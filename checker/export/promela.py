@@ -563,7 +563,7 @@ class ExprWriter:
             for x in e.args:
                 c, xe = self.scalar(x)
                 err = e_or(err, e_and(" && ".join(acc), xe) if acc else xe)
-                acc.append(c if op == "and" else f"!{c}")
+                acc.append(c if op == "and" else f"!({c})")
                 codes.append(c)
             if not codes:
                 return ("1" if op == "and" else "0"), None
@@ -571,7 +571,7 @@ class ExprWriter:
         if op == "implies":
             a, ae = self.scalar(e.args[0])
             b, be = self.scalar(e.args[1])
-            return f"(!{a} || {b})", e_or(ae, e_and(a, be))
+            return f"(!({a}) || {b})", e_or(ae, e_and(a, be))
         if op == "ite":
             c, ce = self.scalar(e.args[0])
             a, ae = self.scalar(e.args[1])
@@ -582,7 +582,7 @@ class ExprWriter:
             a, ae = self.view(e.args[0])
             b, be = self.view(e.args[1])
             eq = view_eq(a, b)
-            return (eq if op == "==" else f"!{eq}"), e_or(ae, be)
+            return (eq if op == "==" else f"!({eq})"), e_or(ae, be)
         if op == "len":
             v, err = self.view(e.args[0])
             return str(v.length()), err
@@ -609,7 +609,7 @@ class ExprWriter:
         if op == "neg":
             return f"(-{a[0]})", err
         if op == "not":
-            return f"!{a[0]}", err
+            return f"!({a[0]})", err
         if op == "min":
             return f"(({a[0]} <= {a[1]}) -> {a[0]} : {a[1]})", err
         if op == "max":
@@ -792,7 +792,7 @@ class _Body:
                 self.err(err, "evaluating a require", ind)
                 site = self.gen.site(self.tid, "internal: the step ran past a failed require "
                                                "(its enabling condition is wrong)")
-                self.lines.append(f"{ind}if :: !{c} -> assert({site} == 0) :: else fi;")
+                self.lines.append(f"{ind}if :: !({c}) -> assert({site} == 0) :: else fi;")
             elif isinstance(s, Let):
                 if scalar(s.value.typ):
                     c, err = w.scalar(s.value)
@@ -980,7 +980,8 @@ class PromelaWriter:
             "",
             "   One process; each atomic step of the spec is one d_step branch of one do-loop, so SPIN",
             f"   stores one state per model state plus {STATE_OFFSET} (the initial state before the first d_step).",
-            "   Build: spin -a model.pml && gcc -O2 -DBFS -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0",
+            "   Build: spin -o2 -a model.pml && gcc -O2 -DBFS -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0",
+            "   (-o2 keeps write-only variables in the state vector, as the explicit engine does.)",
             "   Property k is asserted as ((k==k) && P); -DONLY=k keeps only property k's assertions.",
             "   Modelling errors are assert(<site> == 0) with <site> >= "
             f"{ERROR_SITE_BASE}.",

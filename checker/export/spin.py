@@ -78,7 +78,9 @@ class Pan:
         d.mkdir(exist_ok=True)
         shutil.copy(self.work / "model.pml", d / "model.pml")
         defs = [] if only is None else [f"-DONLY={only}"]
-        _run([self.spin, *defs, "-a", "model.pml"], d)
+        # -o2: keep write-only variables (ghosts read only by temporal properties) in the state
+        # vector; SPIN would otherwise drop them and merge states the explicit engine tells apart
+        _run([self.spin, "-o2", *defs, "-a", "model.pml"], d)
         vec = max(1024, 2 * self.model.vector_bytes)
         _run([self.cc, self.opt, "-DBFS", "-DSAFETY", "-DNOREDUCE", f"-DVECTORSZ={vec}", f"-DMEMLIM={self.memory_mb}",
               "-o", "pan", "pan.c"], d)
