@@ -503,7 +503,8 @@ class ExprWriter:
         if op == "index":
             base, err = self.view(e.args[0])
             i, ierr = self.scalar(e.args[1])
-            return base.elem(_ix(i)), e_or(err, ierr, self._bounds(e.args[0].typ, base, i))  # type: ignore[return-value]
+            bounds = self._bounds(e.args[0].typ, base, i, e.args[1])
+            return base.elem(_ix(i)), e_or(err, ierr, bounds)  # type: ignore[return-value]
         if op == "ite":
             c, cerr = self.scalar(e.args[0])
             a, aerr = self.view(e.args[1])
@@ -513,7 +514,7 @@ class ExprWriter:
             base, err = self.view(e.args[0])
             i, ierr = self.scalar(e.args[1])
             v, verr = self.value(e.args[2])
-            return StoreView(base, _ix(i), v), e_or(err, ierr, verr, self._bounds(e.args[0].typ, base, i))
+            return StoreView(base, _ix(i), v), e_or(err, ierr, verr, self._bounds(e.args[0].typ, base, i, e.args[1]))
         if op in ("push_back", "push_front", "remove"):
             s, serr = self.view(e.args[0])
             x, xerr = self.scalar(e.args[1])
@@ -531,10 +532,12 @@ class ExprWriter:
     def value(self, e: Expr) -> tuple[Val, Err]:
         return self.scalar(e) if scalar(e.typ) else self.view(e)
 
-    def _bounds(self, t: Type, v: View, i: str) -> Err:
+    def _bounds(self, t: Type, v: View, i: str, ie: Expr) -> Err:
         n = v.length()
         if isinstance(t, Array) and i.lstrip("-").isdigit():
             return None if 0 <= int(i) < t.size or -t.size <= int(i) < 0 else "1"
+        if isinstance(t, Array) and in_range(ie, t.size):
+            return None
         return f"({i} < 0 || {i} >= {n})"
 
     def scalar(self, e: Expr) -> tuple[str, Err]:
@@ -629,6 +632,16 @@ class ExprWriter:
         if op == "has_any":
             return f"(({a[0]} & {a[1]}) != 0)", err
         raise Unsupported(f"no Promela translation for operator {op!r}")
+
+
+def in_range(ie: Expr, size: int) -> bool:
+    """The index expression's type keeps it within 0..size-1 (no bounds check needed)."""
+    t = ie.typ
+    if isinstance(t, Int) and ie.op in ("var", "temp", "index", "lit"):
+        return 0 <= t.lo and t.hi < size
+    if isinstance(t, Enum):
+        return len(t.names) <= size
+    return False
 
 
 def _ix(code: str) -> Ix:
@@ -835,7 +848,8 @@ class _Body:
         for p in s.path:
             c, err = w.scalar(p)
             assert isinstance(cur, Array)
-            errs += [err, None if c.isdigit() and int(c) < cur.size else f"({c} < 0 || {c} >= {cur.size})"]
+            ok = (c.isdigit() and int(c) < cur.size) or in_range(p, cur.size)
+            errs += [err, None if ok else f"({c} < 0 || {c} >= {cur.size})"]
             idx.append(_ix(c))
             cur = cur.elem
         if scalar(typ):
@@ -855,6 +869,7 @@ class _Body:
         tmp = LocView(self.scratch_for(typ), [])
         self.materialise(v, tmp, ind)
         self.copy(tmp, LocView(st, idx), ind)
+        self.n_scratch[typ] -= 1  # dead after the copy: the next assignment of this type reuses it
 
     def reset(self, ind: str) -> None:
         for name in dict.fromkeys(self.scalars):
