@@ -81,14 +81,9 @@ def ptype(t: Type) -> str:
     """The narrowest Promela type holding every value of the scalar type ``t``."""
     if isinstance(t, BoolType):
         return "bit"
-    if isinstance(t, Int):
-        lo, hi = t.lo, t.hi
-    elif isinstance(t, Enum):
-        lo, hi = 0, len(t.names) - 1
-    elif isinstance(t, Flags):
-        lo, hi = 0, t.full
-    else:
+    if not isinstance(t, (Int, Enum, Flags)):
         raise Unsupported(f"no Promela type for {t!r}")
+    lo, hi = _range(t)
     if lo >= 0 and hi <= 1:
         return "bit"
     if lo >= 0 and hi <= 255:
@@ -336,7 +331,9 @@ class StoreView(View):
         return ite_val(cmp_eq(k, self.i), self.v, self.base.elem(k))
 
 
-class PushBack(View):
+class _Grow(View):
+    """``s`` with one more element ``x`` (at one end)."""
+
     def __init__(self, s: View, x: str) -> None:
         self.s, self.x = s, x
         self.typ = s.typ
@@ -345,21 +342,15 @@ class PushBack(View):
     def length(self) -> Ix:
         return ix_add(self.s.length(), 1)
 
+
+class PushBack(_Grow):
     def elem(self, k: Ix) -> Val:
         if isinstance(k, int) and k >= self.s.maxlen:
             return self.x
         return cond(f"({k} < {self.s.length()})", self.s.elem(k), self.x)  # type: ignore[arg-type]
 
 
-class PushFront(View):
-    def __init__(self, s: View, x: str) -> None:
-        self.s, self.x = s, x
-        self.typ = s.typ
-        self.maxlen = s.maxlen + 1
-
-    def length(self) -> Ix:
-        return ix_add(self.s.length(), 1)
-
+class PushFront(_Grow):
     def elem(self, k: Ix) -> Val:
         if isinstance(k, int):
             return self.x if k == 0 else self.s.elem(k - 1)

@@ -57,6 +57,7 @@ class PanRun:
     seconds: float = 0.0
     peak_rss_bytes: int = 0
     depth: int = 0
+    transitions: int = 0
     output: str = ""
 
 
@@ -104,6 +105,8 @@ class Pan:
         for x in _SITE.findall(out):
             if int(x) not in r.sites:
                 r.sites.append(int(x))
+        tm = re.search(r"(\d+) transitions \(= stored\+matched\)", out)
+        r.transitions = int(tm.group(1)) if tm else 0
         dm = re.search(r"depth reached (\d+)", out)
         r.depth = int(dm.group(1)) if dm else 0
         t = re.search(r"pan: elapsed time ([\d.e+-]+) seconds", out)
@@ -193,6 +196,7 @@ def run(inp: EngineInput) -> EngineResult:
                                          for p in safety] + undecided(live_note, others),
                                 Stats(seconds=time.perf_counter() - t0), error=f"spin engine: {err}"[:2000])
         stats = Stats(states=(main.stored - STATE_OFFSET) if main.stored is not None else 0,
+                      transitions=max(main.transitions - STATE_OFFSET, 0),
                       depth=max(main.depth - STATE_OFFSET, 0), seconds=main.seconds)
         if not main.complete:
             stats.limit_hit = "time" if "time limit" in main.note else "memory"
