@@ -3,7 +3,7 @@
 
     python bench/spin_agree.py                 # every configuration under models/
     python bench/spin_agree.py models/linux    # some of them
-    python bench/spin_agree.py --opt -O0       # faster pan builds (slower searches)
+    python bench/spin_agree.py --opt=-O2       # slower pan builds, faster searches
 
 For each configuration: its safety properties checked by the explicit engine and by SPIN on
 the exported Promela model (checker.export.spin); prints both state counts and verdicts, and
@@ -33,7 +33,8 @@ def main() -> int:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="*", type=Path, default=[ROOT / "models"])
-    ap.add_argument("--opt", default="-O2", help="C optimisation flag for pan (default -O2)")
+    ap.add_argument("--opt", default="-O0", help="C optimisation flag for pan (default -O0: gcc -O2 on the "
+                    "exported Linux models takes minutes, longer than most searches)")
     ap.add_argument("--max-seconds", type=float, default=None, help="per engine (default: the configuration's)")
     args = ap.parse_args()
     if None in tools():
