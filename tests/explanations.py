@@ -41,7 +41,7 @@ def code_words(text: str) -> set[str]:
 def step_words(actor: str, label: str, function: str | None) -> set[str]:
     """The names one step shows: its label, its actor and the words of its citation (file paths dropped)."""
     cited = re.sub(r"\S+\.(?:rs|c|h)\b", " ", function or "")  # a file path is not a function name
-    return {label, actor} | code_words(cited) | set(WORD.findall(cited))
+    return {label, actor} | code_words(f"{actor} {cited}") | set(WORD.findall(f"{actor} {cited}"))
 
 
 def paragraphs(path: Path, description: str = "") -> list[str]:
@@ -70,13 +70,19 @@ def leading_property(paragraph: str, properties: Iterable[str]) -> str | None:
 
 
 def last_positions(system, state: tuple) -> set[str]:  # type: ignore[no-untyped-def]
-    """The names of the steps each actor stands at in ``state`` (what a stuck or waiting actor would run next)."""
+    """The names of the steps the actors stand at in ``state`` (what a stuck or waiting actor would run next).
+
+    Only actors away from their first label count: one that has not begun an operation is not part
+    of the story (else every actor and every first step would count as shown)."""
     slots = {v.name: v.slot for v in system.vars}
     out: set[str] = set()
     for a in system.actors:
         pcs = state[slots[f"{a.name}.pc"]]
         for i in range(a.instances):
-            label = a.labels.names[pcs[i] if isinstance(pcs, (tuple, list)) else pcs]
+            at = pcs[i] if isinstance(pcs, (tuple, list)) else pcs
+            if at == 0:
+                continue
+            label = a.labels.names[at]
             who = a.actor_name(i)
             for t in system.transitions:
                 if t.actor == who and t.label == label:
