@@ -69,20 +69,17 @@ def leading_property(paragraph: str, properties: Iterable[str]) -> str | None:
     return None
 
 
-def last_positions(system, state: tuple) -> set[str]:  # type: ignore[no-untyped-def]
-    """The names of the steps the actors stand at in ``state`` (what a stuck or waiting actor would run next).
+def positions(system, pc_names) -> set[str]:  # type: ignore[no-untyped-def]
+    """The names of the steps the actors stand at in a last state (what a stuck or waiting actor would run next).
 
-    Only actors away from their first label count: one that has not begun an operation is not part
-    of the story (else every actor and every first step would count as shown)."""
-    slots = {v.name: v.slot for v in system.vars}
+    ``pc_names(actor)`` gives each instance's label. Only actors away from their first label count:
+    one that has not begun an operation is not part of the story (else every actor and every first
+    step would count as shown)."""
     out: set[str] = set()
     for a in system.actors:
-        pcs = state[slots[f"{a.name}.pc"]]
-        for i in range(a.instances):
-            at = pcs[i] if isinstance(pcs, (tuple, list)) else pcs
-            if at == 0:
+        for i, label in enumerate(pc_names(a)):
+            if label == a.labels.names[0]:
                 continue
-            label = a.labels.names[at]
             who = a.actor_name(i)
             for t in system.transitions:
                 if t.actor == who and t.label == label:
@@ -92,10 +89,23 @@ def last_positions(system, state: tuple) -> set[str]:  # type: ignore[no-untyped
 
 def trace_words(trace) -> set[str]:  # type: ignore[no-untyped-def]
     """Every name a counterexample shows: its steps, and the steps its actors stand at in the last state."""
+    system, last = trace.system, trace.states[-1]
+    slots = {v.name: v.slot for v in system.vars}
     shown: set[str] = set()
     for s in trace.steps:
         shown |= step_words(s.actor, s.label, s.function)
-    return shown | last_positions(trace.system, trace.states[-1])
+    return shown | positions(system, lambda a: [a.labels.names[x] for x in last[slots[f"{a.name}.pc"]]])
+
+
+def itf_words(system, itf: dict) -> set[str]:  # type: ignore[no-untyped-def]
+    """:func:`trace_words` of a trace file written by ``verify --out`` (the trace the user was shown)."""
+    shown: set[str] = set()
+    metas = [st["#meta"] for st in itf["states"][1:]] + ([itf["#meta"]["loop_step"]] if "loop_step" in itf["#meta"]
+                                                         else [])
+    for m in metas:
+        shown |= step_words(m["actor"], m["label"], m.get("function"))
+    last = itf["states"][-1]
+    return shown | positions(system, lambda a: list(last[f"{a.name}.pc"]))
 
 
 def unexplained(path: Path, description: str, expect: list[str], properties: list[str],
