@@ -144,7 +144,7 @@ def test_state_count_independently() -> None:
     assert len(seen) >= 9
 
 
-@pytest.mark.parametrize("version", ["V0", "V1"])
+@pytest.mark.parametrize("version", ["V0", "V1", "V1.2"])
 def test_bounded_wait_fails_with_a_fifo_list_too(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fairness explanations' claim: before V2 BoundedWait fails because the round is unbounded
     (a busy instance goes back onto the round's own list), not because the Vec is LIFO. With a FIFO
@@ -155,7 +155,7 @@ def test_bounded_wait_fails_with_a_fifo_list_too(version: str, monkeypatch: pyte
     from dataclasses import replace
 
     monkeypatch.setitem(VERSIONS, version, replace(VERSIONS[version], vec_list=False))
-    cfg = _cfg(f"{version.lower()}_fair")
+    cfg = _cfg(f"{version.lower().replace('.', '_')}_fair")
     out = run_config(replace(cfg, properties=["BoundedWait"], expect=["BoundedWait"]))
     v = out.verdicts["BoundedWait"]
     assert v.verdict == VIOLATED and v.trace is not None and v.replayed
