@@ -34,7 +34,7 @@ def test_two_distinct_dragonos_deadline_races_from_one_configuration() -> None:
     assert (len(first), len(second)) == (26, 28)
     for tr in (first, second):
         assert replay(tr, out.compiled).ok
-        assert kernel_function(tr.steps[-1]) == "timer.rs: timer tick"  # the deadline passes in both
+        assert tr.steps[-1].label == "tick" and "timer.rs" in kernel_function(tr.steps[-1])  # the deadline passes
     # race 1: a syscall's direct IfaceCommon::poll publishes poll_at_us after the unlock; no NAPI poll at all
     assert "mod.rs:IfaceCommon::poll" in _funcs(first)
     assert not any("NapiStruct::poll" in f for f in _funcs(first))
@@ -88,5 +88,5 @@ def test_cause_of_a_trace() -> None:
     out = run_config(cfg)
     tr = out.verdicts["DeadlineHonoured"].trace
     entering, funcs = cause_of(tr.steps)
-    assert entering == "timer.rs: timer tick" and entering in funcs
+    assert entering == kernel_function(tr.steps[-1]) and "timer.rs" in entering and entering in funcs
     assert cause_of([]) == ("initial state", frozenset())
