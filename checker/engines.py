@@ -34,6 +34,7 @@ ENGINES: dict[str, str] = {
     "bmc": "checker.symbolic.engine:run_bmc",
     "kind": "checker.symbolic.engine:run_kind",
     "pdr": "checker.symbolic.engine:run_pdr",
+    "induct": "checker.symbolic.induct.engine:run_induct",
 }
 
 

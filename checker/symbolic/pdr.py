@@ -45,7 +45,10 @@ _DEBUG = bool(os.environ.get("NAPI_PDR_DEBUG"))
 class Spacer:
     """One Fixedpoint instance asking whether any of ``targets`` is reachable."""
 
-    def __init__(self, prob: Problem, targets: list[Target], timeout: int, restrict: bool = True) -> None:
+    def __init__(self, prob: Problem, targets: list[Target], timeout: int, restrict: bool = True,
+                 assume: z3.BoolRef | None = None) -> None:
+        """``assume``: a known inductive invariant over ``enc.state("")`` (the induct engine's Houdini
+        result), conjoined to every rule body so that Spacer only learns what it lacks."""
         self.prob = prob
         enc = prob.enc
         self.x: SState = enc.state("")
@@ -71,7 +74,11 @@ class Spacer:
         # learning the ranges, and the independent check conjoins wf anyway. Measured on napi_basic
         # N=1 RING=1024 WEIGHT=64: query 2.9 s -> 1.4 s with the simplified bodies and eq_prop off.
         wf = enc.wf(self.x)
+        if assume is not None:
+            wf = z3.And(wf, assume)
         pre = z3.simplify(prob.pre(self.x)) if restrict else wf
+        if restrict and assume is not None:
+            pre = z3.And(pre, assume)
         inv_x = self.inv(*self.x.flat)
         for t in prob.system.transitions:
             sem = enc.sem(t, self.x)

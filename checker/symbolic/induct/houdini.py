@@ -1,0 +1,150 @@
+"""Houdini: the largest inductive subset of the candidates, and a small sufficient subset of it.
+
+One solver holds ``wf(x) ∧ T(x, x')`` and, per candidate ``c``, ``a_c ⇒ c(x)`` with a fresh
+assumption literal ``a_c``. A round asks for a step from a state satisfying every live
+candidate to one falsifying some live candidate (``q ⇒ ⋁ ¬c(x')`` under a fresh literal
+``q``); every candidate false in the post-state of the answer (a counterexample to
+induction) is dropped. When the answer is unsat, the live candidates are inductive. Each
+round drops at least one candidate, so the number of solver calls is at most linear in the
+number of candidates (in practice a few dozen).
+
+:func:`Houdini.support` then shrinks the invariant to what the properties need: starting from
+the properties, each kept candidate's preservation is asked under the live candidates'
+literals and the unsat core names the candidates it relies on; their closure is inductive
+and implies the properties.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import z3
+
+from checker.symbolic.problem import Problem
+from checker.symbolic.translate import SState, _not
+
+#: evaluates the first candidates (the mined clauses) on concrete flat state vectors (rows):
+#: bool matrix (clauses, rows); candidates after those are evaluated by Z3
+Evaluate = Callable[[np.ndarray], np.ndarray]
+
+
+class Timeout(Exception):
+    """The engine's time ran out during a solver call."""
+
+
+@dataclass
+class Candidate:
+    name: str
+    term: z3.BoolRef  # over the state ``x`` of the Houdini instance
+    post: z3.BoolRef  # the same over ``x'``
+
+
+class Houdini:
+    def __init__(self, prob: Problem, x: SState, terms: list[z3.BoolRef], evaluate: Evaluate,
+                 deadline: float = float("inf")) -> None:
+        enc = prob.enc
+        self.prob = prob
+        self.x = x
+        self.x2 = enc.state("'")
+        self.deadline = deadline
+        self.evaluate = evaluate
+        self.solver = z3.SolverFor("QF_LIA")
+        s = self.solver
+        s.set("unsat_core", True)
+        s.add(enc.wf(x), enc.wf(self.x2))
+        self.tid = z3.Int("tid'")
+        s.add(enc.trans(x, self.x2, self.tid))
+        subst = list(zip(x.flat, self.x2.flat))
+        self.pre = terms
+        self.post = [z3.substitute(t, *subst) for t in terms]
+        self.lits = [z3.Bool(f"cand!{k}") for k in range(len(terms))]
+        for a, t in zip(self.lits, terms):
+            s.add(z3.Implies(a, t))
+        self.live = np.ones(len(terms), dtype=bool)
+        self.calls = 0
+        self.watch_from = len(terms)  # candidates from here on (the properties) keep their CTI model
+        self.ctis: dict[int, z3.ModelRef] = {}
+        self.rounds: list[int] = []  # candidates dropped per round
+
+    def _check(self, *extra: z3.BoolRef, live: np.ndarray | None = None) -> z3.CheckSatResult:
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
+            raise Timeout()
+        if left != float("inf"):
+            self.solver.set("timeout", max(1, int(left * 1000)))
+        mask = self.live if live is None else live
+        self.calls += 1
+        r = self.solver.check(*[self.lits[k] for k in np.nonzero(mask)[0]], *extra)
+        if r == z3.unknown:
+            raise Timeout()
+        return r
+
+    def post_values(self, model: z3.ModelRef) -> np.ndarray:
+        return np.array([[_int(model.eval(c, model_completion=True)) for c in self.x2.flat]], dtype=np.int64)
+
+    def run(self) -> np.ndarray:
+        """Drop candidates until the live ones are inductive; returns the live mask."""
+        k = 0
+        while True:
+            idx = np.nonzero(self.live)[0]
+            if not len(idx):
+                return self.live
+            q = z3.Bool(f"houdini!{k}")
+            k += 1
+            self.solver.add(z3.Implies(q, z3.Or(*[_not(self.post[i]) for i in idx])))
+            r = self._check(q)
+            if r == z3.unsat:
+                self.solver.add(z3.Not(q))
+                return self.live
+            m = self.solver.model()
+            self.solver.add(z3.Not(q))
+            holds = np.ones(len(self.post), dtype=bool)
+            fast = self.evaluate(self.post_values(m))[:, 0]  # the mined clauses, vectorised
+            holds[: len(fast)] = fast
+            for i in range(len(fast), len(self.post)):  # the properties: few, evaluated by Z3
+                holds[i] = not z3.is_false(m.eval(self.post[i], model_completion=True))
+            dropped = self.live & ~holds
+            if not dropped.any():  # the evaluator disagrees with the solver: fall back on Z3's own evaluation
+                dropped = np.array([bool(self.live[i]) and z3.is_false(m.eval(self.post[i], model_completion=True))
+                                    for i in range(len(self.post))])
+                if not dropped.any():
+                    raise RuntimeError("Houdini: a counterexample to induction that falsifies no candidate")
+            self.live &= ~dropped
+            self.rounds.append(int(dropped.sum()))
+            for i in np.nonzero(dropped[self.watch_from:])[0]:
+                self.ctis[self.watch_from + int(i)] = m
+
+    def support(self, roots: list[int]) -> list[int]:
+        """A subset of the live candidates containing ``roots`` that is inductive on its own."""
+        need: list[int] = []
+        seen = set()
+        work = [r for r in roots if self.live[r]]
+        seen.update(work)
+        k = 0
+        while work:
+            c = work.pop()
+            need.append(c)
+            q = z3.Bool(f"support!{k}")
+            k += 1
+            self.solver.add(z3.Implies(q, _not(self.post[c])))
+            r = self._check(q)
+            if r != z3.unsat:
+                raise RuntimeError("Houdini.support: a live candidate is not preserved")
+            core = {str(a) for a in self.solver.unsat_core()}
+            self.solver.add(z3.Not(q))
+            for i in np.nonzero(self.live)[0]:
+                if str(self.lits[i]) in core and int(i) not in seen:
+                    seen.add(int(i))
+                    work.append(int(i))
+        return sorted(need)
+
+
+def _int(v: z3.ExprRef) -> int:
+    if z3.is_true(v):
+        return 1
+    if z3.is_false(v):
+        return 0
+    return v.as_long()  # type: ignore[attr-defined, no-any-return]
