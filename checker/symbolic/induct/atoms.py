@@ -88,6 +88,25 @@ class Atom:
         return z3.Or(*pairs) if len(pairs) > 1 else pairs[0] if pairs else z3.BoolVal(False)
 
 
+    def python(self, ref: list[str]) -> str:
+        """The atom as a Python expression over a concrete state, ``ref[k]`` reading flat location k
+        (:func:`checker.symbolic.translate.flat_access`): a third rendering, compiled for the check
+        on every reached state."""
+        a = ref[self.loc]
+        if self.kind == "bool":
+            return f"bool({a})"
+        if self.kind == "eq":
+            return f"({a} == {self.value})"
+        if self.kind == "gt":
+            return f"({a} > {self.value})"
+        if self.kind == "both":
+            return f"({a} == {self.value} and {ref[self.loc2]} == {self.value2})"
+        if self.kind == "at":
+            return f"({a} > {self.slots[0]} and {ref[self.loc2]} == {self.value})"
+        hits = " + ".join(f"({a} > {k} and {ref[s]} == {self.value})" for k, s in enumerate(self.slots))
+        return f"(({hits}) >= {1 if self.kind == 'in' else 2})"
+
+
 def _eq(t: z3.ExprRef, v: int) -> z3.BoolRef:
     if z3.is_bool(t):
         return t if v else z3.Not(t)  # type: ignore[return-value]

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -34,7 +35,8 @@ from checker.symbolic.engine import _deadline, _query_ms, assemble
 from checker.symbolic.induct.atoms import Atom, atoms_of
 from checker.symbolic.induct.houdini import Houdini, Timeout
 from checker.symbolic.induct.mine import Clause, ClauseEvaluator, mine
-from checker.symbolic.invariant_check import check_invariant, compile_invariant
+from checker.symbolic.induct.concrete import compile_clauses
+from checker.symbolic.invariant_check import check_invariant
 from checker.symbolic.on_reached import CHECKED, CONCRETE
 from checker.symbolic.problem import ERROR as ERROR_TARGET
 from checker.symbolic.problem import SAFETY_KINDS, Problem, Target
@@ -78,6 +80,13 @@ class Run:
         self.prob = Problem(inp.system, self.props)
         self.x = self.prob.enc.state("")
         self.stats: dict[str, Any] = {}
+        self._lap = self.cpu0
+
+    def lap(self, phase: str) -> None:
+        """Record the CPU seconds of ``phase`` (since the previous lap) in the statistics."""
+        now = time.process_time()
+        self.stats[f"cpu_{phase}"] = round(now - self._lap, 2)
+        self._lap = now
 
     def limit(self, key: str, default: Any) -> Any:
         return self.inp.options.get(key, self.inp.limits.get(key, default))
@@ -130,14 +139,15 @@ class Run:
         self.stats.update(atoms=len(atoms), candidates=len(clauses))
         state_targets = [tg for tg in targets if not tg.edge]
         terms = [clause_term(atoms, x, c) for c in clauses] + [_state_target(prob, tg, x) for tg in state_targets]
+        self.lap("mine")
         h = Houdini(prob, x, terms, ClauseEvaluator(atoms, clauses), self.deadline)
         live = h.run()
+        self.lap("houdini")
         nc = len(clauses)
         proved = [tg for k, tg in enumerate(state_targets) if live[nc + k]]
         dropped = [tg for k, tg in enumerate(state_targets) if not live[nc + k]]
         edge = [tg for tg in targets if tg.edge]
         self.stats.update(houdini_calls=h.calls, houdini_rounds=len(h.rounds), houdini_kept=int(live[:nc].sum()))
-        houdini_cpu = time.process_time() - self.cpu0
         results: dict[str, Outcome] = {}
         # a property Houdini dropped: Spacer with the Houdini invariant in every rule body
         spacer_inv = None
@@ -156,7 +166,10 @@ class Run:
             return results
         # minimise (unsat cores) over the Houdini invariant, unless Spacer's lemmas were needed
         roots = [nc + k for k, tg in enumerate(state_targets) if tg in proved]
-        support = h.support(roots) if spacer_inv is None else [int(i) for i in np.nonzero(live)[0]]
+        self.lap("spacer")
+        minimize = bool(self.limit("induct_minimize", True))
+        support = h.support(roots, minimize) if spacer_inv is None else [int(i) for i in np.nonzero(live)[0]]
+        self.lap("minimise")
         keep = [i for i in support if i < nc]
         # the properties are conjuncts of the invariant too (each is a candidate Houdini kept)
         inv_terms = [terms[i] for i in support] + ([spacer_inv] if spacer_inv is not None else [])
@@ -171,10 +184,11 @@ class Run:
             for tg in proved:
                 results[tg.name] = Outcome(INCONCLUSIVE, note=f"the inferred invariant failed the independent check: {why}")
             return results
+        self.lap("check")
         detail: dict[str, Any] = {"invariant": lines, "clauses": len(keep)}
         on_reached = ""
         try:
-            concrete = compile_invariant(check_prob, x, inv)
+            concrete = compile_clauses(system, atoms, [clauses[i] for i in keep], lines[: len(keep)])
             detail[CONCRETE] = concrete
             bad = next((s for s in reached if not concrete.holds(s)), None)
             if bad is not None:  # the mining run reached it: an engine is wrong
@@ -185,9 +199,12 @@ class Run:
             detail[CHECKED] = len(reached)
         except ValueError as err:
             detail[CONCRETE + "_error"] = str(err)
+        self.lap("on_reached")
         cpu = time.process_time() - self.cpu0
-        self.stats.update(cpu_seconds=round(cpu, 2), houdini_cpu_seconds=round(houdini_cpu, 2))
+        self.stats["cpu_seconds"] = round(cpu, 2)
         detail["stats"] = dict(self.stats)
+        if os.environ.get("NAPI_INDUCT_DEBUG"):
+            print(f"[induct] {self.stats}")
         how = "Houdini" + (" + Spacer" if spacer_inv is not None else "")
         note = (f"proved by {how}: an inductive invariant of {len(keep)} clause(s) mined from "
                 f"{self.stats['states']:,} reached states ({len(clauses):,} candidates), independently checked "
