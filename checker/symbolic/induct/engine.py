@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import z3
 
 from checker.engines import EngineInput
 from checker.explicit.bfs import Limits, explore
+from checker.lang.expr import ModelError
+from checker.lang.pycompile import StepError
 from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult
 from checker.symbolic.bmc import Outcome
 from checker.symbolic.engine import _deadline, _query_ms, assemble
@@ -43,6 +45,8 @@ from checker.symbolic.problem import SAFETY_KINDS, Problem, Target
 from checker.symbolic.translate import SState, concrete_flat
 
 ENGINE = "induct"
+#: states explored forward from each counterexample to induction (``induct_forward``)
+FORWARD = 2000
 #: states the mining run explores at most (``limits.induct_states`` / ``options.induct_states``)
 MINE_STATES = 500_000
 
@@ -140,7 +144,9 @@ class Run:
         state_targets = [tg for tg in targets if not tg.edge]
         terms = [clause_term(atoms, x, c) for c in clauses] + [_state_target(prob, tg, x) for tg in state_targets]
         self.lap("mine")
-        h = Houdini(prob, x, terms, ClauseEvaluator(atoms, clauses), self.deadline)
+        evaluate = ClauseEvaluator(atoms, clauses)
+        forward = self.forward_fn(evaluate, state_targets) if int(self.limit("induct_forward", FORWARD)) > 0 else None
+        h = Houdini(prob, x, terms, evaluate, self.deadline, forward)
         live = h.run()
         self.lap("houdini")
         nc = len(clauses)
@@ -212,6 +218,55 @@ class Run:
         for tg in proved:
             results[tg.name] = Outcome(HOLDS, note=note, detail=detail)
         return results
+
+    def forward_fn(self, evaluate: ClauseEvaluator, state_targets: list[Target]) -> Callable[[z3.ModelRef], np.ndarray]:
+        """Candidates on the states reachable from a counterexample's pre-state (explicit successors,
+        breadth-first, at most ``induct_forward`` states): clauses vectorised, invariant properties
+        compiled; the other targets (errors, deadlocks) count as true there (never dropping is safe)."""
+        system, compiled, enc = self.inp.system, self.inp.compiled, self.prob.enc
+        cap = int(self.limit("induct_forward", FORWARD))
+        checks = [compiled.state_fn(tg.prop.expr) if tg.kind == "invariant" and tg.prop is not None else None
+                  for tg in state_targets]
+
+        def successors(s: tuple) -> list[tuple]:
+            try:
+                return [v for _, v in compiled.successors(s)]
+            except (StepError, ModelError):  # a step raises here: the others, one at a time
+                out = []
+                for t in system.transitions:
+                    try:
+                        v = compiled.step(s, t.index)
+                    except (StepError, ModelError):
+                        continue
+                    if v is not None:
+                        out.append(v)
+                return out
+
+        def forward(m: z3.ModelRef) -> np.ndarray:
+            start = enc.decode(m, self.x)
+            seen = {start}
+            frontier = [start]
+            while frontier and len(seen) < cap:
+                nxt = []
+                for s in frontier:
+                    for v in successors(s):
+                        if v not in seen and len(seen) < cap:
+                            seen.add(v)
+                            nxt.append(v)
+                frontier = nxt
+            states = list(seen)
+            rows = np.array([concrete_flat(system, s) for s in states], dtype=np.int64)
+            props = np.ones((len(checks), len(states)), dtype=bool)
+            for k, f in enumerate(checks):
+                if f is not None:
+                    for j, s in enumerate(states):
+                        try:
+                            props[k, j] = bool(f(s))
+                        except (ArithmeticError, IndexError, TypeError, ValueError):
+                            props[k, j] = False  # raising in the property: false, as in the explicit engine
+            return np.concatenate([evaluate(rows), props])
+
+        return forward
 
     def strengthen(self, h: Houdini, targets: list[Target], known: list[z3.BoolRef]) -> tuple[z3.BoolRef | None, str]:
         """Spacer on ``targets`` with the Houdini invariant assumed; (its extra invariant or None, note)."""

@@ -26,6 +26,8 @@ import z3
 from checker.symbolic.problem import Problem
 from checker.symbolic.translate import SState, _not
 
+#: every candidate on states reachable from a counterexample's pre-state: bool matrix (candidates, rows)
+Forward = Callable[[z3.ModelRef], np.ndarray]
 #: evaluates the first candidates (the mined clauses) on concrete flat state vectors (rows):
 #: bool matrix (clauses, rows); candidates after those are evaluated by Z3
 Evaluate = Callable[[np.ndarray], np.ndarray]
@@ -44,13 +46,14 @@ class Candidate:
 
 class Houdini:
     def __init__(self, prob: Problem, x: SState, terms: list[z3.BoolRef], evaluate: Evaluate,
-                 deadline: float = float("inf")) -> None:
+                 deadline: float = float("inf"), forward: Forward | None = None) -> None:
         enc = prob.enc
         self.prob = prob
         self.x = x
         self.x2 = enc.state("'")
         self.deadline = deadline
         self.evaluate = evaluate
+        self.forward = forward
         self.solver = z3.SolverFor("QF_LIA")
         s = self.solver
         self.trans = enc.trans(x, self.x2, z3.Int("tid'"))
@@ -109,6 +112,11 @@ class Houdini:
             holds[: len(fast)] = fast
             for i in range(len(fast), len(self.post)):  # the properties: few, evaluated by Z3
                 holds[i] = not z3.is_false(m.eval(self.post[i], model_completion=True))
+            if self.forward is not None:
+                # Every state reachable from the pre-state (which satisfies every live candidate)
+                # satisfies every inductive subset of the live candidates: a candidate false on one
+                # of them is dropped now rather than one solver call at a time.
+                holds &= self.forward(m).all(axis=1)
             dropped = self.live & ~holds
             if not dropped.any():  # the evaluator disagrees with the solver: fall back on Z3's own evaluation
                 dropped = np.array([bool(self.live[i]) and z3.is_false(m.eval(self.post[i], model_completion=True))
