@@ -104,12 +104,20 @@ class Spacer:
         return z3.substitute_vars(cover, *self.x.flat)
 
 
+def spacer_ms(limits: dict[str, Any], deadline: float) -> int:
+    """The Spacer query's timeout. Spacer's one query is the whole proof, so with ``max_seconds``
+    it gets every second left of the engine's time (a user asking for 120 s gets 120 s, not the
+    60 s default of ``query_timeout``); without, ``query_timeout``."""
+    if deadline == float("inf"):
+        return timeout_ms(limits)
+    return max(1, int((deadline - time.perf_counter()) * 1000))
+
+
 def _prove(prob: Problem, targets: list[Target], limits: dict[str, Any], restrict: bool,
            deadline: float) -> tuple[str, str, dict]:
-    """Ask Spacer about ``targets`` together: (verdict, note, detail). The query's timeout is the
-    per-query limit, cut to what is left of the engine's time (max_seconds)."""
-    left = (deadline - time.perf_counter()) * 1000
-    timeout = timeout_ms(limits) if left == float("inf") else min(timeout_ms(limits), max(1, int(left)))
+    """Ask Spacer about ``targets`` together: (verdict, note, detail). The query's timeout is
+    :func:`spacer_ms`."""
+    timeout = spacer_ms(limits, deadline)
     sp = Spacer(prob, targets, timeout, restrict=restrict)
     t0 = time.perf_counter()
     try:
