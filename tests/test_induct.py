@@ -1,0 +1,170 @@
+"""The invariant-inference engine (checker.symbolic.induct): mining, Houdini, strengthening, checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import z3
+
+from checker.engines import EngineInput, load_engine
+from checker.explicit.bfs import explore
+from checker.lang import And, Bool, Int, Next, System
+from checker.lang.pycompile import CompiledSystem
+from checker.result import ERROR, HOLDS, VIOLATED
+from checker.symbolic.induct.atoms import atoms_of
+from checker.symbolic.induct.houdini import Houdini
+from checker.symbolic.induct.mine import ClauseEvaluator, mine
+from checker.symbolic.on_reached import CHECKED
+from checker.symbolic.problem import Problem
+from checker.symbolic.induct.concrete import compile_clauses
+from checker.symbolic.translate import concrete_flat
+from checker.trace.replay import replay
+from spec.napi_basic import SPEC
+from tests.test_symbolic import counter_by_two, overflow
+
+
+def run(system: System, props: list[str] | None = None, **limits: object):
+    c = CompiledSystem.build(system)
+    ps = [p for p in system.properties if props is None or p.name in props]
+    return load_engine("induct")(EngineInput(system, c, ps, dict(limits))), c
+
+
+def reached(system: System) -> list[tuple]:
+    res = explore(CompiledSystem.build(system), system.properties)
+    assert res.reached is not None
+    return list(res.reached())
+
+
+def test_atoms_agree_in_numpy_z3_and_python() -> None:
+    # the three renderings of every atom (mining columns, Z3 terms, compiled check) agree on
+    # every reachable state of napi_basic N=2
+    system = SPEC.instantiate({"N": 2, "RING": 2, "WEIGHT": 1})
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    atoms = atoms_of(system, x)
+    states = reached(system)[::7]
+    values = np.array([concrete_flat(system, s) for s in states], dtype=np.int64)
+    for k, a in enumerate(atoms):
+        col = a.column(values)
+        fn = compile_clauses(system, atoms, [((k, True),)], [a.text]).holds
+        for s, v, row in zip(states, col, values):
+            sub = [(c, z3.BoolVal(bool(val)) if z3.is_bool(c) else z3.IntVal(int(val))) for c, val in zip(x.flat, row)]
+            assert z3.is_true(z3.simplify(z3.substitute(a.term(x), *sub))) == bool(v) == fn(s), (a.text, s)
+    texts = {a.text for a in atoms}
+    assert {"napi_state[0].SCHED", "1 in poll_list", "count(poll_list, 0) >= 2", "pending[1] == 2",
+            "softirq.pc[0] == poll", "(softirq.pc[0] == unmask and softirq.cur[0] == 1)"} <= texts
+
+
+def test_mined_clauses_are_exactly_the_minimal_valid_ones() -> None:
+    system = SPEC.instantiate({"N": 2, "RING": 2, "WEIGHT": 1})
+    x = Problem(system, []).enc.state("")
+    atoms = atoms_of(system, x)
+    values = np.array([concrete_flat(system, s) for s in reached(system)], dtype=np.int64)
+    got = mine(atoms, values)
+    assert got.states == len(values) == 2192
+    ev = ClauseEvaluator(atoms, got.clauses)
+    assert ev(values).all()  # every clause holds on every reached state
+    # brute force over every pair of literals of the first 24 atoms: each pair clause valid on the
+    # reached states follows propositionally from the mined clauses (atoms as free Booleans)
+    cols = np.stack([a.column(values) for a in atoms])
+    b = [z3.Bool(f"atom{k}") for k in range(len(atoms))]
+    solver = z3.Solver()
+    solver.add(*[z3.Or(*[b[i] if pol else z3.Not(b[i]) for i, pol in c]) for c in got.clauses])
+    checked = 0
+    for i in range(24):
+        for j in range(i + 1, 24):
+            for pi in (True, False):
+                for pj in (True, False):
+                    if ((cols[i] if pi else ~cols[i]) | (cols[j] if pj else ~cols[j])).all():
+                        checked += 1
+                        lits = [b[i] if pi else z3.Not(b[i]), b[j] if pj else z3.Not(b[j])]
+                        assert solver.check(z3.Not(lits[0]), z3.Not(lits[1])) == z3.unsat, (atoms[i].text, atoms[j].text)
+    assert checked > 20
+    assert any(len(c) == 3 for c in got.clauses)
+
+
+def test_houdini_keeps_the_largest_inductive_subset() -> None:
+    # x: 0 -> 2 -> 4 -> 6 -> 0. "x != 9" is inductive alone (no step reaches 9); "x != 7" and
+    # "x <= 6" are true but not inductive (5 -> 7) unless "x is even" is kept with them
+    system = counter_by_two()
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    v = x.flat[0]
+
+    def evaluate(terms):
+        def at(t, r):
+            return bool(z3.is_true(z3.simplify(z3.substitute(t, (v, z3.IntVal(int(r[0])))))))
+
+        return lambda rows: np.array([[at(t, r) for r in rows] for t in terms])
+
+    terms = [v != 9, v != 7, v <= 6]
+    h = Houdini(prob, x, terms, evaluate(terms))
+    assert [bool(b) for b in h.run()] == [True, False, False]
+    terms = [v != 9, v != 7, v <= 6, v % 2 == 0]
+    h = Houdini(prob, x, terms, evaluate(terms))
+    assert [bool(b) for b in h.run()] == [True, True, True, True]
+    assert h.support([1]) == [1, 3]  # "x != 7" needs "x is even", nothing else
+
+
+def test_napi_basic_n1_proved_checked_and_printed() -> None:
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    res, _ = run(system)
+    got = {p.name: p for p in res.properties}
+    assert {p.verdict for p in got.values()} == {HOLDS}, [p.note for p in got.values()]
+    p = got["NoLostWakeup"]
+    assert "independently checked" in p.note and "Houdini" in p.note
+    assert p.detail[CHECKED] == len(reached(system))
+    lines = p.detail["invariant"]
+    assert lines and all(isinstance(ln, str) for ln in lines)
+    # the printed invariant speaks the spec's names
+    assert any("napi_state[0].SCHED" in ln for ln in lines)
+
+
+def test_strengthening_with_spacer_when_houdini_drops_the_property() -> None:
+    # "x != 7" is not implied by any mined clause (atoms of a wide Int: x > 0, x == 9): Houdini
+    # drops it and Spacer, seeded with the Houdini invariant, proves it
+    res, _ = run(counter_by_two(), ["Not7"])
+    (p,) = res.properties
+    assert p.verdict == HOLDS, p.note
+    assert "Spacer" in p.note
+
+
+def test_violation_found_while_mining_replays() -> None:
+    res, c = run(counter_by_two())
+    got = {p.name: p for p in res.properties}
+    assert got["Below5"].verdict == VIOLATED and got["Below5"].trace is not None
+    assert len(got["Below5"].trace) == 3 and replay(got["Below5"].trace, c).ok
+    assert got["Not7"].verdict == HOLDS
+
+
+@pytest.mark.parametrize("kind", ["range", "capacity"])
+def test_modelling_errors_are_reported(kind: str) -> None:
+    res, c = run(overflow(kind))
+    assert res.error is not None and res.error_trace is not None
+    assert replay(res.error_trace, c).ok
+    assert all(p.verdict == ERROR for p in res.properties)
+
+
+def test_transition_property_and_deadlock() -> None:
+    s = System("tr")
+    x = s.var("x", Int(0, 3))
+    done = s.var("done", Bool)
+
+    @s.action("inc", func="f.c:inc")
+    def inc(t):
+        t.require(x < 3)
+        t.set(x, x + 1)
+
+    @s.action("again", func="f.c:again")
+    def again(t):
+        t.require(And(x == 3, done == False))  # noqa: E712
+        t.set(done, True)
+        t.set(x, 0)
+
+    s.transition_invariant("Monotone", (Next(x) >= x) | (Next(x) == 0))
+    s.deadlock("Deadlock", end=And(x == 3, done))
+    s.finish()
+    res, _ = run(s)
+    got = {p.name: p for p in res.properties}
+    assert got["Monotone"].verdict == HOLDS, got["Monotone"].note
+    assert got["Deadlock"].verdict == HOLDS, got["Deadlock"].note
