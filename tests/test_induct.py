@@ -95,7 +95,7 @@ def test_houdini_keeps_the_largest_inductive_subset() -> None:
         def at(t, r):
             return bool(z3.is_true(z3.simplify(z3.substitute(t, (v, z3.IntVal(int(r[0])))))))
 
-        return lambda rows: np.array([[at(t, r) for r in rows] for t in terms])
+        return lambda m, rows: np.array([[at(t, r) for r in rows] for t in terms])
 
     terms = [v != 9, v != 7, v <= 6]
     h = Houdini(prob, x, terms, evaluate(terms))
@@ -113,11 +113,33 @@ def test_napi_basic_n1_proved_checked_and_printed() -> None:
     assert {p.verdict for p in got.values()} == {HOLDS}, [p.note for p in got.values()]
     p = got["NoLostWakeup"]
     assert "independently checked" in p.note and "Houdini" in p.note
-    assert p.detail[CHECKED] == len(reached(system))
+    # by default the data bounds are symbolic: one proof for every ring size and weight, mined at
+    # the configuration's values and at others, and checked on every state of every mining run
+    assert p.detail["parameters"] == "for every RING ≥ 1, WEIGHT ≥ 1 (with N=1, K=-1)"
+    assert "for every RING ≥ 1, WEIGHT ≥ 1" in p.note
+    assert p.detail[CHECKED] > len(reached(system))
     lines = p.detail["invariant"]
     assert lines and all(isinstance(ln, str) for ln in lines)
     # the printed invariant speaks the spec's names
     assert any("napi_state[0].SCHED" in ln for ln in lines)
+
+
+def test_concrete_constants_on_request() -> None:
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    c = CompiledSystem.build(system)
+    res = load_engine("induct")(EngineInput(system, c, list(system.properties), {}, {"induct_symbolic": False}))
+    p = next(p for p in res.properties if p.name == "NoLostWakeup")
+    assert p.verdict == HOLDS and "parameters" not in p.detail and "for every" not in p.note
+    assert p.detail[CHECKED] == len(reached(system))
+
+
+def test_symbolic_refuses_a_constant_used_as_a_count() -> None:
+    # N is a number of instances (arrays, steps per instance): never uniform, stays concrete
+    from checker.symbolic.induct.symbolic import make_symbolic
+
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    sym = make_symbolic(SPEC, system.constants, ["N", "RING"])
+    assert sym is not None and sym.names == ["RING"] and "N" in sym.refused
 
 
 def test_strengthening_with_spacer_when_houdini_drops_the_property() -> None:

@@ -173,7 +173,7 @@ def atoms_of(system: System, x: SState) -> list[Atom]:
 
     for var in system.vars:
         go(var.name, var.typ, GHOST_RANGE if var.ghost else SMALL_RANGE)
-    assert k == len(x.flat), (k, len(x.flat))
+    assert k <= len(x.flat), (k, len(x.flat))  # beyond k: symbolic constants (induct.symbolic)
     return out + _at_with(system, x)
 
 

@@ -28,9 +28,9 @@ from checker.symbolic.translate import SState, _not
 
 #: every candidate on states reachable from a counterexample's pre-state: bool matrix (candidates, rows)
 Forward = Callable[[z3.ModelRef], np.ndarray]
-#: evaluates the first candidates (the mined clauses) on concrete flat state vectors (rows):
-#: bool matrix (clauses, rows); candidates after those are evaluated by Z3
-Evaluate = Callable[[np.ndarray], np.ndarray]
+#: evaluates the first candidates (the mined clauses) on concrete flat state vectors (rows) of a
+#: model's post-state: bool matrix (clauses, rows); candidates after those are evaluated by Z3
+Evaluate = Callable[[z3.ModelRef, np.ndarray], np.ndarray]
 
 
 class Timeout(Exception):
@@ -91,8 +91,27 @@ class Houdini:
     def post_values(self, model: z3.ModelRef) -> np.ndarray:
         return np.array([[_int(model.eval(c, model_completion=True)) for c in self.x2.flat]], dtype=np.int64)
 
+    def initial(self) -> None:
+        """Drop the candidates false in some initial state (mined candidates hold in the initial
+        state of every mining run, but with symbolic constants there are initial states for
+        every value of them)."""
+        s = z3.Solver()
+        s.add(self.prob.enc.init(self.x), self.prob.enc.wf(self.x))
+        while True:
+            idx = np.nonzero(self.live)[0]
+            if not len(idx):
+                return
+            self.calls += 1
+            if s.check(z3.Or(*[_not(self.pre[i]) for i in idx])) != z3.sat:
+                return
+            m = s.model()
+            for i in idx:
+                if z3.is_false(m.eval(self.pre[i], model_completion=True)):
+                    self.live[i] = False
+
     def run(self) -> np.ndarray:
         """Drop candidates until the live ones are inductive; returns the live mask."""
+        self.initial()
         k = 0
         while True:
             idx = np.nonzero(self.live)[0]
@@ -108,7 +127,7 @@ class Houdini:
             m = self.solver.model()
             self.solver.add(z3.Not(q))
             holds = np.ones(len(self.post), dtype=bool)
-            fast = self.evaluate(self.post_values(m))[:, 0]  # the mined clauses, vectorised
+            fast = self.evaluate(m, self.post_values(m))[:, 0]  # the mined clauses, vectorised
             holds[: len(fast)] = fast
             for i in range(len(fast), len(self.post)):  # the properties: few, evaluated by Z3
                 holds[i] = not z3.is_false(m.eval(self.post[i], model_completion=True))

@@ -46,10 +46,18 @@ def _pack(cols: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(packed).view(np.uint64)
 
 
-def mine(atoms: list[Atom], values: np.ndarray, max_len: int = 3, seed: int = 0) -> Mined:
-    """The minimal clauses of up to ``max_len`` literals true on every row of ``values``."""
-    n = len(values)
-    cols = np.stack([a.column(values) for a in atoms]) if atoms else np.zeros((0, n), dtype=bool)
+def atom_columns(atoms: list[Atom], values: np.ndarray) -> np.ndarray:
+    """Every atom on every row of ``values``: bool matrix (atoms, rows)."""
+    return np.stack([a.column(values) for a in atoms]) if atoms else np.zeros((0, len(values)), dtype=bool)
+
+
+def mine(atoms: list[Atom], values: np.ndarray, max_len: int = 3, seed: int = 0,
+         cols: np.ndarray | None = None) -> Mined:
+    """The minimal clauses of up to ``max_len`` literals true on every row of ``values`` (or on
+    every column of ``cols``, the atoms already evaluated, e.g. over several instances)."""
+    if cols is None:
+        cols = atom_columns(atoms, values)
+    n = cols.shape[1]
     clauses: list[Clause] = []
     # constant atoms: unit clauses
     live: list[int] = []
