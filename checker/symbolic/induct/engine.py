@@ -246,17 +246,11 @@ class Run:
         return make_symbolic(spec, self.inp.system.constants, names) if names else None
 
     def mining_values(self, sym: Symbolic) -> list[list[int]]:
-        """Other values mined at: each symbolic constant at its lower bound and one above the
-        configuration's value (the others as configured)."""
+        """Other values mined at: every symbolic constant at its lower bound, and every one at one
+        above the configuration's value (two more explicit runs, whatever the number of constants)."""
         base = [int(self.inp.system.constants[n]) for n in sym.names]
-        out: list[list[int]] = []
-        for k, lo in enumerate(sym.lows):
-            for v in (lo, base[k] + 1):
-                vals = list(base)
-                vals[k] = v
-                if vals != base and vals not in out:
-                    out.append(vals)
-        return out
+        out = [list(sym.lows), [b + 1 for b in base]]
+        return [v for k, v in enumerate(out) if v != base and v not in out[:k]]
 
     def mine_instance(self, sym: Symbolic, consts: list[int]) -> Instance | None:
         assert self.inp.system.spec_def is not None
