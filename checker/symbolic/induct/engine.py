@@ -62,11 +62,14 @@ def clause_term(atoms: list[Atom], x: SState, cl: Clause) -> z3.BoolRef:
 
 
 def clause_text(atoms: list[Atom], cl: Clause) -> str:
-    lits = [atoms[i].text if pol else _negate(atoms[i].text) for i, pol in cl]
+    lits = [atoms[i].text if pol else _negate(atoms[i]) for i, pol in cl]
     return " or ".join(lits)
 
 
-def _negate(text: str) -> str:
+def _negate(atom: Atom) -> str:
+    text = atom.text
+    if atom.kind == "gt":  # "x > lo" with lo the type's least value: its negation is "x == lo"
+        return text.replace(" > ", " == ", 1)
     for a, b in ((" == ", " != "), (" > ", " <= "), (" in ", " not in "), (" >= ", " < ")):
         if a in text and not text.startswith("("):
             return text.replace(a, b, 1)
