@@ -34,7 +34,7 @@ from checker.explicit.vector_bfs import vector_loop
 from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
 from checker.lang.pycompile import CompiledSystem, State, StepError
 from checker.lang.system import Property
-from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, PropertyResult, Stats, Trace
+from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, Progress, ProgressFn, PropertyResult, Stats, Trace
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
@@ -50,18 +50,6 @@ class Limits:
     fast: bool = True  # use the packed kernel when the system allows it (False: the generic loop)
     vector: bool = True  # with fast: expand whole frontiers with numpy when the state fits in an int64
     handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
-
-
-@dataclass
-class Progress:
-    states: int
-    transitions: int
-    depth: int
-    frontier: int
-    seconds: float
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 class Explorer:
