@@ -190,3 +190,21 @@ def test_transition_property_and_deadlock() -> None:
     got = {p.name: p for p in res.properties}
     assert got["Monotone"].verdict == HOLDS, got["Monotone"].note
     assert got["Deadlock"].verdict == HOLDS, got["Deadlock"].note
+
+
+def test_cli_prints_the_invariant_and_the_parameters(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    cfg = tmp_path / "nb1.toml"
+    cfg.write_text('spec = "napi_basic"\nexpect = "holds"\n[constants]\nN = 1\nRING = 2\nWEIGHT = 1\n')
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "induct"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "proved for every RING ≥ 1, WEIGHT ≥ 1" in res.output
+    assert "induct: inductive invariant proving" in res.output
+    assert "count(poll_list, 0) < 2" in res.output
+    # with the explicit engine too, the induct invariant is evaluated on every state it reached (53)
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "explicit,induct"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "induct invariant holds on all 53 explicitly reached states" in res.output
