@@ -43,7 +43,7 @@ from checker.symbolic.induct.symbolic import (
     DATA_BOUNDS, Symbolic, SymbolicEncoder, concretise, make_symbolic, rename, symbolic_properties,
 )
 from checker.symbolic.induct.concrete import compile_clauses
-from checker.symbolic.invariant_check import check_invariant
+from checker.symbolic.invariant_check import check_invariant, conjuncts, show
 from checker.symbolic.on_reached import CHECKED, CONCRETE
 from checker.symbolic.problem import ERROR as ERROR_TARGET
 from checker.symbolic.problem import SAFETY_KINDS, Problem, Target
@@ -314,15 +314,20 @@ class Run:
         # minimise (unsat cores) over the Houdini invariant, unless Spacer's lemmas were needed
         roots = [nc + k for k, tg in enumerate(state_targets) if tg in proved]
         minimize = bool(self.limit("induct_minimize", True))
-        support = h.support(roots, minimize) if spacer_inv is None else [int(i) for i in np.nonzero(live)[0]]
+        lemmas: list[z3.BoolRef] = []
+        if spacer_inv is None:
+            support = h.support(roots, minimize)
+        else:
+            support, lemmas = self.support_with_lemmas(prob, x, terms, live, nc, state_targets, dropped, spacer_inv,
+                                                       minimize and not edge)
         self.lap("minimise")
         keep = [i for i in support if i < nc]
         # the properties are conjuncts of the invariant too (each is a candidate Houdini kept)
-        inv_terms = [terms[i] for i in support] + ([spacer_inv] if spacer_inv is not None else [])
+        inv_terms = [terms[i] for i in support] + lemmas
         inv = z3.And(*inv_terms) if inv_terms else z3.BoolVal(True)
         lines = [setting.text(clause_text(atoms, clauses[i])) for i in keep]
-        if spacer_inv is not None:
-            lines.append("(and the lemmas Spacer added, as Z3 terms:) " + str(z3.simplify(spacer_inv))[:2000])
+        types = dict(zip(x.names, x.types))
+        lines += [setting.text(show(lm, types)) + "    (Spacer)" for lm in lemmas]
         # independent check on fresh solvers, for the proved properties only
         check_prob = setting.problem([tg.prop for tg in proved if tg.prop is not None])
         ok, why = check_invariant(check_prob, x, inv, check_prob.targets, _query_ms(self.inp))
@@ -414,8 +419,27 @@ class Run:
 
         return forward
 
+    def support_with_lemmas(self, prob: Problem, x: SState, terms: list[z3.BoolRef], live: np.ndarray, nc: int,
+                            state_targets: list[Target], dropped: list[Target], cover: z3.BoolRef,
+                            minimize: bool) -> tuple[list[int], list[z3.BoolRef]]:
+        """After Spacer: the live candidates and Spacer's lemmas are inductive together and imply the
+        dropped properties; the same unsat-core closure as :meth:`Houdini.support` shrinks both.
+        Returns (indices into ``terms`` kept, lemmas kept)."""
+        lemmas = [c for c in conjuncts(z3.simplify(cover)) if not z3.is_true(c)]
+        live_idx = [int(i) for i in np.nonzero(live)[0]]
+        if not minimize:
+            return live_idx, [z3.And(*lemmas)] if lemmas else []
+        dropped_idx = [nc + state_targets.index(tg) for tg in dropped]
+        pool = live_idx + dropped_idx
+        terms2 = [terms[i] for i in pool] + lemmas
+        h2 = Houdini(prob, x, terms2, lambda m, rows: np.zeros((0, len(rows)), dtype=bool), self.deadline)
+        roots = [k for k, i in enumerate(pool) if i >= nc]
+        kept = h2.support(roots, True)
+        return ([pool[k] for k in kept if k < len(pool)], [lemmas[k - len(pool)] for k in kept if k >= len(pool)])
+
     def strengthen(self, prob: Problem, targets: list[Target], known: list[z3.BoolRef]) -> tuple[z3.BoolRef | None, str]:
-        """Spacer on ``targets`` with the Houdini invariant assumed; (its extra invariant or None, note)."""
+        """Spacer on ``targets`` with the Houdini invariant assumed; (its own lemmas, inductive together
+        with ``known``, or None; note)."""
         from checker.symbolic.pdr import Spacer
 
         left = self.deadline - time.perf_counter()
@@ -427,7 +451,7 @@ class Run:
         except z3.Z3Exception as err:
             return None, f"not implied by the mined invariant, and Spacer gave up: {err}"
         if r == z3.unsat:
-            return z3.And(sp.invariant(), *(known or [z3.BoolVal(True)])), ""
+            return sp.invariant(), ""
         if r == z3.sat:
             return None, "not implied by the mined invariant; Spacer reports a reachable violation (run --engine bmc)"
         return None, f"not implied by the mined invariant, and Spacer gave up: {sp.fp.reason_unknown()}"
