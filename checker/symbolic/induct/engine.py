@@ -1,10 +1,15 @@
 """``--engine induct``: inductive invariants inferred from explicitly reached states.
 
-1. **Mine.** The explicit engine explores the configuration (up to ``induct_states`` states,
-   default 500,000: a cut-short exploration still gives candidates, since nothing is
-   claimed from them until Z3 has proved them). A violation it finds is reported with its
-   replayed trace. Atoms are read off the IR's types (:mod:`.atoms`); every clause of up to
-   three literals true on every reached state is a candidate (:mod:`.mine`).
+0. **Symbolic constants.** The spec's data bounds (RING, WEIGHT, BUDGET, ...) become Z3
+   integers above their declared minimum when the spec uses them uniformly (:mod:`.symbolic`),
+   so that one proof covers every value; otherwise, or for what that proof misses, the
+   configuration's values.
+1. **Mine.** The explicit engine explores the configuration (up to ``options.induct_states``
+   states, default 500,000: a cut-short exploration still gives candidates, since nothing is
+   claimed from them until Z3 has proved them), and with symbolic constants two more
+   instances. A violation it finds is reported with its replayed trace. Atoms are read off the
+   IR's types (:mod:`.atoms`); every clause of up to three literals true on every reached state
+   is a candidate (:mod:`.mine`).
 2. **Houdini** (:mod:`.houdini`) over the grounded Z3 translation keeps the largest inductive
    subset of the candidates together with the properties themselves (a property is a
    candidate like any other).
@@ -39,10 +44,10 @@ from checker.symbolic.engine import _deadline, _query_ms, assemble
 from checker.symbolic.induct.atoms import Atom, atoms_of
 from checker.symbolic.induct.houdini import Houdini, Timeout
 from checker.symbolic.induct.mine import Clause, ClauseEvaluator, atom_columns, mine
+from checker.symbolic.induct.concrete import compile_clauses
 from checker.symbolic.induct.symbolic import (
     DATA_BOUNDS, Symbolic, SymbolicEncoder, concretise, make_symbolic, rename, symbolic_properties,
 )
-from checker.symbolic.induct.concrete import compile_clauses
 from checker.symbolic.invariant_check import check_invariant, conjuncts, show
 from checker.symbolic.on_reached import CHECKED, CONCRETE
 from checker.symbolic.problem import ERROR as ERROR_TARGET
@@ -52,7 +57,7 @@ from checker.symbolic.translate import SState, concrete_flat
 ENGINE = "induct"
 #: states explored forward from each counterexample to induction (``induct_forward``)
 FORWARD = 2000
-#: states the mining run explores at most (``limits.induct_states`` / ``options.induct_states``)
+#: states a mining run explores at most (``options.induct_states``)
 MINE_STATES = 500_000
 
 
