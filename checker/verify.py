@@ -66,10 +66,11 @@ def _suggest_symbolic(res: EngineResult, engines: list[str]) -> None:
     unless they were run on this configuration already."""
     from checker.symbolic.problem import SAFETY_KINDS
 
-    others = [e for e in ("pdr", "kind") if e not in engines]
+    # induct first: it proves napi_basic N >= 2 and the Linux spec, where pdr and kind give up
+    others = [e for e in ("induct", "pdr", "kind") if e not in engines]
     if not others:
         return
-    hint = f"--engine {others[0]}" + (f" (or {others[1]})" if len(others) > 1 else "")
+    hint = f"--engine {others[0]}" + (f" (or {', '.join(others[1:])})" if len(others) > 1 else "")
     for pr in res.properties:
         if pr.verdict == INCONCLUSIVE and pr.kind in SAFETY_KINDS:
             pr.note += (f"; too many states to enumerate (explicit stopped at its {res.stats.limit_hit} limit): "

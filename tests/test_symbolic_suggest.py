@@ -20,20 +20,20 @@ def verify(tmp: Path, *args: str) -> tuple[int, dict[str, str]]:
     return res.exit_code, {n: p.get("note", "") for n, p in cfg["properties"].items() if p["verdict"] == "inconclusive"}
 
 
-def test_states_limit_suggests_pdr_and_kind_for_safety_properties(tmp_path: Path) -> None:
+def test_states_limit_suggests_induct_pdr_and_kind_for_safety_properties(tmp_path: Path) -> None:
     code, lines = verify(tmp_path, str(ROOT / "models" / "napi_basic" / "n2.toml"), "--max-states", "300")
     assert code != 0
     assert set(lines) == {"NoDoubleQueue", "SchedMatchesList", "NoLostWakeup", "BoundedWait", "Deadlock"}
     for name, line in lines.items():
-        assert f"{HINT} pdr (or kind) for a symbolic proof" in line, (name, line)
+        assert f"{HINT} induct (or pdr, kind) for a symbolic proof" in line, (name, line)
 
 
 def test_no_suggestion_for_liveness_and_none_of_an_engine_already_run(tmp_path: Path) -> None:
     code, lines = verify(tmp_path / "a", str(ROOT / "models" / "napi_basic" / "liveness_n2.toml"), "--max-states", "200")
     assert "PacketsPolled" in lines and "NoBusyLoop" in lines
     assert "try --engine" not in lines["PacketsPolled"] and "try --engine" not in lines["NoBusyLoop"]
-    assert f"{HINT} pdr (or kind)" in lines["BoundedWait"]  # a starvation bound is a ghost-counter invariant
+    assert f"{HINT} induct (or pdr, kind)" in lines["BoundedWait"]  # a starvation bound is a ghost-counter invariant
     code, lines = verify(tmp_path / "b", str(ROOT / "models" / "napi_basic" / "n2.toml"), "--max-states", "300",
                          "--engine", "explicit,pdr", "--max-seconds", "1")
-    assert f"{HINT} kind for a symbolic proof" in lines["NoDoubleQueue"]
-    assert "pdr (or" not in lines["NoDoubleQueue"]
+    assert f"{HINT} induct (or kind) for a symbolic proof" in lines["NoDoubleQueue"]
+    assert "pdr" not in lines["NoDoubleQueue"].split("try --engine")[1]
