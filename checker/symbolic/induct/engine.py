@@ -231,7 +231,10 @@ class Run:
             if setting is not None:
                 names = {tg.name for tg in targets}
                 sym_targets = [tg for tg in setting.prob.targets if tg.name in names]
-                got = self.prove(setting, instances, sym_targets)
+                try:
+                    got = self.prove(setting, instances, sym_targets)
+                except ValueError as err:  # a numeral near a sentinel that is not RING + k
+                    got, refused = {}, str(err)
                 results.update({k: o for k, o in got.items() if o.verdict == HOLDS})
         elif self.inp.options.get("induct_symbolic"):
             refused = "no data bound of this spec can be made symbolic"
