@@ -208,3 +208,30 @@ def test_cli_prints_the_invariant_and_the_parameters(tmp_path) -> None:
     res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "explicit,induct"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "induct invariant holds on all 53 explicitly reached states" in res.output
+
+
+def test_a_constant_used_non_uniformly_stays_concrete() -> None:
+    # RING used as 2 * RING: not "RING + k", so the proof is for the configuration's value only
+    from types import SimpleNamespace
+
+    from checker.lang import Constant, SpecDef
+    from checker.symbolic.induct.symbolic import make_symbolic
+
+    def build(k: SimpleNamespace) -> System:
+        s = System("double")
+        x = s.var("x", Int(0, 2 * k.RING))
+
+        @s.action("inc", func="f.c:inc")
+        def inc(t):
+            t.require(x < 2 * k.RING)
+            t.set(x, x + 1)
+
+        s.invariant("Bounded", x <= 2 * k.RING)
+        return s
+
+    spec = SpecDef("double", "", [Constant("RING", int, 2, min=1)], build)
+    system = spec.instantiate({"RING": 2})
+    assert make_symbolic(spec, system.constants, ["RING"]) is None
+    res, _ = run(system)
+    (p, _deadlock) = res.properties
+    assert p.verdict == HOLDS and "for every" not in p.note
