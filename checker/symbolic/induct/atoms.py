@@ -51,6 +51,13 @@ class Atom:
     loc2: int = -1  # kind "both": a second location, equal to value2
     value2: int = 0
 
+    def reads(self) -> set[int]:
+        """The flat locations the atom reads."""
+        locs = {self.loc} | ({self.loc2} if self.loc2 >= 0 else set())
+        if self.kind in ("in", "dup"):
+            locs |= set(self.slots)
+        return locs
+
     def column(self, v: np.ndarray) -> np.ndarray:
         """The atom on every row of ``v`` (states × flat locations)."""
         if self.kind == "bool":

@@ -23,7 +23,7 @@ def compile_clauses(system: System, atoms: list[Atom], clauses: list[Clause], te
         lits = []
         for i, pol in cl:
             a = atoms[i]
-            used.update(x for x in (a.loc, a.loc2, *([] if a.kind not in ("in", "dup") else a.slots)) if x >= 0)
+            used.update(a.reads())
             lits.append(a.python(ref) if pol else f"not {a.python(ref)}")
         body.append(f"    if not ({' or '.join(lits)}):\n        return {k}")
     loads = [f"    {ref[k]} = {access[k]}" for k in sorted(used)]

@@ -57,6 +57,8 @@ from checker.symbolic.translate import SState, concrete_flat
 ENGINE = "induct"
 #: states explored forward from each counterexample to induction (``induct_forward``)
 FORWARD = 2000
+#: with more candidates than this, Houdini asks step by step (``options.induct_per_step_above``)
+PER_STEP_ABOVE = 5000
 #: states a mining run explores at most (``options.induct_states``)
 MINE_STATES = 500_000
 
@@ -289,11 +291,19 @@ class Run:
             assert isinstance(enc, SymbolicEncoder)
             terms = [enc.subst(t, x) for t in terms]
         self.lap("mine")
+        nc_all = len(clauses)
         ev = setting.evaluator(clauses)
         forward = None
         if setting.sym is None and int(self.limit("induct_forward", FORWARD)) > 0:
             forward = self.forward_fn(prob, x, lambda rows: ev(None, rows), state_targets)
-        h = Houdini(prob, x, terms, ev, self.deadline, forward)
+        depends = None
+        if len(terms) > int(self.limit("induct_per_step_above", PER_STEP_ABOVE)):
+            depends = np.ones((len(terms), len(x.flat)), dtype=bool)  # properties: read everything
+            depends[:nc_all] = False
+            for k, cl in enumerate(clauses):
+                for i, _ in cl:
+                    depends[k, list(atoms[i].reads())] = True
+        h = Houdini(prob, x, terms, ev, self.deadline, forward, depends)
         live = h.run()
         self.lap("houdini")
         nc = len(clauses)

@@ -46,7 +46,10 @@ class Candidate:
 
 class Houdini:
     def __init__(self, prob: Problem, x: SState, terms: list[z3.BoolRef], evaluate: Evaluate,
-                 deadline: float = float("inf"), forward: Forward | None = None) -> None:
+                 deadline: float = float("inf"), forward: Forward | None = None,
+                 depends: np.ndarray | None = None) -> None:
+        """``depends``: optional bool matrix (candidates, flat locations), the locations each
+        candidate reads; with it Houdini asks step by step (:meth:`_run_per_step`)."""
         enc = prob.enc
         self.prob = prob
         self.x = x
@@ -54,6 +57,7 @@ class Houdini:
         self.deadline = deadline
         self.evaluate = evaluate
         self.forward = forward
+        self.depends = depends
         self.solver = z3.SolverFor("QF_LIA")
         s = self.solver
         self.trans = enc.trans(x, self.x2, z3.Int("tid'"))
@@ -112,6 +116,8 @@ class Houdini:
     def run(self) -> np.ndarray:
         """Drop candidates until the live ones are inductive; returns the live mask."""
         self.initial()
+        if self.depends is not None:
+            return self._run_per_step(self.depends)
         k = 0
         while True:
             idx = np.nonzero(self.live)[0]
@@ -121,31 +127,64 @@ class Houdini:
             k += 1
             self.solver.add(z3.Implies(q, z3.Or(*[_not(self.post[i]) for i in idx])))
             r = self._check(q)
-            if r == z3.unsat:
-                self.solver.add(z3.Not(q))
+            m = self.solver.model() if r == z3.sat else None
+            self.solver.add(z3.Not(q))  # retire the question (after reading the model: adding drops it)
+            if m is None:
                 return self.live
-            m = self.solver.model()
-            self.solver.add(z3.Not(q))
-            holds = np.ones(len(self.post), dtype=bool)
-            fast = self.evaluate(m, self.post_values(m))[:, 0]  # the mined clauses, vectorised
-            holds[: len(fast)] = fast
-            for i in range(len(fast), len(self.post)):  # the properties: few, evaluated by Z3
-                holds[i] = not z3.is_false(m.eval(self.post[i], model_completion=True))
-            if self.forward is not None:
-                # Every state reachable from the pre-state (which satisfies every live candidate)
-                # satisfies every inductive subset of the live candidates: a candidate false on one
-                # of them is dropped now rather than one solver call at a time.
-                holds &= self.forward(m).all(axis=1)
-            dropped = self.live & ~holds
-            if not dropped.any():  # the evaluator disagrees with the solver: fall back on Z3's own evaluation
-                dropped = np.array([bool(self.live[i]) and z3.is_false(m.eval(self.post[i], model_completion=True))
-                                    for i in range(len(self.post))])
-                if not dropped.any():
-                    raise RuntimeError("Houdini: a counterexample to induction that falsifies no candidate")
-            self.live &= ~dropped
-            self.rounds.append(int(dropped.sum()))
-            for i in np.nonzero(dropped[self.watch_from:])[0]:
-                self.ctis[self.watch_from + int(i)] = m
+            self._drop(m)
+
+    def _run_per_step(self, depends: np.ndarray) -> np.ndarray:
+        """The same fixpoint asked one step at a time (``tid == t``), each time only about the live
+        candidates that read a location the step writes (the others cannot change): many small
+        queries instead of few huge ones, for systems with thousands of candidates."""
+        enc = self.prob.enc
+        writes = []
+        for t in self.prob.system.transitions:
+            post = enc.post_flat(t, self.x)
+            writes.append(np.array([not z3.eq(a, b) for a, b in zip(post, self.x.flat)], dtype=bool))
+        k = 0
+        progress = True
+        while progress:
+            progress = False
+            for t, w in zip(self.prob.system.transitions, writes):
+                while True:
+                    idx = np.nonzero(self.live & depends[:, w].any(axis=1))[0]
+                    if not len(idx):
+                        break
+                    q = z3.Bool(f"houdini!{k}")
+                    k += 1
+                    self.solver.add(z3.Implies(q, z3.Or(*[_not(self.post[i]) for i in idx])))
+                    r = self._check(q, self.tid == t.index)
+                    m = self.solver.model() if r == z3.sat else None
+                    self.solver.add(z3.Not(q))
+                    if m is None:
+                        break
+                    self._drop(m)
+                    progress = True
+        return self.live
+
+    def _drop(self, m: z3.ModelRef) -> None:
+        """Drop every live candidate false after the counterexample to induction ``m``."""
+        holds = np.ones(len(self.post), dtype=bool)
+        fast = self.evaluate(m, self.post_values(m))[:, 0]  # the mined clauses, vectorised
+        holds[: len(fast)] = fast
+        for i in range(len(fast), len(self.post)):  # the properties: few, evaluated by Z3
+            holds[i] = not z3.is_false(m.eval(self.post[i], model_completion=True))
+        if self.forward is not None:
+            # Every state reachable from the pre-state (which satisfies every live candidate)
+            # satisfies every inductive subset of the live candidates: a candidate false on one
+            # of them is dropped now rather than one solver call at a time.
+            holds &= self.forward(m).all(axis=1)
+        dropped = self.live & ~holds
+        if not dropped.any():  # the evaluator disagrees with the solver: fall back on Z3's own evaluation
+            dropped = np.array([bool(self.live[i]) and z3.is_false(m.eval(self.post[i], model_completion=True))
+                                for i in range(len(self.post))])
+            if not dropped.any():
+                raise RuntimeError("Houdini: a counterexample to induction that falsifies no candidate")
+        self.live &= ~dropped
+        self.rounds.append(int(dropped.sum()))
+        for i in np.nonzero(dropped[self.watch_from:])[0]:
+            self.ctis[self.watch_from + int(i)] = m
 
     def support(self, roots: list[int], minimize: bool = True) -> list[int]:
         """A subset of the live candidates containing ``roots`` that is inductive on its own: grown
