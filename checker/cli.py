@@ -26,9 +26,10 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _specs() -> dict:
-    from spec import registry
+    """The shipped specs (installed packages' entry points and user files are resolved on demand)."""
+    from checker.spec_loader import builtin_specs
 
-    return registry()
+    return builtin_specs()
 
 
 def _positive_int(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -63,6 +64,9 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--engine", "engine", default=None, help="Engine(s) to use instead of the configurations' "
               "(comma-separated, or 'all').")
+@click.option("--spec", "spec_ref", default=None, metavar="SPEC",
+              help="Check this spec instead of the configurations' own: a spec file (relative to the working "
+              "folder), a module of an installed package, or a registered spec name.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Write result.json, junit.xml, report.html, command.txt and every counterexample "
               "(<config>.<property>.itf.json, .mmd, .dot) into this folder.")
@@ -82,6 +86,7 @@ def main() -> None:
 def verify(
     paths: tuple[Path, ...],
     engine: str | None,
+    spec_ref: str | None,
     out_dir: Path | None,
     max_states: int | None,
     max_depth: int | None,
@@ -119,13 +124,22 @@ def verify(
         err_con.print(f"error: no configuration files (*.toml) in {', '.join(map(str, paths or ['models']))}")
         sys.exit(EXIT_USAGE)
     specs = _specs()
+    spec_override = None
+    if spec_ref is not None:
+        from checker.spec_loader import SpecLoadError, resolve_spec
+
+        try:
+            spec_override = resolve_spec(spec_ref, Path.cwd(), specs)
+        except SpecLoadError as err:
+            err_con.print(f"error: {err if err.where else f'--spec: {err}'}", markup=False)
+            sys.exit(EXIT_USAGE)
     overrides = {"max_states": max_states, "max_depth": max_depth, "max_seconds": max_seconds, "store": store,
                  "workers": workers, "symmetry": symmetry or None}
     outcomes = []
     errors: list[str] = []
     for f in files:
         try:
-            cfg: Config = load_config(f, specs, known_engines)
+            cfg: Config = load_config(f, specs, known_engines, spec_override)
             outcome = _run_with_progress(err_con, cfg, engines, overrides, run_config)
         except ConfigError as err:
             errors.append(str(err))
@@ -168,9 +182,13 @@ def _run_with_progress(con: Console, cfg: Config, engines, overrides, run_config
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def list_cmd(paths: tuple[Path, ...]) -> None:
     """Specs with their constants and properties, and the bundled configurations."""
+    from checker.spec_loader import all_specs
+
     con = _console()
-    for name, spec in sorted(_specs().items()):
-        con.print(f"[bold]{name}[/] — {spec.doc}")
+    broken: dict[str, str] = {}
+    for name, spec in sorted(all_specs(broken).items()):
+        origin = getattr(getattr(spec, "source", None), "module", "")
+        con.print(f"[bold]{name}[/] — {spec.doc}" + (f" [dim](from {origin})[/]" if origin else ""))
         for c in spec.constants:
             rng = ""
             if c.min is not None or c.max is not None:
@@ -180,6 +198,8 @@ def list_cmd(paths: tuple[Path, ...]) -> None:
             con.print(f"    {c.name} = {c.default!r} ({c.kind.__name__}{rng}) {c.doc}")
         if spec.properties:
             con.print(f"    properties: {', '.join(spec.properties)}")
+    for name, why in sorted(broken.items()):
+        con.print(f"[bold]{name}[/] — [red]cannot load: {why}[/]")
     try:
         files = find_configs(list(paths) or [Path("models")])
     except ConfigError:
@@ -196,12 +216,42 @@ def list_cmd(paths: tuple[Path, ...]) -> None:
                 con.print(f"    {f}  [red]{err.field}: {err.message}[/]")
 
 
+def _trace_specs(trace: Path, spec_file: Path | None) -> dict:
+    """The specs to replay ``trace`` with: the shipped ones, and the one the trace records (a user's file,
+    module or entry point, see checker.spec_loader). Warns when that spec changed since the trace was
+    written; a spec that is gone is one line and exit 2."""
+    from checker.spec_loader import SpecLoadError, spec_for_trace
+    from checker.trace.itf import read_itf
+
+    specs = _specs()
+    try:
+        meta = read_itf(trace).meta
+    except (OSError, ValueError):
+        return specs  # not a readable trace: the caller reports it
+    try:
+        spec, warning = spec_for_trace(meta, trace, specs, spec_file)
+    except SpecLoadError as err:
+        _console(stderr=True).print(f"error: {err}" if err.where else f"error: {trace}: {err}", markup=False)
+        sys.exit(EXIT_USAGE)
+    if warning:
+        _console(stderr=True).print(f"warning: {trace}: {warning}", markup=False)
+    return {**specs, str(meta.get("spec")): spec}
+
+
 @main.command()
 @click.argument("trace", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
               help="How to show the trace: terminal view (default), Mermaid sequence diagram, or Graphviz DOT.")
-def replay(trace: Path, fmt: str) -> None:
-    """Re-execute a saved trace (ITF JSON) on its spec; exit 0 if it is a valid run ending in its violation."""
+@click.option("--spec", "spec_file", type=click.Path(path_type=Path), default=None,
+              help="The spec file the trace was written against, when it moved since.")
+def replay(trace: Path, fmt: str, spec_file: Path | None) -> None:
+    """Re-execute a saved trace (ITF JSON) on its spec; exit 0 if it is a valid run ending in its violation.
+
+    A trace of a user's spec records the spec's file (or module) and the sha256 of its source: a spec
+    file that is gone is an error (exit 2; name its new place with --spec); one that changed since is
+    replayed as it is now, after a warning.
+    """
+    from checker.spec_loader import SpecLoadError
     from checker.trace.itf import read_itf
     from checker.trace.replay import load_trace
     from checker.trace.replay import replay as do_replay
@@ -209,10 +259,13 @@ def replay(trace: Path, fmt: str) -> None:
     from checker.trace.views import ViewError, compile_views
 
     con = Console(highlight=False)
-    err_con = Console(stderr=True, highlight=False)
+    err_con = _console(stderr=True)
     try:
-        tr, compiled = load_trace(trace, _specs())
+        tr, compiled = load_trace(trace, _trace_specs(trace, spec_file))
         views = compile_views(read_itf(trace).views, compiled)
+    except SpecLoadError as err:  # the user's spec fails to build: its file and line
+        err_con.print(f"error: {err}" if err.where else f"error: {trace}: {err}", markup=False)
+        sys.exit(EXIT_USAGE)
     except (OSError, ValueError, KeyError) as err:
         where = "views: " if isinstance(err, ViewError) else ""
         err_con.print(f"error: {trace}: {where}{err}", markup=False)

@@ -3,7 +3,8 @@
 ::
 
     # what this checks and why (a comment at the top)
-    spec = "napi_basic"
+    spec = "napi_basic"                # a shipped/registered spec, a file "specs/mydriver.py" (relative to
+                                       # this file), or a module "mypkg.napi_spec" (see checker.spec_loader)
     properties = ["NoLostWakeup"]      # default: all of the spec's
     expect = "NoLostWakeup"            # "holds", a property that must be violated, or a list of them
     engines = ["explicit"]             # default: ["explicit"]
@@ -103,8 +104,24 @@ def check_constant(spec: SpecDef, name: str, value: Any, where: str = "constants
     return value
 
 
-def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Config:
-    """Read and validate one configuration file."""
+def _resolve_spec(path: Path, ref: Any, specs: dict[str, SpecDef]) -> SpecDef:
+    """The spec a configuration names: a shipped or registered name, a file relative to the configuration,
+    or a module (see :mod:`checker.spec_loader`)."""
+    from checker.spec_loader import SpecLoadError, resolve_spec
+
+    if not isinstance(ref, str) or not ref:
+        raise ConfigError(path, "spec", "missing: name the spec to check, e.g. spec = \"napi_basic\" "
+                          "or spec = \"specs/mydriver.py\"")
+    try:
+        return resolve_spec(ref, path.parent, specs)
+    except SpecLoadError as err:
+        if err.where:  # a mistake in the user's spec: point at it
+            raise ConfigError(err.where, "", f"{err.message} ({err.doing or 'spec'} for {path})") from None
+        raise ConfigError(path, "spec", str(err)) from None
+
+
+def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str], spec_override: SpecDef | None = None) -> Config:
+    """Read and validate one configuration file; ``spec_override`` (``verify --spec``) replaces its ``spec``."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
@@ -114,12 +131,7 @@ def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Con
     for key in data:
         if key not in TOP_KEYS:
             raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(TOP_KEYS))})")
-    spec_name = data.get("spec")
-    if not isinstance(spec_name, str):
-        raise ConfigError(path, "spec", "missing: name the spec to check, e.g. spec = \"napi_basic\"")
-    if spec_name not in specs:
-        raise ConfigError(path, "spec", f"unknown spec {spec_name!r} (known: {', '.join(sorted(specs))})")
-    spec = specs[spec_name]
+    spec = spec_override if spec_override is not None else _resolve_spec(path, data.get("spec"), specs)
 
     consts = data.get("constants", {})
     if not isinstance(consts, dict):

@@ -15,7 +15,8 @@ first fields (configurations with verdicts, engines' statistics, traces, errors,
 ``tool_version``, ``python``, ``generated``, ``command_line``, ``cwd``, ``summary``, ``files``; per
 configuration ``description``, ``engines_requested``, ``limits``, ``seeds`` (the configuration's
 ``*seed*`` options; the explicit engine is deterministic and has none), ``views``; per property
-``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``.
+``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``; per configuration
+of a spec from outside the shipped package ``spec_source`` (as in the ITF files' ``#meta``).
 """
 
 from __future__ import annotations
@@ -130,12 +131,14 @@ def outcome_json(o: Outcome, out_dir: Path | None, sink: list[TraceView] | None 
             if texts is not None:
                 texts[(o.config.name, "(run)")] = text
     seeds = {k: v for k, v in o.config.options.items() if "seed" in k.lower()}
+    source = getattr(o.system, "spec_source", None)  # a spec from a user's file or package (checker.spec_loader)
+    extra = {"spec_source": source.to_json(out_dir.resolve() if out_dir is not None else None)} if source else {}
     return {
         "configuration": str(o.config.path), "name": o.config.name, "spec": o.config.spec.name,
         "constants": o.system.constants, "expect": o.config.expect or "holds", "status": o.status,
         "problems": o.problems, "seconds": round(o.seconds, 4), "properties": props, "engines": engines,
         "description": o.config.description, "engines_requested": list(o.config.engines),
-        "limits": dict(o.config.limits), "seeds": seeds, "views": dict(o.config.views),
+        "limits": dict(o.config.limits), "seeds": seeds, "views": dict(o.config.views), **extra,
     }
 
 

@@ -21,7 +21,9 @@ def _fmt_bytes(n: int) -> str:
 def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_coverage: bool = False) -> None:
     cfg = out.config
     expect = "holds" if not cfg.expect else "violates " + ", ".join(cfg.expect)
-    con.print(f"[bold]{escape(str(cfg.path))}[/]  spec={cfg.spec.name}  expect: {expect}")
+    src = getattr(cfg.spec, "source", None)  # a spec from a user's file or package (checker.spec_loader)
+    origin = f" ({escape(src.ref)})" if src is not None and src.ref != cfg.spec.name else ""
+    con.print(f"[bold]{escape(str(cfg.path))}[/]  spec={cfg.spec.name}{origin}  expect: {expect}")
     consts = ", ".join(f"{k}={v}" for k, v in out.system.constants.items())
     con.print(f"  constants: {escape(consts)}", highlight=False)
     for r in out.engine_results:

@@ -12,6 +12,7 @@ from checker.lang.expr import ModelError
 from checker.lang.pycompile import CompiledSystem
 from checker.lang.system import System
 from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, ProgressFn, PropertyResult
+from checker.spec_loader import SpecLoadError
 from checker.trace.replay import replay
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "inconclusive"
@@ -36,6 +37,10 @@ def instantiate(cfg: Config) -> tuple[System, CompiledSystem]:
     """Build and compile the configuration's system; a spec's refusal becomes a ConfigError."""
     try:
         system = cfg.spec.instantiate(cfg.constants)
+    except SpecLoadError as err:  # a mistake in a user's spec: point at its file and line
+        if err.where:
+            raise ConfigError(err.where, "", f"{err.message} ({err.doing or 'spec'} for {cfg.path})") from None
+        raise ConfigError(cfg.path, "spec", str(err)) from None
     except (ModelError, ValueError) as err:
         raise ConfigError(cfg.path, "constants", f"spec {cfg.spec.name!r} rejects these constants: {err}") from None
     return system, CompiledSystem.build(system)

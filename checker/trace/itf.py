@@ -11,7 +11,10 @@ and sequences as lists.
 Only the spec's variables are keys of a state, so any ITF reader (Apalache, Quint, itf-py,
 the ITF trace viewer) sees a plain trace. Everything napi-check adds lives in ``#meta``:
 the top-level ``#meta`` also has ``description`` (one line), ``actors`` (in order of first
-appearance), ``views`` (name -> expression source, see :mod:`checker.trace.views`), and each
+appearance), ``views`` (name -> expression source, see :mod:`checker.trace.views`), for a spec from
+outside the shipped package ``spec_source`` (kind ``file``/``module``/``entry_point``; ``path`` relative to
+the trace file and ``absolute``, or ``module``; ``sha256`` of its source and the user ``files`` hashed:
+see :mod:`checker.spec_loader`), and each
 state's ``#meta`` has ``views`` (name -> value, in ITF form) when the configuration defines
 views. Readers of the files napi-check writes need nothing beyond ``#meta.spec``,
 ``#meta.constants``, ``#meta.property`` and each state's ``#meta.step``.
@@ -84,8 +87,9 @@ def verdict_line(trace: Trace) -> str:
 
 
 def trace_to_itf(trace: Trace, extra_meta: dict[str, Any] | None = None,
-                 views: list[View] | None = None) -> dict[str, Any]:
-    """The trace as an ITF document (a dict ready for ``json.dumps``)."""
+                 views: list[View] | None = None, trace_dir: Path | None = None) -> dict[str, Any]:
+    """The trace as an ITF document (a dict ready for ``json.dumps``); ``trace_dir`` is the folder the
+    file goes to (a user spec's file is recorded relative to it as well as absolute)."""
     system = trace.system
     meta: dict[str, Any] = {
         "format": FORMAT,
@@ -100,6 +104,9 @@ def trace_to_itf(trace: Trace, extra_meta: dict[str, Any] | None = None,
         "description": describe(trace),
         "actors": trace_actors(trace),
     }
+    source = getattr(system, "spec_source", None)  # set by checker.spec_loader for specs from outside the package
+    if source is not None:
+        meta["spec_source"] = source.to_json(trace_dir)
     if views:
         meta["views"] = {v.name: v.source for v in views}
     if trace.failing_step is not None:
@@ -146,7 +153,8 @@ def _view_json(view: View, state: tuple) -> Any:
 
 def write_itf(trace: Trace, path: Path, extra_meta: dict[str, Any] | None = None,
               views: list[View] | None = None) -> None:
-    path.write_text(json.dumps(trace_to_itf(trace, extra_meta, views), indent=1) + "\n", encoding="utf-8")
+    doc = trace_to_itf(trace, extra_meta, views, path.resolve().parent)
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 
 @dataclass

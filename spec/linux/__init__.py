@@ -27,7 +27,7 @@ What is modelled
   irq could not grab NAPI_STATE_SCHED, and ... NAPI_STATE_MISSED was set") and of napi.rst's
   advice to re-check the ring after unmasking (tile_net's "rotting packet").
 * Contexts (actors): the device IRQ handler per instance (napi_schedule_prep, mask,
-  __napi_schedule — the napi.rst pattern), net_rx_action per CPU, the driver's poll() inlined in
+  __napi_schedule — the napi.rst pattern), net_rx_action per CPU, the driver's poll() emitted in
   every context that calls it, the busy poller (``busy_poll``), the threaded-NAPI kthread per
   instance (``threaded``), a napi_disable/napi_enable cycle (``disable``; the enable is followed by
   virtio-net's reschedule, virtnet_napi_do_enable), the napi_watchdog hrtimer (``DEFER`` =
@@ -62,7 +62,9 @@ Abstractions (what and why)
   ``BP_ROUNDS`` sessions (need_resched inside a session is a session end plus a new session),
   netpoll one round, the disabler one cycle, so that NoHang (deadlock) is meaningful.
 
-Properties (exact definitions in each property's doc)
+Properties (exact definitions in each property's doc; properties.py states them over ghost facts
+the parts keep — "runs n's poll as owner", "owns SCHED", "napi_disable has returned", "the kthread
+sleeps" — never over step labels, so a variant that adds or renames steps keeps them)
 ---------------------------------------------------
 NoDoubleQueue, OwnerHoldsSched, NoLostWakeup (quiescent = IRQ handler idle and nothing signalled,
 every net_rx_action idle and NET_RX not pending, watchdog idle and timer not armed, kthread asleep in
@@ -81,49 +83,120 @@ Findings on 6.18 (traces in models/linux/linux618_prefer.toml and linux618_timer
   SCHED and cancel the (not yet armed) timer in between, so the timer is armed after napi_disable
   returns (NoTimerWhileDisabled; __netif_napi_del_locked does not cancel it either).
 
-Variants (constants; each has a configuration in models/linux/ expecting its violation)
----------------------------------------------------------------------------------------
-``prep_no_missed`` (napi_schedule_prep = test DISABLE + test_and_set_bit SCHED, completion =
-clear_bit SCHED, before 39e6c8208d7b), ``thread_wait_sched`` (napi_thread_wait tests SCHED, before
-cb038357937e), ``driver`` = ``return_budget_after_complete`` / ``unmask_first`` / ``ignore_false`` /
-``igb`` (seed 004 as written) / ``igb_contract``, ``double_disable`` (two napi_disable callers),
-``era = "2006"`` (netif_rx_schedule / netif_rx_complete, the seed 002/003 interface).
+Layout: the spec as parts (docs/own-driver.md, docs/own-patch.md)
+------------------------------------------------------------------
+* ``core/<function>.py`` — one kernel function each (napi_schedule_prep, ____napi_schedule,
+  napi_complete_done, __napi_poll, napi_disable, napi_enable, busy_poll_stop, napi_thread_wait),
+  emitted into every context that calls it (``prog.Call``: kernel-tla's call/return).
+* ``contexts/<context>.py`` — who calls them: device, hardirq, net_rx_action, napi_watchdog,
+  busy_poll (__napi_busy_loop), napi_threaded_poll, disabler, netpoll; ``cpu.py`` — CPU-local exclusion.
+* ``drivers/<driver>.py`` — driver plug-ins (poll() and IRQ handler), written as a user writes one.
+* ``kernel.py`` — the shared state and the parts table (``kernel.replace(name, part)``).
+* ``properties.py`` — properties over ghost facts (never step labels).
+* ``variants/<variant>.py`` — historical cores as replacements of parts.
+
+Variants (each has a configuration in models/linux/ expecting its violation)
+---------------------------------------------------------------------------
+Constants select variant files: ``prep_no_missed`` (variants/prep_no_missed.py: napi_schedule_prep =
+test DISABLE + test_and_set_bit SCHED, completion = clear_bit SCHED, before 39e6c8208d7b),
+``thread_wait_sched`` (variants/thread_wait_sched.py: napi_thread_wait tests SCHED, before
+cb038357937e), ``double_disable`` (variants/double_disable.py: two napi_disable callers),
+``era = "2006"`` (variants/era_2006.py: netif_rx_schedule / netif_rx_complete, the seed 002/003
+interface); ``driver`` = ``return_budget_after_complete`` / ``unmask_first`` / ``ignore_false`` /
+``igb`` (seed 004 as written) / ``igb_contract`` (drivers/). A user's own file does the same with
+:func:`linux_spec` (its own driver plug-in, its own replacement of a kernel function).
 """
 
 from __future__ import annotations
 
-from checker.lang import Constant, SpecDef
-from spec.linux.model import DRIVERS, build
+from types import SimpleNamespace
+from typing import Any, Sequence
+
+from checker.lang import Constant, SpecDef, System
+from spec.linux.drivers import DRIVERS, Driver
+from spec.linux.kernel import LinuxKernel, Variant
+from spec.linux.variants import double_disable, era_2006, prep_no_missed, thread_wait_sched
+
+PROPERTIES = ("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup", "NoPollWhileDisabled", "NoTimerWhileDisabled",
+              "IrqMaskedWhileQueued", "BoundedWait", "NoHang")
+
+CONSTANTS = [
+    Constant("N", int, 1, "NAPI instances", min=1, max=3),
+    Constant("CPUS", int, 2, "CPUs", min=1, max=2),
+    Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=8),
+    Constant("WEIGHT", int, 1, "napi->weight (budget of a softirq/kthread ->poll)", min=1, max=4),
+    Constant("BUDGET", int, 2, "netdev_budget of one net_rx_action run", min=1, max=8),
+    Constant("BP_BUDGET", int, 1, "busy-poll budget (BUSY_POLL_BUDGET)", min=1, max=4),
+    Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=16),
+    Constant("busy_poll", bool, False, "a busy poller (__napi_busy_loop) on instance 0"),
+    Constant("bp_prefer", bool, False, "the busy poller uses prefer_busy_poll (NAPI_F_PREFER_BUSY_POLL)"),
+    Constant("BP_ROUNDS", int, 1, "busy-poll sessions", min=1, max=4),
+    Constant("threaded", bool, False, "threaded NAPI (dev->threaded): one kthread per instance"),
+    Constant("DEFER", int, 0, "napi_defer_hard_irqs (with gro_flush_timeout > 0); 0: no watchdog", min=0, max=2),
+    Constant("gro_held", bool, False, "gro_flush_timeout > 0 and GRO may hold packets at completion "
+             "(napi_complete_done arms the watchdog, return value unchanged)"),
+    Constant("disable", bool, False, "one napi_disable / napi_enable cycle on instance 0"),
+    Constant("netpoll", bool, False, "netpoll's poll_napi on instance 0"),
+    Constant("driver", str, "contract", "the driver's poll() (a plug-in of spec/linux/drivers/)",
+             choices=tuple(DRIVERS)),
+    Constant("prep_no_missed", bool, False, "variant: pre-2017 napi_schedule_prep/complete without MISSED"),
+    Constant("thread_wait_sched", bool, False, "variant: napi_thread_wait tests SCHED (before cb038357937e)"),
+    Constant("double_disable", bool, False, "variant: two contexts each run napi_disable/napi_enable"),
+    Constant("era", str, "6.18", "core API: 6.18, or the 2006 netif_rx_schedule interface",
+             choices=("6.18", "2006")),
+]
+
+
+def shipped_variants(k: SimpleNamespace) -> list[Variant]:
+    """The variant files the constants select (the era last: it replaces what it names)."""
+    out: list[Variant] = []
+    if k.prep_no_missed:
+        out.append(prep_no_missed.apply)
+    if k.thread_wait_sched:
+        out.append(thread_wait_sched.apply)
+    if k.double_disable:
+        out.append(double_disable.apply)
+    if k.era == "2006":
+        out.append(era_2006.apply)
+    return out
+
+
+def build(k: SimpleNamespace, driver: Driver | None = None, variants: Sequence[Variant] = ()) -> System:
+    """The System of these constants: the shipped kernel, the selected variants, then ``variants``."""
+    if driver is None:
+        if k.driver not in DRIVERS:
+            raise ValueError(f"driver must be one of {tuple(DRIVERS)}")
+        driver = DRIVERS[k.driver]()
+    return LinuxKernel(k, driver, [*shipped_variants(k), *variants]).build()
+
 
 SPEC = SpecDef(
     name="linux",
     doc="Linux 6.18 NAPI: state word, net_rx_action, busy poll, threaded NAPI, disable/enable, watchdog, netpoll.",
-    constants=[
-        Constant("N", int, 1, "NAPI instances", min=1, max=3),
-        Constant("CPUS", int, 2, "CPUs", min=1, max=2),
-        Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=8),
-        Constant("WEIGHT", int, 1, "napi->weight (budget of a softirq/kthread ->poll)", min=1, max=4),
-        Constant("BUDGET", int, 2, "netdev_budget of one net_rx_action run", min=1, max=8),
-        Constant("BP_BUDGET", int, 1, "busy-poll budget (BUSY_POLL_BUDGET)", min=1, max=4),
-        Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=16),
-        Constant("busy_poll", bool, False, "a busy poller (__napi_busy_loop) on instance 0"),
-        Constant("bp_prefer", bool, False, "the busy poller uses prefer_busy_poll (NAPI_F_PREFER_BUSY_POLL)"),
-        Constant("BP_ROUNDS", int, 1, "busy-poll sessions", min=1, max=4),
-        Constant("threaded", bool, False, "threaded NAPI (dev->threaded): one kthread per instance"),
-        Constant("DEFER", int, 0, "napi_defer_hard_irqs (with gro_flush_timeout > 0); 0: no watchdog", min=0, max=2),
-        Constant("gro_held", bool, False, "gro_flush_timeout > 0 and GRO may hold packets at completion "
-                 "(napi_complete_done arms the watchdog, return value unchanged)"),
-        Constant("disable", bool, False, "one napi_disable / napi_enable cycle on instance 0"),
-        Constant("netpoll", bool, False, "netpoll's poll_napi on instance 0"),
-        Constant("driver", str, "contract", "the driver's poll()", choices=DRIVERS),
-        Constant("prep_no_missed", bool, False, "variant: pre-2017 napi_schedule_prep/complete without MISSED"),
-        Constant("thread_wait_sched", bool, False, "variant: napi_thread_wait tests SCHED (before cb038357937e)"),
-        Constant("double_disable", bool, False, "variant: two contexts each run napi_disable/napi_enable"),
-        Constant("era", str, "6.18", "core API: 6.18, or the 2006 netif_rx_schedule interface",
-                 choices=("6.18", "2006")),
-    ],
+    constants=CONSTANTS,
     build=build,
-    properties=("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup", "NoPollWhileDisabled", "NoTimerWhileDisabled",
-                "IrqMaskedWhileQueued",
-                "BoundedWait", "NoHang"),
+    properties=PROPERTIES,
 )
+
+
+def linux_spec(name: str, doc: str = "", driver: Driver | None = None, variants: Sequence[Variant] = (),
+               constants: Sequence[Constant] = (), **defaults: Any) -> SpecDef:
+    """A spec of one's own: the shipped Linux kernel with your driver plug-in and/or your variants
+    (functions ``variant(kernel)`` that call ``kernel.replace``). ``constants`` adds constants of your
+    own (your parts read them as ``kernel.k.<name>``); ``defaults`` change constant defaults
+    (``RING=3``). With your own driver the ``driver`` constant is gone."""
+    consts = [c for c in CONSTANTS if not (driver is not None and c.name == "driver")] + list(constants)
+    unknown = set(defaults) - {c.name for c in consts}
+    if unknown:
+        raise ValueError(f"linux_spec: no constant {', '.join(sorted(unknown))}")
+    consts = [Constant(c.name, c.kind, defaults.get(c.name, c.default), c.doc, c.min, c.max, c.choices)
+              for c in consts]
+
+    def build_own(k: SimpleNamespace) -> System:
+        return build(k, driver, variants)
+
+    return SpecDef(name=name, doc=doc or f"Linux NAPI with {name}", constants=consts, build=build_own,
+                   properties=PROPERTIES)
+
+
+__all__ = ["CONSTANTS", "DRIVERS", "Driver", "LinuxKernel", "SPEC", "build", "linux_spec"]

@@ -1,0 +1,55 @@
+"""napi_enable (net/core/dev.c, 6.18): netdev_lock(dev); napi_enable_locked(n); netdev_unlock(dev).
+
+    val = READ_ONCE(n->state);
+    do {
+            BUG_ON(!test_bit(NAPI_STATE_SCHED, &val));
+            new = val & ~(NAPIF_STATE_SCHED | NAPIF_STATE_NPSVC);
+            if (n->dev->threaded && n->thread) new |= NAPIF_STATE_THREADED;
+    } while (!try_cmpxchg(&n->state, &val, new));
+
+Interface: ``fn.ret`` (void). Its first step (``disabled``) is the driver's reconfiguration ending in
+netdev_lock. Ghost fact: its cmpxchg clears ``kernel.napi_disabled[n]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spec.linux.kernel import DEV
+from spec.linux.prog import Call
+
+LOCKED = "net/core/dev.c:napi_enable_locked"
+
+
+def napi_enable(fn: Call) -> str:
+    """Steps ``disabled`` (netdev_lock), ``en_read``, ``en_cas``, ``en_unlock``."""
+    kn, v = fn.kernel, fn.L
+    state = kn.napi_state
+
+    @fn.step("disabled", func=f"{DEV}: reconfiguration while NAPI is disabled -> napi_enable (netdev_lock)",
+             next="en_read")
+    def lock(t: Any, i: int) -> None:
+        t.require(kn.netdev_lock == -1)
+        t.set(kn.netdev_lock, i)
+
+    @fn.step("en_read", func=LOCKED + " (val = READ_ONCE(n->state))", next="en_cas")
+    def read(t: Any, i: int) -> None:
+        t.set(v.val[i], state[fn.napi(i)])
+
+    @fn.step("en_cas", func=LOCKED + " (try_cmpxchg: clear SCHED|NPSVC, THREADED if dev->threaded)")
+    def cas(t: Any, i: int) -> None:
+        n = fn.napi(i)
+        with t.if_(state[n] == v.val[i]):
+            new = v.val[i].without_bits("SCHED", "NPSVC")
+            t.set(state[n], new.with_bits("THREADED") if kn.threaded else new)
+            t.set(v.val[i], 0)
+            t.set(kn.napi_disabled[n], False)
+            t.goto(fn.label("en_unlock"))
+        with t.else_():
+            t.set(v.val[i], state[n])
+
+    @fn.step("en_unlock", func="net/core/dev.c:napi_enable (netdev_unlock(dev))")
+    def unlock(t: Any, i: int) -> None:
+        t.set(kn.netdev_lock, -1)
+        fn.ret(t, i)  # type: ignore[misc]
+    return fn.label("disabled")

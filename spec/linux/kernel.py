@@ -1,0 +1,199 @@
+"""The Linux NAPI kernel as a table of replaceable parts.
+
+:class:`LinuxKernel` is what every part is given: the configuration's constants (``kernel.k``),
+the shared state (``kernel.napi_state[n]``, ``kernel.poll_list[c]`` ..., declared in
+:meth:`LinuxKernel.declare_state`), the table of kernel functions (:attr:`LinuxKernel.parts`,
+keyed by the kernel function's name), the contexts that call them (:attr:`LinuxKernel.contexts`,
+in the order they are built) and the driver plug-in (:attr:`LinuxKernel.driver`).
+
+A variant is a function ``variant(kernel) -> None`` run before the system is built; it replaces
+parts (``kernel.replace("napi_complete_done", my_napi_complete_done)``, TLA+'s ``INSTANCE ...
+WITH``) or changes what runs (``kernel.disablers = 2``). Nothing shipped needs editing for it:
+see spec/linux/variants/ for the historical ones and docs/own-patch.md.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from checker.lang import Array, Bool, Flags, Int, Seq, Sum, System
+from checker.lang.expr import Expr
+
+from spec.linux.prog import Prog
+
+if TYPE_CHECKING:
+    from spec.linux.drivers.base import Driver
+
+DEV = "drivers/net/<driver>.c"
+BITS = ("SCHED", "MISSED", "DISABLE", "NPSVC", "IN_BUSY_POLL", "PREFER_BUSY_POLL", "THREADED", "SCHED_THREADED")
+
+Part = Callable[..., str]  # part(fn: Call, **options) -> entry label
+ContextBuilder = Callable[["LinuxKernel"], "Prog | None"]
+Variant = Callable[["LinuxKernel"], None]
+
+
+class LinuxKernel:
+    """Constants, shared state, parts and contexts of one configuration (see the module docstring)."""
+
+    def __init__(self, k: SimpleNamespace, driver: Driver, variants: Sequence[Variant] = ()) -> None:
+        from spec.linux.contexts import CONTEXTS
+        from spec.linux.core import PARTS
+
+        self.k = k
+        self.parts: dict[str, Part] = dict(PARTS)
+        self.contexts: dict[str, ContextBuilder] = dict(CONTEXTS)
+        self.driver = driver
+        # what runs (a variant may change these before the system is built)
+        self.busy: bool = k.busy_poll
+        self.threaded: bool = k.threaded
+        self.netpoll: bool = k.netpoll
+        self.defer: int = k.DEFER
+        self.gro: bool = k.gro_held
+        self.disablers: int = 1 if k.disable else 0
+        #: the citation of the driver's ->poll in traces (an era may name dev->poll)
+        self.poll_func = f"{DEV}: <driver>_poll"
+        for variant in variants:
+            variant(self)
+        self.progs: dict[str, Prog] = {}
+        self.s = System("linux", "")
+
+    # ------------------------------------------------------------------ the parts table
+    def replace(self, name: str, part: Part) -> None:
+        """Use ``part`` for kernel function ``name`` from now on (every call site)."""
+        if name not in self.parts:
+            raise KeyError(f"no kernel function {name!r} in the linux spec; known: {', '.join(sorted(self.parts))}")
+        self.parts[name] = part
+
+    def replace_context(self, name: str, builder: ContextBuilder) -> None:
+        """Use ``builder`` for context ``name`` (``net_rx_action``, ``napi_watchdog`` ...)."""
+        if name not in self.contexts:
+            raise KeyError(f"no context {name!r} in the linux spec; known: {', '.join(self.contexts)}")
+        self.contexts[name] = builder
+
+    def part(self, name: str) -> Part:
+        return self.parts[name]
+
+    # ------------------------------------------------------------------ derived configuration
+    @property
+    def n_inst(self) -> int:
+        return int(self.k.N)
+
+    @property
+    def ncpu(self) -> int:
+        return int(self.k.CPUS)
+
+    @property
+    def prefer(self) -> bool:
+        return self.busy and bool(self.k.bp_prefer)
+
+    @property
+    def tmr(self) -> bool:
+        """gro_flush_timeout > 0: the napi_watchdog hrtimer exists."""
+        return self.defer > 0 or self.gro
+
+    @property
+    def bound(self) -> int:
+        return int(self.k.K) if self.k.K >= 0 else self.n_inst - 1
+
+    @property
+    def proc_cpu(self) -> int:
+        """The CPU of the task contexts (busy poller, disabler)."""
+        return self.ncpu - 1
+
+    def irq_cpu(self, i: int) -> int:
+        return i % self.ncpu
+
+    # ------------------------------------------------------------------ shared state
+    def declare_state(self) -> None:
+        s, k, n_inst, ncpu = self.s, self.k, self.n_inst, self.ncpu
+        ring, weight = k.RING, k.WEIGHT
+        self.napi_state = s.var("napi_state", Array(n_inst, Flags(*BITS)),
+                                init=[Flags(*BITS).mask("THREADED") if self.threaded else 0] * n_inst,
+                                doc="n->state (include/linux/netdevice.h NAPI_STATE_*)")
+        self.pending = s.var("pending", Array(n_inst, Int(0, ring)), doc="packets in the device ring")
+        self.irq_masked = s.var("irq_masked", Array(n_inst, Bool), doc="device interrupt masked by the driver")
+        self.unsignalled = s.var("unsignalled", Array(n_inst, Bool),
+                                 doc="a packet arrived while masked and was not signalled")
+        self.irq_raised = s.var("irq_raised", Array(n_inst, Bool),
+                                doc="interrupt signalled to its CPU, handler not yet entered")
+        self.list_cap = n_inst + 2
+        self.napi_id = Int(0, n_inst - 1)
+        self.poll_list = s.var("poll_list", Array(ncpu, Seq(self.napi_id, self.list_cap)),
+                               doc="softnet_data.poll_list per CPU")
+        self.net_rx_pending = s.var("net_rx_pending", Array(ncpu, Bool), doc="NET_RX_SOFTIRQ pending bit per CPU")
+        self.in_net_rx_action = s.var("in_net_rx_action", Array(ncpu, Bool),
+                                      doc="softnet_data.in_net_rx_action per CPU")
+        self.timer_cpu = s.var("timer_cpu", Array(n_inst, Int(-1, ncpu - 1)), init=[-1] * n_inst,
+                               doc="n->timer (napi_watchdog hrtimer): -1 idle, else the CPU it is pinned to") \
+            if self.tmr else None
+        self.defer_count = s.var("defer_count", Array(n_inst, Int(0, self.defer)),
+                                 doc="n->defer_hard_irqs_count") if self.defer or self.prefer else None
+        self.poll_owner_held = s.var("poll_owner_held", Array(n_inst, Bool),
+                                     doc="n->poll_owner != -1 (netpoll_poll_lock)") if self.netpoll else None
+        self.kthread_interruptible = s.var(
+            "kthread_interruptible", Array(n_inst, Bool),
+            doc="napi kthread's __state == TASK_INTERRUPTIBLE (set_current_state; wake_up_process clears)") \
+            if self.threaded else None
+        self.netdev_lock = s.var("netdev_lock", Int(-1, max(self.disablers, 1) - 1), init=-1,
+                                 doc="netdev_lock(dev) holder") if self.disablers else None
+        self.wait = s.var("wait", Array(n_inst, Int(0, self.bound + 1)), ghost=True,
+                          doc="polls of others on its CPU while queued (ghost)")
+        # ghost fact kept by napi_disable (sets it when it returns) and napi_enable (clears it with
+        # the cmpxchg that re-enables the instance)
+        self.napi_disabled = s.var("napi_disabled", Array(n_inst, Bool), ghost=True,
+                                   doc="napi_disable has returned and napi_enable has not re-enabled (ghost)") \
+            if self.disablers else None
+        self.maxw = max(weight, k.BP_BUDGET)
+
+    def context(self, name: str, instances: int, display: str, kind: str,
+                cpu: Callable[[int], Any], napi: Callable[[int], Any]) -> Prog:
+        """A new context (actor family) with the locals every kernel function may use."""
+        p = Prog(name, instances, display, kind, cpu, napi)
+        self.progs[name] = p
+        p.local("val", Flags(*BITS))
+        p.local("work", Int(0, self.maxw))
+        p.local("ret", Bool)
+        p.local("timeout", Bool)
+        return p
+
+    def on_lists(self, n: Any) -> Expr:
+        """How many times NAPI instance ``n`` is on a list: a CPU's poll_list or a context's private list."""
+        total = Sum(range(self.ncpu), lambda c: self.poll_list[c].count(n))
+        for extra in self.list_holders:
+            total = total + extra(n)
+        return total
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> System:
+        from spec.linux.cpu import install_guards
+        from spec.linux.properties import add_properties
+
+        self.declare_state()
+        self.list_holders: list[Callable[[Any], Expr]] = []
+        for builder in self.contexts.values():
+            builder(self)
+        for p in self.progs.values():
+            p.create(self.s)
+        install_guards(self)
+        for p in self.progs.values():
+            p.register()
+        add_properties(self)
+        return self.s
+
+    # CPU-local exclusion (spec/linux/cpu.py), for the contexts' guards
+    def hard_on(self, c: int) -> Expr:
+        from spec.linux.cpu import hard_on
+        return hard_on(self, c)
+
+    def due(self, c: int) -> Expr:
+        from spec.linux.cpu import due
+        return due(self, c)
+
+    def bh_off(self, c: int) -> Expr:
+        from spec.linux.cpu import bh_off
+        return bh_off(self, c)
+
+    def ctx(self, name: str) -> Prog | None:
+        """The context ``name`` if this configuration runs it."""
+        return self.progs.get(name)
