@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.config import Config, ConfigError
+from checker.config_semantics import select_properties
 from checker.engines import EngineInput, load_engine
 from checker.lang.expr import ModelError
 from checker.lang.pycompile import CompiledSystem
@@ -65,28 +66,25 @@ def _merge(name: str, results: list[PropertyResult], problems: list[str]) -> Pro
     return results[0]
 
 
-def _suggest_symbolic(res: EngineResult, engines: list[str]) -> None:
-    """The explicit engine stopped at its states or time limit: point each undecided property the
-    symbolic engines can prove (safety: invariants, transition invariants, deadlock) at them,
-    unless they were run on this configuration already."""
-    from checker.symbolic.problem import SAFETY_KINDS
+def _suggest_symbolic(res: EngineResult, system: System, engines: list[str]) -> None:
+    """The explicit engine stopped at its states or time limit: point each undecided property at an
+    engine measured to decide it on this spec and size (checker.suggest), unless that engine ran."""
+    from checker.suggest import engine_for
 
-    # induct first: it proves napi_basic N >= 2 and the Linux spec, where pdr and kind give up
-    others = [e for e in ("induct", "pdr", "kind") if e not in engines]
-    if not others:
-        return
-    hint = f"--engine {others[0]}" + (f" (or {', '.join(others[1:])})" if len(others) > 1 else "")
     for pr in res.properties:
-        if pr.verdict == INCONCLUSIVE and pr.kind in SAFETY_KINDS:
+        if pr.verdict != INCONCLUSIVE:
+            continue
+        d = engine_for(system.spec_name, system.constants, pr.name, engines)
+        if d is not None:
             pr.note += (f"; too many states to enumerate (explicit stopped at its {res.stats.limit_hit} limit): "
-                        f"try {hint} for a symbolic proof")
+                        f"try --engine {d.engine} for a symbolic proof ({d.evidence})")
 
 
 def _pdr_invariants_on_reached(system: System, results: list[EngineResult], problems: list[str]) -> dict[str, str]:
     """When explicit (exact store) and PDR both ran: every PDR invariant evaluated on every reached
     state. A state violating one is a disagreement (a problem); returns property -> note when it held."""
     engines = {r.engine for r in results}
-    if "explicit" not in engines or not engines & {"pdr", "induct"}:
+    if not {"explicit", "pdr"} <= engines:
         return {}
     from checker.symbolic.on_reached import check_on_reached  # no Z3: the invariant arrives compiled
 
@@ -95,9 +93,7 @@ def _pdr_invariants_on_reached(system: System, results: list[EngineResult], prob
         if c.failure:
             problems.append(c.failure)
         elif c.skipped is None:
-            who = "PDR" if c.engine == "pdr" else c.engine
-            notes.update({n: f"{who} invariant holds on all {c.states:,} explicitly reached states"
-                          for n in c.properties})
+            notes.update({n: f"PDR invariant holds on all {c.states:,} explicitly reached states" for n in c.properties})
     return notes
 
 
@@ -113,12 +109,12 @@ def run_config(
     try:
         from checker.liveness.config import add_config_properties
 
-        declared = add_config_properties(cfg.options, system)  # [options.liveness] of this configuration
+        add_config_properties(cfg.options, system)  # [options.liveness] of this configuration
     except ValueError as err:
         raise ConfigError(cfg.path, "options.liveness", str(err)) from None
     names = [p.name for p in system.properties + system.liveness]
-    # by default: the spec's safety properties and this configuration's temporal ones (the spec's: when named)
-    selected = cfg.properties or [p.name for p in system.properties] + declared
+    # by default: every property the spec declares, safety and temporal, and this configuration's temporal ones
+    selected = select_properties(cfg, system)
     for p in selected:
         if p not in names:
             raise ConfigError(cfg.path, "properties", f"spec {cfg.spec.name!r} has no property {p!r} (known: {', '.join(names)})")
@@ -155,14 +151,14 @@ def run_config(
         if res.error:
             problems.append(res.error)
         if name == "explicit" and res.stats.limit_hit in ("states", "time"):
-            _suggest_symbolic(res, engines or cfg.engines)
+            _suggest_symbolic(res, system, engines or cfg.engines)
         results.append(res)
     on_reached = _pdr_invariants_on_reached(system, results, problems)
     verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)
                 for p in props}
     for name, note in on_reached.items():  # say so on the property's line, whichever engine's verdict it shows
         v = verdicts.get(name)
-        if v is not None and v.verdict == HOLDS and v.engine not in ("pdr", "induct"):
+        if v is not None and v.verdict == HOLDS and v.engine != "pdr":
             verdicts[name] = replace(v, note=f"{v.note}; {note}" if v.note else note)
     status = PASS
     for name, v in verdicts.items():
