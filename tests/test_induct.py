@@ -198,15 +198,17 @@ def test_cli_prints_the_invariant_and_the_parameters(tmp_path) -> None:
     from checker.cli import main
 
     cfg = tmp_path / "nb1.toml"
-    cfg.write_text('spec = "napi_basic"\nexpect = "holds"\n[constants]\nN = 1\nRING = 2\nWEIGHT = 1\n')
-    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "induct"], catch_exceptions=False)
+    cfg.write_text('spec = "napi_basic"\nexpect = "holds"\nproperties = ["NoDoubleQueue", "SchedMatchesList", '
+                   '"NoLostWakeup", "BoundedWait", "Deadlock"]\n[constants]\nN = 1\nRING = 2\nWEIGHT = 1\n')
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "induct", "-v"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "proved for every RING ≥ 1, WEIGHT ≥ 1" in res.output
     assert "induct: inductive invariant proving" in res.output
     shown = res.output.split("induct: inductive invariant proving")[1]
     assert "poll_list" in shown and "softirq.pc[0]" in shown  # in the spec's names
     # with the explicit engine too, the induct invariant is evaluated on every state it reached (53)
-    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "explicit,induct"], catch_exceptions=False)
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "explicit,induct", "-v"],
+                            catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "induct invariant holds on all 53 explicitly reached states" in res.output
 
