@@ -116,11 +116,16 @@ from checker.lang import Constant, SpecDef, System
 from spec.linux.drivers import DRIVERS, Driver
 from spec.linux.kernel import LinuxKernel, Variant
 from spec.linux.variants import double_disable, era_2006, prep_no_missed, thread_wait_sched
+from spec.linux.versions import DEFAULT as DEFAULT_VERSION
+from spec.linux.versions import VERSIONS
 
 PROPERTIES = ("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup", "NoPollWhileDisabled", "NoTimerWhileDisabled",
               "IrqMaskedWhileQueued", "BoundedWait", "NoHang")
 
 CONSTANTS = [
+    Constant("version", str, DEFAULT_VERSION, "Linux release (spec/linux/versions/): 6.18 (vanilla 6.18.0-6.18.33), "
+             "6.18.34 (with 58e2330bd455), 6.19 (threaded busy poll), 7.1 (58e2330bd455)",
+             choices=tuple(VERSIONS)),
     Constant("N", int, 1, "NAPI instances", min=1, max=3),
     Constant("CPUS", int, 2, "CPUs", min=1, max=2),
     Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=8),
@@ -142,14 +147,16 @@ CONSTANTS = [
     Constant("prep_no_missed", bool, False, "variant: pre-2017 napi_schedule_prep/complete without MISSED"),
     Constant("thread_wait_sched", bool, False, "variant: napi_thread_wait tests SCHED (before cb038357937e)"),
     Constant("double_disable", bool, False, "variant: two contexts each run napi_disable/napi_enable"),
-    Constant("era", str, "6.18", "core API: 6.18, or the 2006 netif_rx_schedule interface",
+    Constant("era", str, "6.18", "core API: the modern one (napi_schedule_prep ..., as ``version`` has it), "
+             "or the 2006 netif_rx_schedule interface",
              choices=("6.18", "2006")),
 ]
 
 
 def shipped_variants(k: SimpleNamespace) -> list[Variant]:
-    """The variant files the constants select (the era last: it replaces what it names)."""
-    out: list[Variant] = []
+    """The parts the constants select: the release's first, then the variant files (the era last:
+    it replaces what it names)."""
+    out: list[Variant] = list(VERSIONS[k.version].parts)
     if k.prep_no_missed:
         out.append(prep_no_missed.apply)
     if k.thread_wait_sched:
@@ -199,4 +206,4 @@ def linux_spec(name: str, doc: str = "", driver: Driver | None = None, variants:
                    properties=PROPERTIES)
 
 
-__all__ = ["CONSTANTS", "DRIVERS", "Driver", "LinuxKernel", "SPEC", "build", "linux_spec"]
+__all__ = ["CONSTANTS", "DRIVERS", "Driver", "LinuxKernel", "SPEC", "VERSIONS", "build", "linux_spec"]
