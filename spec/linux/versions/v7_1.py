@@ -56,11 +56,20 @@ def busy_poll_stop(fn: Call) -> str:
 
     final_poll(fn, " [7.1, 6.18.34 dev.c:6842-6845]")
 
-    @fn.step("clr", func=STOP + " (clear_bit(NAPI_STATE_SCHED)) [7.1, 6.18.34 dev.c:6791]", next="tmr")
+    armed = kn.prefer and bool(kn.defer)  # timeout != 0 is possible: clr is reachable only then
+
+    @fn.step("clr", func=STOP + " (clear_bit(NAPI_STATE_SCHED)) [7.1, 6.18.34 dev.c:6791]")
     def clr(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].without_bits("SCHED"))
         fn.set_fact(t, i, "owns", False)
+        if armed:
+            t.goto(fn.label("tmr"))
+        else:
+            fn.ret(t, i)  # type: ignore[misc]
+
+    if not armed:
+        return fn.label("missed")
 
     @fn.step("tmr", func=STOP + " (hrtimer_start(&napi->timer, timeout, HRTIMER_MODE_REL_PINNED)) "
                                 "[7.1, 6.18.34 dev.c:6792]")

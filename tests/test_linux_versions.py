@@ -1,0 +1,73 @@
+"""Linux releases as parts: the prefer_busy_poll window of busy_poll_stop is violated on 6.18 and 6.19
+and holds on 7.1 / 6.18.34 (58e2330bd455); each release has the steps its source has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.config import load_config
+from checker.engines import ENGINES
+from checker.result import HOLDS, VIOLATED
+from checker.trace.replay import replay
+from checker.verify import PASS, run_config
+from spec import registry
+from spec.linux import SPEC, VERSIONS
+
+MODELS = Path(__file__).resolve().parent.parent / "models" / "linux"
+PREFER = dict(N=1, CPUS=2, RING=2, WEIGHT=2, busy_poll=True, bp_prefer=True, DEFER=1)
+
+
+def _cfg(name: str):  # noqa: ANN202 - a checker.config.Config
+    return load_config(MODELS / f"{name}.toml", registry(), set(ENGINES))
+
+
+def _steps(version: str, **constants: object) -> dict[str, str]:
+    """actor:label -> cited function, of the system of ``version`` with these constants."""
+    sy = SPEC.instantiate({"version": version, **constants})
+    return {f"{t.actor}:{t.label}": t.function for t in sy.transitions}
+
+
+def test_versions_listed() -> None:
+    assert set(VERSIONS) >= {"6.18", "6.19", "7.1"}
+    assert SPEC.constant("version").choices == tuple(VERSIONS)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", ["linux618_prefer", "linux619_prefer"])
+def test_prefer_window_violated_before_the_fix(name: str) -> None:
+    out = run_config(_cfg(name))
+    assert out.status == PASS, out.problems
+    v = out.verdicts["NoLostWakeup"]
+    assert v.verdict == VIOLATED and v.trace is not None and replay(v.trace, out.compiled).ok
+    steps = [(st.actor, st.function) for st in v.trace.steps]
+    assert len(steps) == 20
+    # the watchdog's test_and_set_bit fails while the final poll runs, then __busy_poll_stop releases SCHED
+    tas = max(k for k, (a, f) in enumerate(steps) if a == "TIMER0" and "test_and_set_bit" in f)
+    clr = [k for k, (a, f) in enumerate(steps) if "__busy_poll_stop (clear_bit(NAPI_STATE_SCHED))" in f]
+    assert clr == [19] and tas < clr[0]
+    assert any("hrtimer_start" in f and "before 58e2330bd455" in f for _, f in steps)
+
+
+def test_prefer_window_holds_on_7_1() -> None:
+    out = run_config(_cfg("linux71_prefer"))
+    assert out.status == PASS, out.problems
+    assert out.verdicts["NoLostWakeup"].verdict == HOLDS
+    assert out.engine_results[0].stats.states == 668_976
+
+
+def test_7_1_arms_the_timer_after_releasing_sched() -> None:
+    old, new, stable = _steps("6.19", **PREFER), _steps("7.1", **PREFER), _steps("6.18.34", **PREFER)
+    assert "BUSYPOLL:stop_tmr" not in old and "hrtimer_start" in old["BUSYPOLL:stop_bh"]
+    assert "hrtimer_start" not in new["BUSYPOLL:stop_bh"] and "hrtimer_start" in new["BUSYPOLL:stop_tmr"]
+    assert "6.18.34 dev.c:6792" in new["BUSYPOLL:stop_tmr"]
+    assert {k: v for k, v in stable.items() if k.startswith("BUSYPOLL")} == \
+        {k: v for k, v in new.items() if k.startswith("BUSYPOLL")}
+
+
+def test_threaded_poll_reads_state_from_6_19_only() -> None:
+    c = dict(N=1, CPUS=2, RING=1, busy_poll=True, threaded=True)
+    s618, s619, s71 = _steps("6.18", **c), _steps("6.19", **c), _steps("7.1", **c)
+    assert not any(k.startswith("napi/kthread0:tp_") for k in s618)
+    assert "napi/kthread0:tp_read" in s619 and "napi/kthread0:tp_clr" in s619 and "napi/kthread0:tp_read" in s71
+    assert "6.19" in s619["napi/kthread0:tp_read"]
