@@ -71,3 +71,29 @@ def test_threaded_poll_reads_state_from_6_19_only() -> None:
     assert not any(k.startswith("napi/kthread0:tp_") for k in s618)
     assert "napi/kthread0:tp_read" in s619 and "napi/kthread0:tp_clr" in s619 and "napi/kthread0:tp_read" in s71
     assert "6.19" in s619["napi/kthread0:tp_read"]
+
+
+def test_placement_constants_put_contexts_on_their_cpus() -> None:
+    steps = _steps("6.19", N=1, CPUS=2, RING=1, busy_poll=True, disable=True, BP_CPU=1, DISABLE_CPU=0)
+    assert "DISABLE0:hash_del" in steps and "napi_hash_del" in steps["DISABLE0:hash_del"]
+    assert "napi_by_id" in steps["BUSYPOLL:idle"]
+    sy = SPEC.instantiate({"N": 1, "CPUS": 2, "busy_poll": True, "disable": True, "BP_CPU": 1, "DISABLE_CPU": 0})
+    assert sy is not None
+    with pytest.raises(ValueError, match="DISABLE_CPU = 1"):
+        SPEC.instantiate({"N": 1, "CPUS": 1, "disable": True, "DISABLE_CPU": 1})
+
+
+def test_busy_disable_apart_and_7_1_timer_window() -> None:
+    out = run_config(_cfg("linux619_busy_disable_apart"))
+    assert out.status == PASS, out.problems
+    assert all(v.verdict == HOLDS for v in out.verdicts.values())
+    assert out.engine_results[0].stats.states == 130_047
+    out = run_config(_cfg("linux71_prefer_disable"))
+    assert out.status == PASS, out.problems
+    tr = out.verdicts["NoTimerWhileDisabled"].trace
+    assert tr is not None and len(tr.steps) == 22 and replay(tr, out.compiled).ok
+    fs = [(st.actor, st.function) for st in tr.steps]
+    arm = [k for k, (a, f) in enumerate(fs) if a == "BUSYPOLL" and "hrtimer_start" in f]
+    cancel = [k for k, (a, f) in enumerate(fs) if a == "DISABLE0" and "hrtimer_cancel" in f]
+    assert arm and cancel and cancel[0] < arm[-1]  # armed after napi_disable's hrtimer_cancel
+    assert any(st.actor == "DISABLE0" and "napi_hash_del" in st.function for st in tr.steps)

@@ -142,6 +142,8 @@ CONSTANTS = [
              "(napi_complete_done arms the watchdog, return value unchanged)"),
     Constant("disable", bool, False, "one napi_disable / napi_enable cycle on instance 0"),
     Constant("netpoll", bool, False, "netpoll's poll_napi on instance 0"),
+    Constant("BP_CPU", int, -1, "CPU of the busy poller; -1: the last CPU", min=-1, max=1),
+    Constant("DISABLE_CPU", int, -1, "CPU of the napi_disable/napi_enable task(s); -1: the last CPU", min=-1, max=1),
     Constant("driver", str, "contract", "the driver's poll() (a plug-in of spec/linux/drivers/)",
              choices=tuple(DRIVERS)),
     Constant("prep_no_missed", bool, False, "variant: pre-2017 napi_schedule_prep/complete without MISSED"),

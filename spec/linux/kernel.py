@@ -98,8 +98,24 @@ class LinuxKernel:
 
     @property
     def proc_cpu(self) -> int:
-        """The CPU of the task contexts (busy poller, disabler)."""
+        """The default CPU of the task contexts (busy poller, disabler): the last one."""
         return self.ncpu - 1
+
+    def _placed(self, name: str) -> int:
+        c = int(getattr(self.k, name, -1))
+        if c >= self.ncpu:
+            raise ValueError(f"{name} = {c}: there are only CPUS = {self.ncpu} CPUs (0..{self.ncpu - 1})")
+        return self.proc_cpu if c < 0 else c
+
+    @property
+    def bp_cpu(self) -> int:
+        """The busy poller's CPU (constant ``BP_CPU``)."""
+        return self._placed("BP_CPU")
+
+    @property
+    def dis_cpu(self) -> int:
+        """The CPU of the napi_disable/napi_enable task(s) (constant ``DISABLE_CPU``)."""
+        return self._placed("DISABLE_CPU")
 
     def irq_cpu(self, i: int) -> int:
         return i % self.ncpu
@@ -137,6 +153,11 @@ class LinuxKernel:
             if self.threaded else None
         self.netdev_lock = s.var("netdev_lock", Int(-1, max(self.disablers, 1) - 1), init=-1,
                                  doc="netdev_lock(dev) holder") if self.disablers else None
+        # napi_hash membership: napi_by_id (the busy poller's lookup) finds n; napi_disable removes it
+        # (napi_save_config -> napi_hash_del), napi_enable adds it back (napi_restore_config)
+        self.napi_hashed = s.var("napi_hashed", Array(n_inst, Bool), init=[True] * n_inst,
+                                 doc="n is in napi_hash (napi_by_id finds it)") \
+            if self.busy and self.disablers else None
         self.wait = s.var("wait", Array(n_inst, Int(0, self.bound + 1)), ghost=True,
                           doc="polls of others on its CPU while queued (ghost)")
         # ghost fact kept by napi_disable (sets it when it returns) and napi_enable (clears it with
