@@ -97,3 +97,24 @@ def test_busy_disable_apart_and_7_1_timer_window() -> None:
     cancel = [k for k, (a, f) in enumerate(fs) if a == "DISABLE0" and "hrtimer_cancel" in f]
     assert arm and cancel and cancel[0] < arm[-1]  # armed after napi_disable's hrtimer_cancel
     assert any(st.actor == "DISABLE0" and "napi_hash_del" in st.function for st in tr.steps)
+
+
+@pytest.mark.parametrize("name", ["linux618_napi_del_timer", "linux71_napi_del_timer"])
+def test_hrtimer_left_armed_on_a_deleted_instance(name: str) -> None:
+    out = run_config(_cfg(name))
+    assert out.status == PASS, out.problems
+    v = out.verdicts["NothingRunsOnDeleted"]
+    assert v.verdict == VIOLATED and v.trace is not None and replay(v.trace, out.compiled).ok
+    fs = [(st.actor, st.function) for st in v.trace.steps]
+    assert len(fs) == 25
+    arm = [k for k, (a, f) in enumerate(fs) if "napi_complete_done (hrtimer_start" in f]
+    cancel = [k for k, (a, f) in enumerate(fs) if a == "DISABLE0" and "hrtimer_cancel" in f]
+    assert arm and cancel and cancel[0] < arm[0]
+    assert "synchronize_net" in fs[-1][1] and any("__netif_napi_del_locked" in f for _, f in fs)
+
+
+def test_teardown_without_timer_holds() -> None:
+    out = run_config(_cfg("linux71_napi_del"))
+    assert out.status == PASS, out.problems
+    assert {p: v.verdict for p, v in out.verdicts.items()} == {"NothingRunsOnDeleted": HOLDS, "NoHang": HOLDS}
+    assert out.engine_results[0].stats.states == 66_484

@@ -120,7 +120,7 @@ from spec.linux.versions import DEFAULT as DEFAULT_VERSION
 from spec.linux.versions import VERSIONS
 
 PROPERTIES = ("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup", "NoPollWhileDisabled", "NoTimerWhileDisabled",
-              "IrqMaskedWhileQueued", "BoundedWait", "NoHang")
+              "IrqMaskedWhileQueued", "BoundedWait", "NoHang", "NothingRunsOnDeleted")
 
 CONSTANTS = [
     Constant("version", str, DEFAULT_VERSION, "Linux release (spec/linux/versions/): 6.18 (vanilla 6.18.0-6.18.33), "
@@ -142,6 +142,8 @@ CONSTANTS = [
              "(napi_complete_done arms the watchdog, return value unchanged)"),
     Constant("disable", bool, False, "one napi_disable / napi_enable cycle on instance 0"),
     Constant("netpoll", bool, False, "netpoll's poll_napi on instance 0"),
+    Constant("delete", bool, False, "with disable: after napi_disable the driver calls netif_napi_del "
+             "(synchronize_net) and frees instance 0, instead of napi_enable"),
     Constant("BP_CPU", int, -1, "CPU of the busy poller; -1: the last CPU", min=-1, max=1),
     Constant("DISABLE_CPU", int, -1, "CPU of the napi_disable/napi_enable task(s); -1: the last CPU", min=-1, max=1),
     Constant("driver", str, "contract", "the driver's poll() (a plug-in of spec/linux/drivers/)",

@@ -51,6 +51,8 @@ class LinuxKernel:
         self.defer: int = k.DEFER
         self.gro: bool = k.gro_held
         self.disablers: int = 1 if k.disable else 0
+        #: the (first) disabler deletes the instance after napi_disable (netif_napi_del) instead of re-enabling it
+        self.deleting: bool = bool(getattr(k, "delete", False)) and self.disablers > 0
         #: the citation of the driver's ->poll in traces (an era may name dev->poll)
         self.poll_func = f"{DEV}: <driver>_poll"
         for variant in variants:
@@ -165,6 +167,9 @@ class LinuxKernel:
         self.napi_disabled = s.var("napi_disabled", Array(n_inst, Bool), ghost=True,
                                    doc="napi_disable has returned and napi_enable has not re-enabled (ghost)") \
             if self.disablers else None
+        self.napi_deleted = s.var("napi_deleted", Array(n_inst, Bool), ghost=True,
+                                  doc="netif_napi_del has returned and the driver freed the instance (ghost)") \
+            if self.deleting else None
         self.maxw = max(weight, k.BP_BUDGET)
 
     def context(self, name: str, instances: int, display: str, kind: str,

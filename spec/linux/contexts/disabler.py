@@ -32,9 +32,11 @@ def disabler(kn: LinuxKernel) -> Prog | None:
 
     def returned(t: Any, i: int) -> None:
         dis.set_fact(t, i, "returned", True)
-        t.goto(enable)
+        t.goto(delete if kn.deleting else enable)
 
     fn.call("napi_disable", ret=returned)
+    if kn.deleting:  # teardown: netif_napi_del, then the driver frees the instance
+        delete = fn.call("netif_napi_del", ret=goto("done"))
     enable = fn.call("napi_enable", ret=lambda t, i: t.goto(prep))
     section = len(dis.labels)  # local_bh_disable() ... local_bh_enable()
     prep = fn.call("napi_schedule_prep", ret_true=goto("mask"), ret_false=goto("done"))
