@@ -1,7 +1,13 @@
-"""linux — Linux 6.18 NAPI: the state word, net_rx_action, threaded NAPI, busy polling, netpoll,
+"""linux — Linux NAPI by release (6.18, 6.18.34, 6.19, 7.1; constant ``version``): the state word,
+net_rx_action, threaded NAPI, busy polling, netpoll,
 napi_disable/napi_enable, the napi_watchdog timer, and the driver contract.
 
-Sources read (Linux 6.18.19, GitHub mirror 6952350/linux-6.18.y at 27d8ad92b7d8, and the notes in
+Releases (spec/linux/versions/): the shipped parts are 6.19's NAPI code; 6.18 replaces
+napi_threaded_poll (no state read), 7.1 replaces busy_poll_stop (58e2330bd455), 6.18.34 is 6.18
+with that backport. Each replaced step cites its release and dev.c line.
+
+Sources read (a vendor "Linux 6.18.19", GitHub mirror 6952350/linux-6.18.y at 27d8ad92b7d8, whose NAPI
+code is vanilla 6.19's (it carries c18d4b190a46), and the notes in
 shared/research/linux-napi.md §1–§3): net/core/dev.c (napi_schedule_prep, ____napi_schedule,
 napi_complete_done, __napi_poll, napi_poll, net_rx_action, __napi_busy_loop, busy_poll_stop,
 __busy_poll_stop, napi_watchdog, napi_thread_wait, napi_threaded_poll(_loop), napi_disable_locked,
@@ -41,14 +47,17 @@ What is modelled
   disabled, and is not preempted by tasks. Tasks (busy poller, kthread, disabler) are preemptible
   except in their local_bh_disable sections and, for the busy poller, its whole preempt-disabled
   loop. Placement: instance i's IRQ on CPU i mod CPUS; the kthread on CPU 0; the busy poller and
-  the disabler on the last CPU; netpoll on CPU 0.
+  the disabler on ``BP_CPU`` / ``DISABLE_CPU`` (default: the last CPU); netpoll on CPU 0.
 
 Abstractions (what and why)
 ---------------------------
 * Packets are counted, not identified; whether GRO holds packets at a completion (n->gro.bitmask)
   is a nondeterministic choice when ``gro_held`` is on (else GRO is empty); irq_suspend_timeout = 0;
-  THREADED_BUSY_POLL, RPS/backlog NAPI, napi_set_threaded/napi_stop_kthread and ndo_poll_controller
-  are not modelled. The device IRQ handler, not ndo_poll_controller, is netpoll's only scheduler.
+  THREADED_BUSY_POLL's kthread busy-poll mode (the bit is never set), RPS/backlog NAPI,
+  napi_set_threaded/napi_stop_kthread/kthread_stop and ndo_poll_controller are not modelled.
+  napi_disable's napi_hash_del / napi_enable's napi_hash_add are modelled when a busy poller runs
+  (its napi_by_id lookup, once per session); ``delete`` ends the disable with netif_napi_del.
+  The device IRQ handler, not ndo_poll_controller, is netpoll's only scheduler.
 * Time is not modelled: the net_rx_action time limit, loop_end() of the busy poller and timer
   expiry are nondeterministic, so a trace shows an interleaving, not its likelihood.
 * Steps that touch only CPU-local or owner-private data (list_owner, defer_hard_irqs_count, the
@@ -58,7 +67,8 @@ Abstractions (what and why)
   requires SCHED clear while the caller owns SCHED.
 * Waiting loops (napi_disable's usleep/re-read, netpoll_poll_lock's spin, netdev_lock, schedule()
   in napi_thread_wait) are blocking steps: re-reads that see the same value do not change the state.
-* Instances start enabled (after the driver's ndo_open called napi_enable). The busy poller runs
+* Instances start enabled (after the driver's ndo_open called napi_enable; netif_napi_add's
+  disabled start is not modelled). The busy poller runs
   ``BP_ROUNDS`` sessions (need_resched inside a session is a session end plus a new session),
   netpoll one round, the disabler one cycle, so that NoHang (deadlock) is meaningful.
 
@@ -69,7 +79,8 @@ sleeps" — never over step labels, so a variant that adds or renames steps keep
 NoDoubleQueue, OwnerHoldsSched, NoLostWakeup (quiescent = IRQ handler idle and nothing signalled,
 every net_rx_action idle and NET_RX not pending, watchdog idle and timer not armed, kthread asleep in
 schedule(), busy poller/netpoll outside their loops, no disable/enable cycle in progress),
-NoPollWhileDisabled, NoTimerWhileDisabled, IrqMaskedWhileQueued (added for the ignore-false driver),
+NoPollWhileDisabled, NoTimerWhileDisabled, NothingRunsOnDeleted (after netif_napi_del and the free:
+no poll, no armed or running napi_watchdog), IrqMaskedWhileQueued (added for the ignore-false driver),
 BoundedWait (ghost counter per CPU; tightest K for two instances on one CPU is 2: an instance
 re-queued by its IRQ during a net_rx_action run is spliced before the repoll list), NoHang
 (deadlock with declared end states).
@@ -183,7 +194,8 @@ def build(k: SimpleNamespace, driver: Driver | None = None, variants: Sequence[V
 
 SPEC = SpecDef(
     name="linux",
-    doc="Linux 6.18 NAPI: state word, net_rx_action, busy poll, threaded NAPI, disable/enable, watchdog, netpoll.",
+    doc="Linux NAPI (6.18, 6.19, 7.1): state word, net_rx_action, busy poll, threaded NAPI, disable/enable/del, "
+        "watchdog, netpoll.",
     constants=CONSTANTS,
     build=build,
     properties=PROPERTIES,
