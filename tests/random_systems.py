@@ -56,6 +56,20 @@ def build(draw: st.DrawFn) -> System:
             for _ in range(draw(st.integers(1, 3))):
                 stmt(t)
 
+    if draw(st.booleans()):  # a nondeterministic choice inside a step (drawn here: the body is re-run per value)
+        guard, dom, target = cond(), draw(st.sampled_from([[0, 2], [1, 2, 3], [0]])), draw(st.sampled_from("xae"))
+
+        @s.action("pick", func="r.c:pick")
+        def _(t):
+            t.require(guard)
+            v = t.choose("v", dom)
+            if target == "x":
+                t.set(x, v)
+            elif target == "a":
+                t.set(a[t.choose("k", range(2))], min(v, 2))
+            else:
+                t.set(e, "pqr"[v % 3])
+
     s.invariant("P", Not(And(cond(), cond())) if draw(st.booleans()) else draw(st.sampled_from([
         Not(And(b, x == 3)), Or(Not(f.has("B")), q.len() < 2), Not(And(e.is_("r"), a[0] == 2)), x + a[0] < 5,
         x < 3, Not(f.has("A")), q.len() < 2, Not(And(b, e.is_("q"))), a[1] <= a[0] + 1, Not(q.contains(2)),

@@ -24,3 +24,27 @@ def test_worked_example_builds_and_checks() -> None:
     # CTX0 or CTX1 won the race and is about to queue, or queued (SCHED set, list [0]).
     assert res.stats.states == 3 * 4
     assert res.stats.never_fired() == []
+
+
+def test_every_other_example_gives_the_verdicts_it_states() -> None:
+    # each later ```python block defines build() (or a user spec file's SPEC) and states "# expect: Prop=verdict, ..."
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)[1:]
+    assert len(blocks) >= 3
+    for code in blocks:
+        expect = re.search(r"# expect: (.*)", code)
+        assert expect is not None, code[:80]
+        want = dict(kv.split("=") for kv in re.findall(r"(\w+=\w+)", expect.group(1).split("(trace:")[0]))
+        ns: dict = {}
+        exec(compile(code, str(DOC), "exec"), ns)
+        if "build" in ns:
+            system = ns["build"]()
+            system.finish()
+        else:  # a user's spec file: it exports SPEC, checked with its constants' defaults
+            system = ns["SPEC"].instantiate({})
+        res = explore(CompiledSystem.build(system), system.properties)
+        got = {p.name: p.verdict for p in res.properties}
+        assert {k: got[k] for k in want} == want
+        if "(trace:" in expect.group(1):
+            trace = next(p.trace for p in res.properties if p.verdict == "violated")
+            assert [f"{t.actor} {t.label} ({', '.join(f'{a}={b}' for a, b in t.params.items())})"
+                    for t in trace.steps] == [expect.group(1).split("(trace: ")[1][:-1]]

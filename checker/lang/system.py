@@ -29,7 +29,7 @@ import contextlib
 import itertools
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from checker.lang.expr import Expr, ModelError, lift, temp_expr, var_expr
 from checker.lang.temporal import (
@@ -182,10 +182,13 @@ class SpecDef:
 class StepBuilder:
     """Records the statements of one atomic step (see the module docstring)."""
 
-    def __init__(self, system: System, actor: Actor | None, instance: int | None) -> None:
+    def __init__(self, system: System, actor: Actor | None, instance: int | None,
+                 choices: _Choices | None = None) -> None:
         self._system = system
         self._actor = actor
         self._instance = instance
+        self._choices = choices
+        self.chosen: dict[str, Any] = {}
         self._blocks: list[list[Stmt]] = [[]]
         self._last_if: If | None = None
         self._temps: dict[str, Expr] = {}
@@ -216,6 +219,25 @@ class StepBuilder:
         e = temp_expr(name, v.typ)
         self._temps[name] = e
         return e
+
+    def choose(self, name: str, domain: Iterable[Any] | Type) -> Any:
+        """A value the step picks nondeterministically from a finite ``domain`` (ints, bools or Enum
+        names, or a type: every value of an ``Int``, ``Enum`` or ``Bool``), e.g. what an
+        uninitialised local may hold. Returns the chosen value as a plain
+        Python value; the step is expanded into one transition per value (exactly as a parameter
+        would be, so every engine takes it unchanged) and traces show ``name=value`` with the step.
+        The domain may depend on parameters and on earlier choices of the same step; the body is
+        re-run once per combination, so it must behave the same on every run given the same choices."""
+        if self._choices is None:
+            raise ModelError("choose() is only for steps (actor steps and actions)")
+        values = _values_of(domain) if isinstance(domain, Type) else list(domain)
+        if not values:
+            raise ModelError(f"choose({name!r}): empty domain (the step could never run)")
+        if name in self.chosen:
+            raise ModelError(f"choose({name!r}) twice in one step")
+        value = self._choices.pick(name, values)
+        self.chosen[name] = value
+        return value
 
     def temp(self, name: str) -> Expr:
         """The value bound earlier in this step by ``let``."""
@@ -336,14 +358,15 @@ class Actor:
         def deco(body: Callable[..., None]) -> Callable[..., None]:
             for i in range(self.instances):
                 for binding in _bindings(params):
-                    t = StepBuilder(self.system, self, i)
-                    t.require(self.pc[i] == self.label_value(label))
-                    if self.guard is not None:
-                        t.require(self.guard(i))
-                    body(t, i, **binding)
-                    if next is not None:
-                        t.default_goto(next)
-                    self.system._add(self.actor_name(i), label, func, binding, t)
+                    for ch in _Choices.runs():
+                        t = StepBuilder(self.system, self, i, ch)
+                        t.require(self.pc[i] == self.label_value(label))
+                        if self.guard is not None:
+                            t.require(self.guard(i))
+                        body(t, i, **binding)
+                        if next is not None:
+                            t.default_goto(next)
+                        self.system._add(self.actor_name(i), label, func, _with_chosen(binding, t), t)
             return body
 
         return deco
@@ -420,9 +443,10 @@ class System:
 
         def deco(body: Callable[..., None]) -> Callable[..., None]:
             for binding in _bindings(params):
-                t = StepBuilder(self, None, None)
-                body(t, **binding)
-                self._add(actor.format(**binding), label, func, binding, t)
+                for ch in _Choices.runs():
+                    t = StepBuilder(self, None, None, ch)
+                    body(t, **binding)
+                    self._add(actor.format(**binding), label, func, _with_chosen(binding, t), t)
                 if kind is not None:
                     rule = FairRule(kind, actor.format(**binding), label)
                     if rule not in self.fairness:
@@ -599,6 +623,58 @@ def _bindings(params: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]
         return [{}]
     names = list(params)
     return [dict(zip(names, combo)) for combo in itertools.product(*(list(params[n]) for n in names))]
+
+
+class _Choices:
+    """Enumerates the combinations of a step body's ``choose`` calls by re-running the body:
+    each run follows a prefix of earlier decisions and takes the first value of every new one;
+    the next run advances the last decision that has values left (depth-first, so a domain may
+    depend on earlier choices)."""
+
+    def __init__(self, prefix: list[int]) -> None:
+        self.prefix = prefix
+        self.taken: list[tuple[int, int]] = []  # (index chosen, domain size) per decision of this run
+
+    def pick(self, name: str, values: list[Any]) -> Any:
+        k = len(self.taken)
+        idx = self.prefix[k] if k < len(self.prefix) else 0
+        if idx >= len(values):
+            raise ModelError(f"choose({name!r}): the domain changed between runs of the same step body")
+        self.taken.append((idx, len(values)))
+        return values[idx]
+
+    @staticmethod
+    def runs() -> Iterator[_Choices]:
+        prefix: list[int] = []
+        while True:
+            ch = _Choices(prefix)
+            yield ch
+            taken = list(ch.taken)
+            while taken and taken[-1][0] + 1 >= taken[-1][1]:
+                taken.pop()
+            if not taken:
+                return
+            prefix = [i for i, _ in taken[:-1]] + [taken[-1][0] + 1]
+
+
+def _values_of(typ: Type) -> list[Any]:
+    if isinstance(typ, Int):
+        if typ.hi - typ.lo >= 1 << 12:
+            raise ModelError(f"choose over {typ!r}: {typ.hi - typ.lo + 1} values, one transition each; "
+                             "choose among the values that behave differently")
+        return list(range(typ.lo, typ.hi + 1))
+    if isinstance(typ, Enum):
+        return list(typ.names)
+    if isinstance(typ, BoolType):
+        return [False, True]
+    raise ModelError(f"choose over {typ!r}: give the values (a list or range)")
+
+
+def _with_chosen(binding: dict[str, Any], t: StepBuilder) -> dict[str, Any]:
+    clash = set(binding) & set(t.chosen)
+    if clash:
+        raise ModelError(f"choose({sorted(clash)[0]!r}) reuses the name of a step parameter")
+    return {**binding, **t.chosen}
 
 
 def _as_bool(x: Any) -> Expr:

@@ -31,6 +31,7 @@ from checker.lang.temporal import TEMPORAL_KINDS
 from checker.liveness.check import check_temporal, starvation_bound
 from checker.liveness.cycles import FairSearch
 from checker.liveness.fairness import config_rules, fairness_groups
+from checker.liveness.starved import environment_groups, starved_contexts
 from checker.liveness.graph import build_graph
 from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, Progress, PropertyResult, Stats
 
@@ -134,6 +135,20 @@ def run_with_liveness(inp: EngineInput, run_safety: Callable[[EngineInput], Engi
         r.detail.update(graph_note, fairness=[f"{x.name}: {x.kind}" for x in groups])
         if not groups and p.extra["temporal"].fair and p.kind != "non_progress":
             r.note = (r.note + "; " if r.note else "") + "no fairness declared: any run may stop anywhere"
+        if r.verdict == VIOLATED and r.trace is not None and p.extra["temporal"].fair:
+            starved = starved_contexts(c, r.trace, groups)
+            if starved:
+                r.note = (r.note + "; " if r.note else "") + "warning: " + "; ".join(starved)
+                r.detail["starved"] = starved
+        env = environment_groups(c, groups) if r.verdict == HOLDS and p.extra["temporal"].fair else []
+        if env:
+            alt = check_temporal(c, g, p, FairSearch(g, [x for x in groups if x not in env]))
+            if alt.verdict == VIOLATED:
+                names = [x.name for x in env]
+                r.note = (r.note + "; " if r.note else "") + (
+                    f"warning: holds only because {', '.join(names)} (environment events) are assumed fair; "
+                    f"without that, {alt.note}")
+                r.detail["needs_environment_fairness"] = names
         by_name[p.name] = r
     for p in starving:
         _merge_bound(c, g, p, by_name, groups)

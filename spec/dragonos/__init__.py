@@ -56,12 +56,14 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from checker.lang import Constant, ModelError, SpecDef, System
-from spec.dragonos import env, napi, netns, props
+from spec.dragonos import napi
 from spec.dragonos.model import Ctx, declare
+from spec.dragonos.parts import DEFAULT, Parts
 from spec.dragonos.versions import VERSIONS
 
 
-def build(k: SimpleNamespace) -> System:
+def build(k: SimpleNamespace, parts: Parts = DEFAULT) -> System:
+    """The System for constants ``k``, assembled from ``parts`` (see :mod:`spec.dragonos.parts`)."""
     v = VERSIONS[k.version]
     n = k.N
     if k.VIRTIO > n:
@@ -70,23 +72,25 @@ def build(k: SimpleNamespace) -> System:
         raise ModelError(f"{v.name} has no virtio callback handshake to mutate")
     if k.updown and not v.has_link_set:
         raise ModelError(f"{v.name} ({v.commit}) has no rtnetlink link-set path: updown is not available")
+    if k.mutation == "no_cb_prepare":  # the shipped mutation, expressed as a replaced part
+        parts = parts.replace(interrupts_prepare=napi.forget_interrupts_prepare)
     s = System("dragonos", __doc__ or "")
     c = Ctx(s=s, v=v, k=k, n=n, virtio=list(range(k.VIRTIO)),
             qcap=k.QCAP if v.unconditional_push else 2 * n + 1, tmax=k.T + k.D,
-            loop_bound=k.LOOP, wait_bound=k.K if k.K >= 0 else n - 1)
+            loop_bound=k.LOOP, wait_bound=k.K if k.K >= 0 else n - 1, parts=parts)
     declare(c)
-    napi.build_handler(c)
-    netns.build_poller(c)
-    others = env.build_drivers(c)
+    parts.handler(c)
+    parts.poller(c)
+    others = parts.drivers(c)
     if k.IMM > 0 and k.SENDS > 0:
-        others.append(env.build_app(c))
+        others.append(parts.app(c))
     if k.updown:
-        others.append(env.build_link(c))
+        others.append(parts.link(c))
     if k.direct_poll:
-        c.actors["sys"] = env.build_direct_poll(c)
+        c.actors["sys"] = parts.direct_poll(c)
     if k.T > 0:
-        env.build_tick(c)  # after every actor: the tick looks at all of them
-    props.add_properties(c, others)
+        parts.tick(c)  # after every actor: the tick looks at all of them
+    parts.properties(c, others)
     add_liveness(s)
     return s
 
@@ -108,37 +112,44 @@ def add_liveness(s: System) -> None:
     s.non_progress("NoBusyLoopCycle", doc="no fair cycle of napi_handler/poller steps without an external event")
 
 
-SPEC = SpecDef(
-    name="dragonos",
-    doc="DragonOS NAPI + netns deadline poller at V0, V1 (seed design), V1.2, V2 and HEAD.",
-    constants=[
-        Constant("version", str, "HEAD", "which commit", choices=tuple(VERSIONS)),
-        Constant("N", int, 1, "network interfaces (each with a NapiStruct)", min=1, max=3),
-        Constant("VIRTIO", int, 1, "how many of them (the first ones) are virtio-net; the rest are generic",
-                 min=0, max=3),
-        Constant("RING", int, 1, "frames a device ring holds", min=0, max=8),
-        Constant("IMM", int, 0, "segments a socket may have queued (0: no app actor)", min=0, max=4),
-        Constant("SENDS", int, 1, "send() calls the app makes in a run", min=0, max=8),
-        Constant("FRAMES", int, 0, "frames per interface in a run (0: unbounded)", min=0, max=8),
-        Constant("WEIGHT", int, 1, "NapiStruct.weight", min=1, max=8),
-        Constant("POLL_BUDGET", int, 4, "NET_RX_POLL_BUDGET (scaled)", min=1, max=16),
-        Constant("PACKET_BUDGET", int, 4, "NET_RX_PACKET_BUDGET (scaled)", min=1, max=16),
-        Constant("time_budget", bool, True, "NET_RX_TIME_BUDGET_US may run out after a poll (nondeterministic)"),
-        Constant("T", int, 0, "clock horizon in ticks (0: no clock, no tick)", min=0, max=12),
-        Constant("D", int, 1, "retransmission timeout in ticks", min=1, max=6),
-        Constant("wake_latency", bool, False, "a thread inside wake_all may be preempted across ticks between "
-                 "taking the waiters and Waker::wake"),
-        Constant("updown", bool, False, "rtnetlink may set links down and up"),
-        Constant("direct_poll", bool, False, "one syscall runs a direct iface.poll() on interface 0"),
-        Constant("mutation", str, "none", "a deliberate bug, not in any commit, showing a property can fail: "
-                 "no_cb_prepare (virtio napi_complete skips enable_interrupts_prepare)",
-                 choices=("none", "no_cb_prepare")),
-        Constant("QCAP", int, 3, "V0/V1: napi_list entries explored (the Vec is unbounded)", min=1, max=8),
-        Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=16),
-        Constant("LOOP", int, 4, "NoBusyLoop bound: handler rounds without an external event (0: not tracked)",
-                 min=0, max=32),
-    ],
-    build=build,
-    properties=("NoDoubleQueue", "NoLostWakeup", "DeadlineHonoured", "BoundedWait", "CallbacksArmedWhenIdle",
-                "NoBusyLoop", "WakerHandshake"),
-)
+CONSTANTS = [
+    Constant("version", str, "HEAD", "which commit", choices=tuple(VERSIONS)),
+    Constant("N", int, 1, "network interfaces (each with a NapiStruct)", min=1, max=3),
+    Constant("VIRTIO", int, 1, "how many of them (the first ones) are virtio-net; the rest are generic",
+             min=0, max=3),
+    Constant("RING", int, 1, "frames a device ring holds", min=0, max=8),
+    Constant("IMM", int, 0, "segments a socket may have queued (0: no app actor)", min=0, max=4),
+    Constant("SENDS", int, 1, "send() calls the app makes in a run", min=0, max=8),
+    Constant("FRAMES", int, 0, "frames per interface in a run (0: unbounded)", min=0, max=8),
+    Constant("WEIGHT", int, 1, "NapiStruct.weight", min=1, max=8),
+    Constant("POLL_BUDGET", int, 4, "NET_RX_POLL_BUDGET (scaled)", min=1, max=16),
+    Constant("PACKET_BUDGET", int, 4, "NET_RX_PACKET_BUDGET (scaled)", min=1, max=16),
+    Constant("time_budget", bool, True, "NET_RX_TIME_BUDGET_US may run out after a poll (nondeterministic)"),
+    Constant("T", int, 0, "clock horizon in ticks (0: no clock, no tick)", min=0, max=12),
+    Constant("D", int, 1, "retransmission timeout in ticks", min=1, max=6),
+    Constant("wake_latency", bool, False, "a thread inside wake_all may be preempted across ticks between "
+             "taking the waiters and Waker::wake"),
+    Constant("updown", bool, False, "rtnetlink may set links down and up"),
+    Constant("direct_poll", bool, False, "one syscall runs a direct iface.poll() on interface 0"),
+    Constant("mutation", str, "none", "a deliberate bug, not in any commit, showing a property can fail: "
+             "no_cb_prepare (virtio napi_complete skips enable_interrupts_prepare)",
+             choices=("none", "no_cb_prepare")),
+    Constant("QCAP", int, 3, "V0/V1: napi_list entries explored (the Vec is unbounded)", min=1, max=8),
+    Constant("K", int, -1, "BoundedWait bound; -1 means N-1", min=-1, max=16),
+    Constant("LOOP", int, 4, "NoBusyLoop bound: handler rounds without an external event (0: not tracked)",
+             min=0, max=32),
+]
+PROPERTIES = ("NoDoubleQueue", "NoLostWakeup", "DeadlineHonoured", "BoundedWait", "CallbacksArmedWhenIdle",
+              "NoBusyLoop", "WakerHandshake")
+
+
+def make_spec(name: str, doc: str, parts: Parts = DEFAULT) -> SpecDef:
+    """A DragonOS spec assembled from ``parts`` (the shipped ones, or some replaced by a user's file:
+    see :mod:`spec.dragonos.parts`). It takes the same constants as ``dragonos``."""
+    def build_with(k: SimpleNamespace) -> System:
+        return build(k, parts)
+
+    return SpecDef(name=name, doc=doc, constants=CONSTANTS, build=build_with, properties=PROPERTIES)
+
+
+SPEC = make_spec("dragonos", "DragonOS NAPI + netns deadline poller at V0, V1 (seed design), V1.2, V2 and HEAD.")

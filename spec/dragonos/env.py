@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from checker.lang import And, Array, Bool, Int, Not
 from spec.dragonos import iface, napi, netns, waitq
@@ -25,8 +25,9 @@ LINK = "kernel/src/net/socket/netlink/route/kern/link.rs"
 
 
 def build_drivers(c: Ctx) -> list[Any]:
-    v, g, k = c.v, c.vars, c.k
-    out = []
+    """One driver context per interface: the first ``VIRTIO`` ones by ``c.parts.virtio_driver``, the
+    rest by ``c.parts.generic_driver`` (each ``(c, j, more_frames, count_frame) -> actor``)."""
+    k = c.k
     frames = c.s.var("frames", Array(c.n, Int(0, k.FRAMES)), doc="frames delivered so far (bounded runs)") \
         if k.FRAMES > 0 else None
 
@@ -37,39 +38,61 @@ def build_drivers(c: Ctx) -> list[Any]:
         if frames is not None:
             t.set(frames[j], frames[j] + 1)
 
+    out = []
     for j in range(c.n):
-        virtio = j in c.virtio
-        a = c.s.actor(f"drv{j}", ["idle"] + napi.ns_labels(c),
-                      display=f"IRQ{j} virtio-net" if virtio else f"TX{j} peer egress")
-        L = napi.ns_locals(c, a)
-        if virtio:
-            @c.s.action("frame_arrives", func=cite(v, f"{VIRTIO}: device DMA into the RX used ring (+ interrupt "
-                                                      "if callbacks enabled)"), actor=f"NIC{j}")
-            def _arrive(t: Any, j: int = j) -> None:
-                t.require(And(g.rx[j] < k.RING, more_frames(j)))
-                count_frame(t, j)
-                t.set(g.rx[j], g.rx[j] + 1)
-                external_event(t, c)
-                with t.if_(g.cb[j]):
-                    t.set(g.irqp[j], True)
-
-            @a.step("idle", func=cite(v, f"{VIRTIO}:VirtIONetDevice::handle_irq -> napi_schedule"))
-            def _irq(t: Any, i: int, j: int = j, a: Any = a, L: Any = L) -> None:
-                t.require(g.irqp[j])
-                t.set(g.irqp[j], False)
-                napi.call_napi_schedule(t, a, L, i, j, "idle")
-        else:
-            @a.step("idle", func=cite(v, "kernel/src/driver/net/veth.rs:VethDriver::to_peer_owned (push rx_queue; "
-                                         "napi_schedule(peer))"))
-            def _xmit(t: Any, i: int, j: int = j, a: Any = a, L: Any = L) -> None:
-                t.require(And(g.rx[j] < k.RING, more_frames(j)))
-                count_frame(t, j)
-                t.set(g.rx[j], g.rx[j] + 1)
-                external_event(t, c)
-                napi.call_napi_schedule(t, a, L, i, j, "idle")
-        napi.add_napi_schedule(c, a, L)
-        out.append(a)
+        part = c.parts.virtio_driver if j in c.virtio else c.parts.generic_driver
+        out.append(part(c, j, more_frames, count_frame))
     return out
+
+
+def virtio_driver(c: Ctx, j: int, more_frames: Callable[[int], Any], count_frame: Callable[[Any, int], None]) -> Any:
+    """virtio-net interface ``j``: the device DMAs a frame into the RX used ring and raises an
+    interrupt if callbacks are enabled (action ``NIC{j}``); the hard IRQ handler (actor ``drv{j}``,
+    shown ``IRQ{j} virtio-net``) calls napi_schedule. Interface of the part: the actor's labels are
+    ``["idle"] + napi.ns_labels(c)``, its napi_schedule steps come from ``napi.add_napi_schedule``."""
+    v, g, k = c.v, c.vars, c.k
+    a = c.s.actor(f"drv{j}", ["idle"] + napi.ns_labels(c), display=f"IRQ{j} virtio-net")
+    L = napi.ns_locals(c, a)
+
+    @c.s.action("frame_arrives", func=cite(v, f"{VIRTIO}: device DMA into the RX used ring (+ interrupt "
+                                              "if callbacks enabled)"), actor=f"NIC{j}")
+    def _arrive(t: Any) -> None:
+        t.require(And(g.rx[j] < k.RING, more_frames(j)))
+        count_frame(t, j)
+        t.set(g.rx[j], g.rx[j] + 1)
+        external_event(t, c)
+        with t.if_(g.cb[j]):
+            t.set(g.irqp[j], True)
+
+    @a.step("idle", func=cite(v, f"{VIRTIO}:VirtIONetDevice::handle_irq -> napi_schedule"))
+    def _irq(t: Any, i: int) -> None:
+        t.require(g.irqp[j])
+        t.set(g.irqp[j], False)
+        napi.call_napi_schedule(t, a, L, i, j, "idle")
+
+    napi.add_napi_schedule(c, a, L)
+    return a
+
+
+def generic_driver(c: Ctx, j: int, more_frames: Callable[[int], Any], count_frame: Callable[[Any, int], None]) -> Any:
+    """A generic (veth-like) interface ``j``: its peer's egress pushes a frame into the RX queue and
+    calls napi_schedule (actor ``drv{j}``, shown ``TX{j} peer egress``). Same interface as
+    :func:`virtio_driver`."""
+    v, g, k = c.v, c.vars, c.k
+    a = c.s.actor(f"drv{j}", ["idle"] + napi.ns_labels(c), display=f"TX{j} peer egress")
+    L = napi.ns_locals(c, a)
+
+    @a.step("idle", func=cite(v, "kernel/src/driver/net/veth.rs:VethDriver::to_peer_owned (push rx_queue; "
+                                 "napi_schedule(peer))"))
+    def _xmit(t: Any, i: int) -> None:
+        t.require(And(g.rx[j] < k.RING, more_frames(j)))
+        count_frame(t, j)
+        t.set(g.rx[j], g.rx[j] + 1)
+        external_event(t, c)
+        napi.call_napi_schedule(t, a, L, i, j, "idle")
+
+    napi.add_napi_schedule(c, a, L)
+    return a
 
 
 def build_app(c: Ctx) -> Any:
@@ -92,7 +115,7 @@ def build_app(c: Ctx) -> Any:
         def _wake0(t: Any, i: int) -> None:
             t.set(g.pwq.blk, False)  # no effect on a running poller: nothing records the request
         return a
-    labels = ["idle", "notify"] + waitq.waker_labels("pw_") + ["all", "all_next"]
+    labels = ["idle", "notify"] + c.parts.waitq.waker_labels("pw_") + ["all", "all_next"]
     labels += [x for x in napi.ns_labels(c) if x not in labels]
     a = c.s.actor("app", labels, display="app send()")
     L = napi.ns_locals(c, a)
@@ -118,7 +141,7 @@ def build_app(c: Ctx) -> Any:
         t.set(ret2[i], a.label_value("all"))
         t.goto("pw_pop")
 
-    waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+    c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
 
     @a.step("all", func=cite(v, f"{NETNS}:wakeup_poll_thread (newly pending: for iface: napi_schedule)"))
     def _all(t: Any, i: int) -> None:
@@ -142,7 +165,7 @@ def build_link(c: Ctx) -> Any:
     v, g = c.v, c.vars
     labels = ["idle"]
     if v.link_up_schedules:
-        labels += ["notify"] + waitq.waker_labels("pw_")
+        labels += ["notify"] + c.parts.waitq.waker_labels("pw_")
         labels += [x for x in napi.ns_labels(c) if x not in labels]
     a = c.s.actor("rtnl", labels, display="rtnetlink set link")
     L = napi.ns_locals(c, a) if v.link_up_schedules else None
@@ -173,7 +196,7 @@ def build_link(c: Ctx) -> Any:
             t.set(ret2[i], a.label_value("idle"))
             t.goto("pw_pop")
 
-        waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+        c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
         napi.add_napi_schedule(c, a, L)
     return a
 
@@ -184,7 +207,7 @@ def build_direct_poll(c: Ctx) -> Any:
     late_store = not v.poll_deadline and v.poller != "v0"
     labels = ["idle", "store", "done"] if late_store else ["idle", "done"]
     if v.poll_deadline:
-        labels += ["notify"] + waitq.waker_labels("pw_")
+        labels += ["notify"] + c.parts.waitq.waker_labels("pw_")
     a = c.s.actor("sys", labels, display="syscall iface.poll()")
     value = a.local("poll_at", Int(0, c.tmax), doc="poll_at computed under the locks")
     ret2 = a.local("ret2", a.labels)
@@ -225,7 +248,7 @@ def build_direct_poll(c: Ctx) -> Any:
         def _notify(t: Any, i: int) -> None:
             t.set(g.gen, True)
 
-        waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+        c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
     return a
 
 

@@ -42,6 +42,7 @@ class Ctx:
     wait_bound: int
     vars: SimpleNamespace = field(default_factory=SimpleNamespace)
     actors: dict[str, Any] = field(default_factory=dict)
+    parts: Any = None  # spec.dragonos.parts.Parts: the parts this System is assembled from
 
     def is_virtio(self, tgt: Expr | int) -> Expr:
         """Interface ``tgt`` (a constant or an actor local) is a virtio-net one."""

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from checker.lang import And, Bool, Int, Min, Not, Or, Seq
-from spec.dragonos import iface, waitq
+from spec.dragonos import iface
 from spec.dragonos.model import Ctx, bump_spin, external_event
 from spec.dragonos.versions import NAPI, NAPI_STATE, VIRTIO, cite
 
@@ -29,7 +29,7 @@ def ns_labels(c: Ctx) -> list[str]:
         # HEAD's napi_is_disabled tests (after napi_poll_begin, in __napi_schedule) are elided:
         # nothing in the model sets DISABLE (napi_disable's callers are not modelled)
         names = ["ns_prep", "ns_begin", "ns_push"]
-    return names + waitq.waker_labels("wk_")
+    return names + c.parts.waitq.waker_labels("wk_")
 
 
 def ns_locals(c: Ctx, actor: Any) -> SimpleNamespace:
@@ -137,7 +137,7 @@ def add_napi_schedule(c: Ctx, actor: Any, L: SimpleNamespace, with_entry: bool =
             t.set(g.flag, True)
             request(t)
 
-    waitq.add_waker(c, actor, "wk_", g.hwq, L.ret, L.wep, "wakeup -> wake_one (NapiManager::wakeup)", dead)
+    c.parts.waitq.add_waker(c, actor, "wk_", g.hwq, L.ret, L.wep, "wakeup -> wake_one (NapiManager::wakeup)", dead)
 
 
 # ---------------------------------------------------------------- the napi_handler kthread
@@ -149,12 +149,11 @@ def handler_labels(c: Ctx) -> list[str]:
         names = ["take"] + (["clear"] if v.clear_flag_race else []) + ["pop", "poll"]
         names += (["spin"] if v.poll_at_spin else []) + ["decide"]
         names += ["after"] if v.recheck_before_sleep else []
-        return names + waitq.sleeper_labels(c, "w_")
+        return names + c.parts.waitq.sleeper_labels(c, "w_")
     names = ["take", "pop", "poll"]
-    names += (["notify"] + waitq.waker_labels("pw_")) if v.poll_deadline else []
-    names += (["decide"] if v.poll_deadline else []) + ["complete", "vc_prep", "vc_complete", "vc_mask", "vc_recheck",
-                                                         "merge"]
-    labels = names + waitq.sleeper_labels(c, "w_")
+    names += (["notify"] + c.parts.waitq.waker_labels("pw_")) if v.poll_deadline else []
+    names += (["decide"] if v.poll_deadline else []) + ["complete", *c.parts.virtio_complete_labels, "merge"]
+    labels = names + c.parts.waitq.sleeper_labels(c, "w_")
     return labels + [x for x in ns_labels(c) if x not in labels]
 
 
@@ -321,7 +320,7 @@ def build_handler(c: Ctx) -> Any:
             t.goto("pop")
         with t.else_():
             with t.if_(c.is_virtio(cur[i])):
-                t.goto("vc_prep")
+                t.goto(c.parts.virtio_complete_labels[0])  # the virtio driver's napi_complete part
             with t.else_():
                 t.goto("complete")
         for x in (again, done, budget):  # dead from here on
@@ -355,7 +354,7 @@ def build_handler(c: Ctx) -> Any:
             t.set(wake2[i], h.label_value("decide"))
             t.goto("pw_pop")
 
-        waitq.add_waker(c, h, "pw_", g.pwq, wake2, wep2, "wake_all (netns poller)")  # returns to decide
+        c.parts.waitq.add_waker(c, h, "pw_", g.pwq, wake2, wep2, "wake_all (netns poller)")  # returns to decide
 
     if v.poll_deadline:
         @h.step("decide", func=cite(v, f"{NAPI}:net_rx_action (poll_again || work_done >= budget ? repoll : "
@@ -374,11 +373,40 @@ def build_handler(c: Ctx) -> Any:
                 t.set(g.st[cur[i]], st.without_bits(SCHED, MISSED))
             t.goto("pop")
 
+    c.parts.virtio_complete(c, h, L)
+
+    @h.step("merge", func=cite(v, f"{NAPI}:net_rx_action (lock; napi_list = active ++ napi_list ++ repoll)"))
+    def _merge(t: Any, i: int) -> None:
+        t.let("all", active[i].concat(g.plist).concat(repoll[i]))
+        t.set(g.plist, t.temp("all"))
+        t.set(active[i], ())
+        t.set(repoll[i], ())
+        for x in (cur, polls, pkts):  # dead between rounds
+            t.set(x[i], x[i].typ.default())
+        with t.if_(t.temp("all").len() > 0):
+            t.set(g.flag, True)
+            t.goto("take")  # sched_yield(); continue
+        with t.else_():
+            t.set(g.flag, False)
+            t.goto("w_check")
+
+    add_napi_schedule(c, h, L, with_entry=False)
+    _add_wait(c, h)
+    return h
+
+
+def add_virtio_complete(c: Ctx, h: Any, L: SimpleNamespace) -> None:
+    """The virtio-net driver's ``VirtioInterface::napi_complete``, run by the handler for a virtio
+    interface that completes (V2 and later). Interface of the part: entered at ``vc_prep`` with the
+    interface in ``h.vars.cur``; labels ``vc_prep``, ``vc_complete``, ``vc_mask``, ``vc_recheck``;
+    leaves through ``call_dunder_schedule(..., "pop")`` or ``goto("pop")``."""
+    v, g = c.v, c.vars
+    cur = h.vars.cur
+
     @h.step("vc_prep", func=cite(v, f"{VIRTIO}:VirtioInterface::napi_complete (lock; enable_interrupts_prepare)"),
             next="vc_complete")
     def _vc_prep(t: Any, i: int) -> None:
-        if k.mutation != "no_cb_prepare":  # the mutation forgets enable_interrupts_prepare
-            t.set(g.cb[cur[i]], True)
+        c.parts.interrupts_prepare(t, c, cur[i])
 
     @h.step("vc_complete", func=cite(v, f"{VIRTIO}:VirtioInterface::napi_complete -> {NAPI_STATE}:complete"))
     def _vc_complete(t: Any, i: int) -> None:
@@ -416,24 +444,15 @@ def build_handler(c: Ctx) -> Any:
         with t.else_():
             t.goto("pop")
 
-    @h.step("merge", func=cite(v, f"{NAPI}:net_rx_action (lock; napi_list = active ++ napi_list ++ repoll)"))
-    def _merge(t: Any, i: int) -> None:
-        t.let("all", active[i].concat(g.plist).concat(repoll[i]))
-        t.set(g.plist, t.temp("all"))
-        t.set(active[i], ())
-        t.set(repoll[i], ())
-        for x in (cur, polls, pkts):  # dead between rounds
-            t.set(x[i], x[i].typ.default())
-        with t.if_(t.temp("all").len() > 0):
-            t.set(g.flag, True)
-            t.goto("take")  # sched_yield(); continue
-        with t.else_():
-            t.set(g.flag, False)
-            t.goto("w_check")
 
-    add_napi_schedule(c, h, L, with_entry=False)
-    _add_wait(c, h)
-    return h
+def enable_interrupts_prepare(t: Any, c: Ctx, j: Any) -> None:
+    """virtio_drivers ``enable_interrupts_prepare`` on interface ``j`` (inside ``vc_prep``): the
+    used-ring callbacks are enabled again, so a frame arriving from now on raises an interrupt."""
+    t.set(c.vars.cb[j], True)
+
+
+def forget_interrupts_prepare(t: Any, c: Ctx, j: Any) -> None:
+    """The ``no_cb_prepare`` mutation: napi_complete forgets ``enable_interrupts_prepare``."""
 
 
 def _add_wait(c: Ctx, h: Any) -> None:
@@ -445,7 +464,7 @@ def _add_wait(c: Ctx, h: Any) -> None:
     def done(t: Any, i: int, by_event: bool) -> None:
         t.goto("take")
 
-    waitq.add_sleeper(c, h, "w_", g.hwq, cond, done,
+    c.parts.waitq.add_sleeper(c, h, "w_", g.hwq, cond, done,
                       f"{NAPI}:net_rx_action -> wq_wait_event_interruptible!(has_pending_signal)")
 
 
@@ -453,6 +472,6 @@ def handler_polling(c: Ctx, j: int) -> Any:
     """The handler holds instance ``j`` between popping it and completing / requeueing it."""
     h = c.actors["handler"]
     labels = [x for x in ("poll", "spin", "notify", "pw_pop", "pw_wake", "pw_pcb", "decide", "complete",
-                          "vc_prep", "vc_complete", "vc_mask", "ns_push")
+                          *c.parts.virtio_holding_labels, "ns_push")
               if x in h.labels.names]
     return And(h.vars.cur[0] == j, h.at(0, *labels))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from checker.lang import And, Bool, Int, Ite, Max, Min, Not
-from spec.dragonos import iface, napi, waitq
+from spec.dragonos import iface, napi
 from spec.dragonos.model import Ctx, bump_spin
 from spec.dragonos.versions import NETNS, POLL_STATE, cite
 
@@ -22,7 +22,7 @@ def build_poller(c: Ctx) -> Any:
     if v.poller == "v0":
         return _build_v0(c)
     labels = ["top", "scan"] + (["claimed"] if v.poller == "claim" else [])
-    labels += waitq.sleeper_labels(c, "w_") + ["after", "all"]
+    labels += c.parts.waitq.sleeper_labels(c, "w_") + ["after", "all"]
     labels += [x for x in napi.ns_labels(c) if x not in labels]
     p = c.s.actor("netns_poller", labels, display="root_netns poller")
     c.actors["poller"] = p
@@ -118,7 +118,7 @@ def build_poller(c: Ctx) -> Any:
         t.set(g.ptimer, 0)
         t.goto("after")
 
-    waitq.add_sleeper(c, p, "w_", g.pwq, cond, done,
+    c.parts.waitq.add_sleeper(c, p, "w_", g.pwq, cond, done,
                       f"{NETNS}:{fn} -> wait_event_uninterruptible_timeout", timer=g.ptimer)
 
     @p.step("after", func=cite(v, f"{NETNS}:{fn} (" + ("woke_by_event ? schedule all" if v.poller == "swap" else
@@ -199,5 +199,5 @@ def _build_v0(c: Ctx) -> Any:
 
 def poller_asleep(c: Ctx) -> Any:
     p = c.actors["poller"]
-    lab = "sleep" if c.v.poller == "v0" else waitq.sleep_label(c, "w_")
+    lab = "sleep" if c.v.poller == "v0" else c.parts.waitq.sleep_label(c, "w_")
     return And(p.at(0, lab), c.vars.pwq.blk)

@@ -40,7 +40,7 @@ def _nobody_coming(c: Ctx, others: list[Any]) -> Any:
 def add_properties(c: Ctx, others: list[Any]) -> None:
     s, g, n = c.s, c.vars, c.n
     h = c.actors["handler"]
-    handler_asleep = And(h.at(0, waitq.sleep_label(c, "w_")), g.hwq.blk)
+    handler_asleep = And(h.at(0, c.parts.waitq.sleep_label(c, "w_")), g.hwq.blk)
     coming = _nobody_coming(c, others)
     handshake: list[Any] = []
     no_irq = And(*[Not(g.irqp[j]) for j in range(n)])
@@ -83,7 +83,7 @@ def add_properties(c: Ctx, others: list[Any]) -> None:
     )
     for wq, pre, who in ((g.hwq, "wk_", h), (g.pwq, "pw_", None)):
         sleeper = who if who is not None else c.actors["poller"]
-        lab = waitq.sleep_label(c, "w_")
+        lab = c.parts.waitq.sleep_label(c, "w_")
         if lab not in sleeper.labels.names:
             continue
         pcb_pending = Or(*[a.at(0, f"{pre}pcb") for a in s.actors if f"{pre}pcb" in a.labels.names])
