@@ -29,6 +29,15 @@ def _steps(version: str, **constants: object) -> dict[str, str]:
     return {f"{t.actor}:{t.label}": t.function for t in sy.transitions}
 
 
+def _violation(name: str, prop: str) -> list[tuple[str, str]]:
+    """(actor, cited function) of each step of ``name``'s replayed counterexample for ``prop``."""
+    out = run_config(_cfg(name))
+    assert out.status == PASS, out.problems
+    v = out.verdicts[prop]
+    assert v.verdict == VIOLATED and v.trace is not None and replay(v.trace, out.compiled).ok
+    return [(st.actor, st.function) for st in v.trace.steps]
+
+
 def test_versions_listed() -> None:
     assert set(VERSIONS) >= {"6.18", "6.19", "7.1"}
     assert SPEC.constant("version").choices == tuple(VERSIONS)  # type: ignore[union-attr]
@@ -36,11 +45,7 @@ def test_versions_listed() -> None:
 
 @pytest.mark.parametrize("name", ["linux618_prefer", "linux619_prefer"])
 def test_prefer_window_violated_before_the_fix(name: str) -> None:
-    out = run_config(_cfg(name))
-    assert out.status == PASS, out.problems
-    v = out.verdicts["NoLostWakeup"]
-    assert v.verdict == VIOLATED and v.trace is not None and replay(v.trace, out.compiled).ok
-    steps = [(st.actor, st.function) for st in v.trace.steps]
+    steps = _violation(name, "NoLostWakeup")
     assert len(steps) == 20
     # the watchdog's test_and_set_bit fails while the final poll runs, then __busy_poll_stop releases SCHED
     tas = max(k for k, (a, f) in enumerate(steps) if a == "TIMER0" and "test_and_set_bit" in f)
@@ -88,24 +93,17 @@ def test_busy_disable_apart_and_7_1_timer_window() -> None:
     assert out.status == PASS, out.problems
     assert all(v.verdict == HOLDS for v in out.verdicts.values())
     assert out.engine_results[0].stats.states == 130_047
-    out = run_config(_cfg("linux71_prefer_disable"))
-    assert out.status == PASS, out.problems
-    tr = out.verdicts["NoTimerWhileDisabled"].trace
-    assert tr is not None and len(tr.steps) == 22 and replay(tr, out.compiled).ok
-    fs = [(st.actor, st.function) for st in tr.steps]
+    fs = _violation("linux71_prefer_disable", "NoTimerWhileDisabled")
+    assert len(fs) == 22
     arm = [k for k, (a, f) in enumerate(fs) if a == "BUSYPOLL" and "hrtimer_start" in f]
     cancel = [k for k, (a, f) in enumerate(fs) if a == "DISABLE0" and "hrtimer_cancel" in f]
     assert arm and cancel and cancel[0] < arm[-1]  # armed after napi_disable's hrtimer_cancel
-    assert any(st.actor == "DISABLE0" and "napi_hash_del" in st.function for st in tr.steps)
+    assert any(a == "DISABLE0" and "napi_hash_del" in f for a, f in fs)
 
 
 @pytest.mark.parametrize("name", ["linux618_napi_del_timer", "linux71_napi_del_timer"])
 def test_hrtimer_left_armed_on_a_deleted_instance(name: str) -> None:
-    out = run_config(_cfg(name))
-    assert out.status == PASS, out.problems
-    v = out.verdicts["NothingRunsOnDeleted"]
-    assert v.verdict == VIOLATED and v.trace is not None and replay(v.trace, out.compiled).ok
-    fs = [(st.actor, st.function) for st in v.trace.steps]
+    fs = _violation(name, "NothingRunsOnDeleted")
     assert len(fs) == 25
     arm = [k for k, (a, f) in enumerate(fs) if "napi_complete_done (hrtimer_start" in f]
     cancel = [k for k, (a, f) in enumerate(fs) if a == "DISABLE0" and "hrtimer_cancel" in f]

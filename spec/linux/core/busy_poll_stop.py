@@ -60,6 +60,23 @@ def clear_bits(fn: Call) -> None:
     fn.mark("bh_on", "missed", "inbp")
 
 
+def prefer_bh(fn: Call, func: str, arm_timer: bool) -> None:
+    """Step ``bh`` (local_bh_disable; PREFER with defer_hard_irqs: the defer count, ``skip``, and with
+    ``arm_timer`` the hrtimer_start before the final poll — the code before 58e2330bd455)."""
+    kn, v = fn.kernel, fn.L
+
+    @fn.step("bh", func=func, next="rx")
+    def bh(t: Any, i: int) -> None:
+        n = fn.napi(i)
+        t.set(v.owner[i], False)  # the caller's napi_poll: dead from here (reset so equal states merge)
+        if kn.prefer and kn.defer:
+            t.set(kn.defer_count[n], kn.defer)
+            if arm_timer:
+                t.set(kn.timer_cpu[n], fn.cpu(i))
+            t.set(v.skip[i], True)  # skip_schedule (7.1: timeout != 0)
+        fn.enter_poll(t, i)
+
+
 def final_poll(fn: Call, unlock_line: str = "") -> None:
     """The driver's ->poll (``rx``, entered by ``bh``), ``unlock`` and the ``sched`` path of
     __busy_poll_stop (__napi_schedule); ``unlock`` goes to ``clr`` when the budget was used and
@@ -93,20 +110,10 @@ def final_poll(fn: Call, unlock_line: str = "") -> None:
 def busy_poll_stop(fn: Call) -> str:
     """Steps ``missed``, ``inbp``, ``bh``, the driver's ->poll (``rx``), ``unlock``, ``clr`` / ``sched``
     (all under the caller's prefix, ``stop_`` in __napi_busy_loop)."""
-    kn, v = fn.kernel, fn.L
-    state = kn.napi_state
+    state = fn.kernel.napi_state
     clear_bits(fn)
-
-    @fn.step("bh", func=FUNC + " (local_bh_disable; PREFER: defer count, hrtimer_start) "
-                               "[before 58e2330bd455; 6.18.33 dev.c:6822-6826]", next="rx")
-    def bh(t: Any, i: int) -> None:
-        n = fn.napi(i)
-        t.set(v.owner[i], False)  # the caller's napi_poll: dead from here (reset so equal states merge)
-        if kn.prefer and kn.defer:
-            t.set(kn.defer_count[n], kn.defer)
-            t.set(kn.timer_cpu[n], fn.cpu(i))
-            t.set(v.skip[i], True)
-        fn.enter_poll(t, i)
+    prefer_bh(fn, FUNC + " (local_bh_disable; PREFER: defer count, hrtimer_start) "
+                         "[before 58e2330bd455; 6.18.33 dev.c:6822-6826]", arm_timer=True)
 
     final_poll(fn, " [before 58e2330bd455; 6.18.33 dev.c:6839-6842]")
 

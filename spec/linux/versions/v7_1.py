@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spec.linux.core.busy_poll_stop import FUNC, STOP, clear_bits, final_poll
+from spec.linux.core.busy_poll_stop import FUNC, STOP, clear_bits, final_poll, prefer_bh
 from spec.linux.kernel import LinuxKernel
 from spec.linux.prog import Call
 
@@ -40,19 +40,12 @@ COMMIT = "58e2330bd455"
 def busy_poll_stop(fn: Call) -> str:
     """7.1's busy_poll_stop: steps ``missed``, ``inbp``, ``bh`` (no hrtimer_start), ->poll, ``unlock``,
     ``clr`` then ``tmr`` (hrtimer_start after clear_bit(SCHED)) / ``sched``."""
-    kn, v = fn.kernel, fn.L
+    kn = fn.kernel
     state = kn.napi_state
     clear_bits(fn)
 
-    @fn.step("bh", func=FUNC + " (local_bh_disable; PREFER: defer count, timeout = gro_flush_timeout) "
-                               "[7.1, 6.18.34 dev.c:6823-6830]", next="rx")
-    def bh(t: Any, i: int) -> None:
-        n = fn.napi(i)
-        t.set(v.owner[i], False)  # the caller's napi_poll: dead from here (reset so equal states merge)
-        if kn.prefer and kn.defer:
-            t.set(kn.defer_count[n], kn.defer)
-            t.set(v.skip[i], True)  # timeout != 0
-        fn.enter_poll(t, i)
+    prefer_bh(fn, FUNC + " (local_bh_disable; PREFER: defer count, timeout = gro_flush_timeout) "
+                         "[7.1, 6.18.34 dev.c:6823-6830]", arm_timer=False)
 
     final_poll(fn, " [7.1, 6.18.34 dev.c:6842-6845]")
 
