@@ -219,23 +219,36 @@ def list_cmd(paths: tuple[Path, ...]) -> None:
 def _trace_specs(trace: Path, spec_file: Path | None) -> dict:
     """The specs to replay ``trace`` with: the shipped ones, and the one the trace records (a user's file,
     module or entry point, see checker.spec_loader). Warns when that spec changed since the trace was
-    written; a spec that is gone is one line and exit 2."""
-    from checker.spec_loader import SpecLoadError, spec_for_trace
-    from checker.trace.itf import read_itf
+    written; a spec that is gone is one line and exit 2. Anything wrong with the file itself is left
+    to the caller to report."""
+    import json
+
+    from checker.spec_loader import SpecLoadError, entry_points, spec_for_trace
 
     specs = _specs()
+    if not trace.is_file():
+        return specs  # missing, a folder or a FIFO (reading it would block)
     try:
-        meta = read_itf(trace).meta
-    except (OSError, ValueError):
-        return specs  # not a readable trace: the caller reports it
+        meta = json.loads(trace.read_text(encoding="utf-8"))["#meta"]
+    except Exception:  # unreadable, not JSON, nested too deep, no #meta: not for us to judge
+        return specs
+    if not isinstance(meta, dict) or not isinstance(meta.get("spec"), str):
+        return specs
+    if spec_file is None and not isinstance(meta.get("spec_source"), dict) and (
+            meta["spec"] in specs or meta["spec"] not in entry_points()):
+        return specs  # a shipped spec, or one nobody provides (the caller says "unknown spec")
     try:
         spec, warning = spec_for_trace(meta, trace, specs, spec_file)
     except SpecLoadError as err:
         _console(stderr=True).print(f"error: {err}" if err.where else f"error: {trace}: {err}", markup=False)
         sys.exit(EXIT_USAGE)
+    except (TypeError, AttributeError, KeyError):
+        _console(stderr=True).print(f"error: {trace}: #meta.spec_source: malformed (kind, path, absolute, module, "
+                                    "sha256 must be strings)", markup=False)
+        sys.exit(EXIT_USAGE)
     if warning:
         _console(stderr=True).print(f"warning: {trace}: {warning}", markup=False)
-    return {**specs, str(meta.get("spec")): spec}
+    return {**specs, meta["spec"]: spec}
 
 
 @main.command()

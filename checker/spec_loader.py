@@ -51,10 +51,11 @@ ENTRY_POINT_GROUP = "napi_check.specs"
 class SpecLoadError(ValueError):
     """A spec that cannot be found, loaded or built; ``where`` is ``file:line`` in the user's code when known."""
 
-    def __init__(self, message: str, where: str = "", doing: str = "") -> None:
+    def __init__(self, message: str, where: str = "", doing: str = "", known: list[str] | None = None) -> None:
         self.message = message
         self.where = where
         self.doing = doing  # what napi-check was doing: "loading specs/x.py", "building spec 'x'"
+        self.known = known or []  # an unknown spec name: the names there are (for a nearest-name hint)
         text = f"{message} ({doing})" if doing else message
         super().__init__(f"{where}: {text}" if where else text)
 
@@ -207,7 +208,7 @@ def resolve_spec(ref: str, base: Path, specs: Mapping[str, SpecDef]) -> SpecDef:
                             f"spec = \"{target}.py\"?")
     known = sorted(set(specs) | set(entry_points()))
     raise SpecLoadError(f"unknown spec {ref!r} (known: {', '.join(known)}; or a file \"specs/x.py\", "
-                        "or a module \"pkg.mod\")")
+                        "or a module \"pkg.mod\")", known=known)
 
 
 # ---------------------------------------------------------------- user files and modules

@@ -271,3 +271,15 @@ def test_user_files_imported_from_another_folder_are_hashed_too(tmp_path: Path, 
     assert spec.source is not None
     assert spec.source.to_json()["files"] == ["counter.py", "../shared/napi_shared_top.py"]
     sys.modules.pop("napi_shared_top", None)
+
+
+def test_a_malformed_spec_source_is_one_line(user_dir: Path) -> None:
+    run("verify", "cfg/variant.toml", "--out", "out", "-q")
+    trace = next((user_dir / "out").glob("*.itf.json"))
+    data = json.loads(trace.read_text())
+    data["#meta"]["spec_source"]["absolute"] = 5
+    data["#meta"]["spec_source"]["path"] = ["x"]
+    trace.write_text(json.dumps(data))
+    code, out = run("replay", str(trace))
+    assert code == 2 and out.strip().splitlines() == [f"error: {trace}: #meta.spec_source: malformed (kind, path, "
+                                                      "absolute, module, sha256 must be strings)"]

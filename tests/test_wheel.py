@@ -51,7 +51,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     logs = []
     for extra in ([], ["--no-isolation", "--skip-dependency-check"]):  # isolated needs the index; then offline
         res = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), *extra, str(src)],
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=300,
+                             env={**_clean_env(), "PIP_RETRIES": "1", "PIP_TIMEOUT": "15"})  # no network: fail fast
         found = sorted(dist.glob("napi_check-*.whl"))
         if res.returncode == 0 and found:
             return found[-1]
