@@ -116,3 +116,25 @@ def test_teardown_without_timer_holds() -> None:
     assert out.status == PASS, out.problems
     assert {p: v.verdict for p, v in out.verdicts.items()} == {"NothingRunsOnDeleted": HOLDS, "NoHang": HOLDS}
     assert out.engine_results[0].stats.states == 66_484
+
+
+def test_7_1_release_then_arm_in_busy_poll_stop_with_cpus_apart() -> None:
+    """58e2330bd455's __busy_poll_stop releases SCHED, then arms the hrtimer: a napi_disable on another
+    CPU can complete in between, so the busy poller arms the timer of a disabled instance. A probe (a
+    test-only invariant naming the label, not a property): 'the busy poller is about to run
+    hrtimer_start while napi_disable has returned' is reachable with the disabler on CPU0. (With the
+    disabler on the busy poller's CPU it holds — measured once, 188 s, too slow for the suite: the
+    busy poller's loop is preempt-disabled.)"""
+    from checker.explicit.bfs import Limits, explore
+    from checker.lang import And, Not
+    from checker.lang.pycompile import CompiledSystem
+
+    sy = SPEC.instantiate({"version": "7.1", **PREFER, "disable": True, "BP_CPU": 1, "DISABLE_CPU": 0})
+    bp = next(a for a in sy.actors if a.name == "busypoll")
+    sy.invariant("Probe", Not(And(sy.var_named("napi_disabled").expr[0], bp.at(0, "stop_tmr"))))
+    res = explore(CompiledSystem.build(sy), [sy.prop("Probe")], Limits())
+    assert res.properties[0].verdict == VIOLATED
+    fs = [st.function for st in res.properties[0].trace.steps]  # type: ignore[union-attr]
+    assert len(fs) == 24 and "napi_disable (netdev_unlock(dev))" in fs[-1]
+    assert fs.index(next(f for f in fs if "__busy_poll_stop (clear_bit" in f)) < \
+        fs.index(next(f for f in fs if "napi_disable_locked (set_bit(NAPI_STATE_DISABLE))" in f))
