@@ -24,11 +24,19 @@ Every mistake is reported as one :class:`ConfigError` naming the file and the fi
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checker.input_errors import (  # noqa: F401 - check_constant is part of this module's interface
+    InputError,
+    check_constant,
+    did_you_mean,
+    limit_problem,
+    option_problems,
+    parse_toml,
+    read_text_file,
+)
 from checker.lang.system import SpecDef
 
 TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options"}
@@ -36,13 +44,19 @@ LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout"
 
 
 class ConfigError(Exception):
-    """A configuration mistake: ``path: field: message``."""
+    """Configuration mistakes: ``path: field: message``, one line each (all of one file's at once)."""
 
-    def __init__(self, path: str | Path, fieldname: str, message: str) -> None:
+    def __init__(self, path: str | Path, fieldname: str, message: str,
+                 more: list[tuple[str, str]] | None = None) -> None:
         self.path = str(path)
         self.field = fieldname
         self.message = message
-        super().__init__(f"{path}: {fieldname}: {message}" if fieldname else f"{path}: {message}")
+        self.problems: list[tuple[str, str]] = [(fieldname, message), *(more or [])]
+        super().__init__("\n".join(f"{path}: {f}: {m}" if f else f"{path}: {m}" for f, m in self.problems))
+
+    def lines(self) -> list[str]:
+        """One line per problem."""
+        return str(self).splitlines()
 
 
 @dataclass
@@ -60,12 +74,20 @@ class Config:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def find_configs(paths: list[Path]) -> list[Path]:
-    """The .toml files named, and those under the folders named, sorted."""
+def find_configs(paths: list[Path], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """The .toml files named, and the configurations under the folders named, sorted.
+
+    In a folder, a TOML file that is plainly not a configuration (it names no ``spec`` and none of
+    a configuration's keys, e.g. a ``pyproject.toml``) is left out and recorded in ``skipped``."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(x for x in p.rglob("*.toml") if x.is_file()))
+            for x in sorted(x for x in p.rglob("*.toml") if x.is_file()):
+                why = _not_a_configuration(x)
+                if why is None:
+                    out.append(x)
+                elif skipped is not None:
+                    skipped.append((x, why))
         elif p.exists():
             out.append(p)
         else:
@@ -73,35 +95,16 @@ def find_configs(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _positive(path: Path, name: str, value: Any, allow_float: bool = False) -> Any:
-    kinds = (int, float) if allow_float else (int,)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        raise ConfigError(path, name, f"must be a {'number' if allow_float else 'whole number'}, got {value!r}")
-    if value <= 0:
-        raise ConfigError(path, name, f"must be positive, got {value!r}")
-    return value
-
-
-def check_constant(spec: SpecDef, name: str, value: Any, where: str = "constants") -> Any:
-    """Validate one constant value against the spec's declaration; raises ValueError with the reason."""
-    c = spec.constant(name)
-    if c is None:
-        known = ", ".join(x.name for x in spec.constants)
-        raise KeyError(f"unknown constant {name!r} of spec {spec.name!r} (known: {known})")
-    if c.kind is bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"must be true or false, got {value!r}")
-    elif c.kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"must be a whole number, got {value!r}")
-        if c.min is not None and value < c.min:
-            raise ValueError(f"must be at least {c.min}, got {value}")
-        if c.max is not None and value > c.max:
-            raise ValueError(f"must be at most {c.max}, got {value}")
-    elif c.kind is str:
-        if not isinstance(value, str) or (c.choices and value not in c.choices):
-            raise ValueError(f"must be one of {', '.join(c.choices or ())}, got {value!r}")
-    return value
+def _not_a_configuration(path: Path) -> str | None:
+    """Why a TOML file found in a folder is not a configuration; None when it is (or may be: a broken one
+    is reported, not skipped)."""
+    try:
+        data = parse_toml(read_text_file(path, "configuration"))
+    except InputError:
+        return None
+    if "spec" in data or set(data) & (TOP_KEYS - {"description"}):
+        return None
+    return "no spec key: not a configuration"
 
 
 def _resolve_spec(path: Path, ref: Any, specs: dict[str, SpecDef]) -> SpecDef:
@@ -111,7 +114,8 @@ def _resolve_spec(path: Path, ref: Any, specs: dict[str, SpecDef]) -> SpecDef:
 
     if not isinstance(ref, str) or not ref:
         raise ConfigError(path, "spec", "missing: name the spec to check, e.g. spec = \"napi_basic\" "
-                          "or spec = \"specs/mydriver.py\"")
+                          "or spec = \"specs/mydriver.py\"" if ref is None or ref == ""
+                          else f"must be a spec name or file (a string), got {ref!r}")
     try:
         return resolve_spec(ref, path.parent, specs)
     except SpecLoadError as err:
@@ -121,73 +125,104 @@ def _resolve_spec(path: Path, ref: Any, specs: dict[str, SpecDef]) -> SpecDef:
 
 
 def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str], spec_override: SpecDef | None = None) -> Config:
-    """Read and validate one configuration file; ``spec_override`` (``verify --spec``) replaces its ``spec``."""
+    """Read and validate one configuration file; raises one ConfigError listing every mistake found.
+    ``spec_override`` (``verify --spec``) replaces its ``spec``."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(path, "", f"not valid TOML: {err}") from None
-    except OSError as err:
-        raise ConfigError(path, "", f"cannot read: {err.strerror}") from None
+        data = parse_toml(read_text_file(path, "configuration"))
+    except InputError as err:
+        raise ConfigError(path, err.field, err.message) from None
+    problems: list[tuple[str, str]] = []
+
+    def bad(fieldname: str, message: str) -> None:
+        problems.append((fieldname, message))
+
     for key in data:
         if key not in TOP_KEYS:
-            raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(TOP_KEYS))})")
-    spec = spec_override if spec_override is not None else _resolve_spec(path, data.get("spec"), specs)
+            bad(key, f"unknown key ({did_you_mean(key, TOP_KEYS, 'keys')})")
+    spec: SpecDef | None = spec_override
+    if spec is None:
+        try:
+            spec = _resolve_spec(path, data.get("spec"), specs)
+        except ConfigError as err:
+            if err.path != str(path):  # a mistake inside the user's spec file: that file and line, alone
+                raise
+            bad(err.field, err.message)
 
     consts = data.get("constants", {})
     if not isinstance(consts, dict):
-        raise ConfigError(path, "constants", "must be a table")
-    for k, v in consts.items():
-        try:
-            check_constant(spec, k, v)
-        except KeyError as err:
-            raise ConfigError(path, f"constants.{k}", err.args[0]) from None
-        except ValueError as err:
-            raise ConfigError(path, f"constants.{k}", str(err)) from None
+        bad("constants", "must be a table")
+        consts = {}
+    elif spec is not None:
+        for k, v in consts.items():
+            try:
+                check_constant(spec, k, v)
+            except KeyError as err:
+                bad(f"constants.{k}", err.args[0])
+            except ValueError as err:
+                bad(f"constants.{k}", str(err))
 
     props = data.get("properties")
     if props is not None and (not isinstance(props, list) or not all(isinstance(p, str) for p in props) or not props):
-        raise ConfigError(path, "properties", "must be a non-empty list of property names")
+        bad("properties", "must be a non-empty list of property names")
+        props = None
 
     expect_raw = data.get("expect", "holds")
+    expect: list[str] = []
     if isinstance(expect_raw, str):
         expect = [] if expect_raw == "holds" else [expect_raw]
     elif isinstance(expect_raw, list) and expect_raw and all(isinstance(x, str) for x in expect_raw):
         expect = list(expect_raw)
     else:
-        raise ConfigError(path, "expect", "must be \"holds\", a property name, or a list of property names")
+        bad("expect", "must be \"holds\", a property name, or a list of property names")
 
     engines_raw = data.get("engines", ["explicit"])
     if isinstance(engines_raw, str):
         engines_raw = [engines_raw]
     if not isinstance(engines_raw, list) or not engines_raw:
-        raise ConfigError(path, "engines", "must be a list of engine names")
+        bad("engines", "must be a list of engine names")
+        engines_raw = ["explicit"]
     for e in engines_raw:
         if e not in engines:
-            raise ConfigError(path, "engines", f"unknown engine {e!r} (known: {', '.join(sorted(engines))})")
+            bad("engines", f"unknown engine {e!r} ({did_you_mean(str(e), engines, 'engines')})")
 
     limits = data.get("limits", {})
     if not isinstance(limits, dict):
-        raise ConfigError(path, "limits", "must be a table")
+        bad("limits", "must be a table")
+        limits = {}
     for k, v in limits.items():
         if k not in LIMIT_KEYS:
-            raise ConfigError(path, f"limits.{k}", f"unknown limit (known: {', '.join(sorted(LIMIT_KEYS))})")
-        if k == "store":
-            if v not in ("exact", "fingerprint"):
-                raise ConfigError(path, "limits.store", f"must be \"exact\" or \"fingerprint\", got {v!r}")
-        elif k == "symmetry":
-            if not isinstance(v, bool):
-                raise ConfigError(path, "limits.symmetry", f"must be true or false, got {v!r}")
-        else:
-            _positive(path, f"limits.{k}", v, allow_float=k in ("max_seconds", "query_timeout"))
+            bad(f"limits.{k}", f"unknown limit ({did_you_mean(k, LIMIT_KEYS, 'limits')})")
+            continue
+        why = limit_problem(k, v)
+        if why:
+            bad(f"limits.{k}", why)
 
     views = data.get("views", {})
     if not isinstance(views, dict) or not all(isinstance(v, str) for v in views.values()):
-        raise ConfigError(path, "views", "must be a table of name = \"expression\"")
+        bad("views", "must be a table of name = \"expression\"")
+        views = {}
     options = data.get("options", {})
     if not isinstance(options, dict):
-        raise ConfigError(path, "options", "must be a table")
+        bad("options", "must be a table")
+        options = {}
+    problems.extend((e.field, e.message) for e in option_problems(options))
     desc = data.get("description", "")
     if not isinstance(desc, str):
-        raise ConfigError(path, "description", "must be a string")
-    return Config(path, path.stem, spec, dict(consts), props, expect, list(engines_raw), dict(limits), desc,
-                  dict(views), dict(options))
+        bad("description", "must be a string")
+    if problems or spec is None:
+        raise ConfigError(path, *problems[0], more=problems[1:])
+    cfg = Config(path, path.stem, spec, dict(consts), props, expect, list(engines_raw), dict(limits),
+                 desc if isinstance(desc, str) else "", dict(views), dict(options))
+    from checker.config_semantics import semantic_problems  # builds the system: after the cheap checks
+
+    from checker.spec_loader import SpecLoadError
+
+    try:
+        problems = semantic_problems(cfg)
+    except SpecLoadError as err:  # a mistake in a user's spec: point at its file and line
+        if err.where:
+            raise ConfigError(err.where, "", f"{err.message} ({err.doing or 'spec'} for {path})") from None
+        raise ConfigError(path, "spec", str(err)) from None
+    if problems:
+        raise ConfigError(path, *problems[0], more=problems[1:])
+    return cfg

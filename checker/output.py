@@ -16,7 +16,10 @@ first fields (configurations with verdicts, engines' statistics, traces, errors,
 configuration ``description``, ``engines_requested``, ``limits``, ``seeds`` (the configuration's
 ``*seed*`` options; the explicit engine is deterministic and has none), ``views``; per property
 ``expected``, ``met``, ``doc``, ``seconds``, ``files``, ``actors``, ``context_switches``; per configuration
-of a spec from outside the shipped package ``spec_source`` (as in the ITF files' ``#meta``).
+of a spec from outside the shipped package ``spec_source`` (as in the ITF files' ``#meta``). An engine's
+``limit_hit`` is ``"states"``, ``"depth"``, ``"time"``, or — for a configuration whose run did not
+finish — ``"interrupted"`` (SIGINT/SIGTERM; ``exit_code`` 130/143) or ``"memory"``, with the figures
+last reported and every property ``inconclusive``.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from checker.result import HOLDS, VIOLATED
+from checker.result import HOLDS, VIOLATED, PropertyResult
 from checker.trace.text import render_trace
+from checker.bundled import display_path
 from checker.verify import FAIL, PASS, UNKNOWN, Outcome
 
 STATUS_STYLE = {PASS: "green", FAIL: "bold red", UNKNOWN: "yellow"}
@@ -23,7 +24,7 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
     expect = "holds" if not cfg.expect else "violates " + ", ".join(cfg.expect)
     src = getattr(cfg.spec, "source", None)  # a spec from a user's file or package (checker.spec_loader)
     origin = f" ({escape(src.ref)})" if src is not None and src.ref != cfg.spec.name else ""
-    con.print(f"[bold]{escape(str(cfg.path))}[/]  spec={cfg.spec.name}{origin}  expect: {expect}")
+    con.print(f"[bold]{escape(display_path(cfg.path))}[/]  spec={escape(cfg.spec.name)}{origin}  expect: {escape(expect)}")
     consts = ", ".join(f"{k}={v}" for k, v in out.system.constants.items())
     con.print(f"  constants: {escape(consts)}", highlight=False)
     for r in out.engine_results:
@@ -86,7 +87,20 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
     con.print()
 
 
-def print_summary(con: Console, outcomes: list[Outcome], errors: list[str]) -> None:
+def print_summary(con: Console, outcomes: list[Outcome], error_files: int = 0, table: bool = True) -> None:
+    """The closing count (and, with ``table``, one table row per configuration). Errors were printed
+    as they were found; they are only counted here."""
+    if table and outcomes:
+        _summary_table(con, outcomes)
+    n_pass = sum(o.status == PASS for o in outcomes)
+    n_fail = sum(o.status == FAIL for o in outcomes)
+    n_unk = sum(o.status == UNKNOWN for o in outcomes)
+    secs = sum(o.seconds for o in outcomes)
+    con.print(f"configurations: {n_pass} met their expectation, {n_fail} did not, {n_unk} inconclusive, "
+              f"{error_files} with errors ({secs:.1f} s)", markup=False, highlight=False)
+
+
+def _summary_table(con: Console, outcomes: list[Outcome]) -> None:
     table = Table(title="napi-check verdicts", show_lines=False)
     table.add_column("configuration")
     table.add_column("spec")
@@ -104,13 +118,58 @@ def print_summary(con: Console, outcomes: list[Outcome], errors: list[str]) -> N
         if unknown:
             props += "; undecided: " + ", ".join(unknown)
         states = max((r.stats.states for r in o.engine_results), default=0)
-        table.add_row(o.config.name, o.config.spec.name, "holds" if not o.config.expect else ",".join(o.config.expect),
-                      props, f"{states:,}", f"{o.seconds:.2f}", f"[{STATUS_STYLE[o.status]}]{o.status}[/]")
+        table.add_row(escape(o.config.name), escape(o.config.spec.name),
+                      escape("holds" if not o.config.expect else ",".join(o.config.expect)),
+                      escape(props), f"{states:,}", f"{o.seconds:.2f}", f"[{STATUS_STYLE[o.status]}]{o.status}[/]")
     con.print(table)
-    for e in errors:
-        con.print(f"[red]error:[/] {escape(e)}", highlight=False)
-    n_pass = sum(o.status == PASS for o in outcomes)
-    n_fail = sum(o.status == FAIL for o in outcomes)
-    n_unk = sum(o.status == UNKNOWN for o in outcomes)
-    con.print(f"configurations: {n_pass} met their expectation, {n_fail} did not, {n_unk} inconclusive, "
-              f"{len(errors)} with errors")
+
+
+def _trace_shape(v: PropertyResult) -> str:
+    if v.trace is None:
+        return v.engine
+    kind = "lasso, " if v.trace.kind == "lasso" else ""
+    return f"{kind}{len(v.trace)} steps, {v.engine}" + (", replayed" if v.replayed else "")
+
+
+def compact_line(out: Outcome) -> str:
+    """One plain line: status, configuration, spec, what was found, states, seconds."""
+    states = max((r.stats.states for r in out.engine_results), default=0)
+    held = [n for n, v in out.verdicts.items() if v.verdict == HOLDS]
+    expected = [f"{n} ({_trace_shape(v)})" for n, v in out.verdicts.items()
+                if v.verdict == VIOLATED and n in out.config.expect]
+    unexpected = [n for n, v in out.verdicts.items() if v.verdict == VIOLATED and n not in out.config.expect]
+    undecided = [n for n, v in out.verdicts.items() if v.verdict not in (HOLDS, VIOLATED)]
+    parts = [f"{len(held)} hold"]
+    if unexpected:
+        parts.append("VIOLATED: " + ", ".join(unexpected))
+    if expected:
+        parts.append("violated as expected: " + ", ".join(expected))
+    if undecided:
+        parts.append("undecided: " + ", ".join(undecided))
+    figures = f"{states:,} states, {out.seconds:.2f} s" if states else f"{out.seconds:.2f} s"
+    return (f"{out.status.upper():<12} {display_path(out.config.path)}  [{out.config.spec.name}]  "
+            f"{'; '.join(parts)}  ({figures})")
+
+
+def print_compact(con: Console, out: Outcome, show_traces: bool = True) -> None:
+    """One line per configuration; what needs attention below it: a failed configuration in full
+    (unexpected violations with their traces), an inconclusive one with each undecided property's reason."""
+    style = STATUS_STYLE[out.status]
+    con.print(f"[{style}]{escape(compact_line(out))}[/]", highlight=False)
+    if out.status == FAIL:
+        print_outcome(con, out, show_traces=show_traces)
+    elif out.status == UNKNOWN:
+        for r in out.engine_results:
+            if r.stats.limit_hit:
+                why = ("stopped" if r.stats.limit_hit in ("interrupted", "memory")
+                       else f"stopped at its {r.stats.limit_hit} limit")
+                con.print(f"    {escape(r.engine)}: {escape(why)} after "
+                          f"{r.stats.states:,} states, depth {r.stats.depth}, {r.stats.seconds:.1f} s",
+                          highlight=False)
+        by_note: dict[tuple[str, str], list[str]] = {}  # one line per distinct reason
+        for name, v in out.verdicts.items():
+            if v.verdict not in (HOLDS, VIOLATED):
+                by_note.setdefault((v.verdict, v.note), []).append(name)
+        for (verdict, note), names in by_note.items():
+            con.print(f"    [yellow]{verdict}[/] {escape(', '.join(names))}" + (f": {escape(note)}" if note else ""),
+                      highlight=False)

@@ -207,6 +207,11 @@ def resolve_spec(ref: str, base: Path, specs: Mapping[str, SpecDef]) -> SpecDef:
         raise SpecLoadError(f"unknown spec {ref!r}; did you mean the file next to the configuration, "
                             f"spec = \"{target}.py\"?")
     known = sorted(set(specs) | set(entry_points()))
+    from checker.input_errors import nearest
+
+    close = nearest(ref, known)
+    if close:
+        raise SpecLoadError(f"unknown spec {ref!r} (did you mean {close!r}?)")
     raise SpecLoadError(f"unknown spec {ref!r} (known: {', '.join(known)}; or a file \"specs/x.py\", "
                         "or a module \"pkg.mod\")", known=known)
 

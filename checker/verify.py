@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.config import Config, ConfigError
+from checker.config_semantics import select_properties
 from checker.engines import EngineInput, load_engine
 from checker.lang.expr import ModelError
 from checker.lang.pycompile import CompiledSystem
@@ -65,20 +66,18 @@ def _merge(name: str, results: list[PropertyResult], problems: list[str]) -> Pro
     return results[0]
 
 
-def _suggest_symbolic(res: EngineResult, engines: list[str]) -> None:
-    """The explicit engine stopped at its states or time limit: point each undecided property the
-    symbolic engines can prove (safety: invariants, transition invariants, deadlock) at them,
-    unless they were run on this configuration already."""
-    from checker.symbolic.problem import SAFETY_KINDS
+def _suggest_symbolic(res: EngineResult, system: System, engines: list[str]) -> None:
+    """The explicit engine stopped at its states or time limit: point each undecided property at an
+    engine measured to decide it on this spec and size (checker.suggest), unless that engine ran."""
+    from checker.suggest import engine_for
 
-    others = [e for e in ("pdr", "kind") if e not in engines]
-    if not others:
-        return
-    hint = f"--engine {others[0]}" + (f" (or {others[1]})" if len(others) > 1 else "")
     for pr in res.properties:
-        if pr.verdict == INCONCLUSIVE and pr.kind in SAFETY_KINDS:
+        if pr.verdict != INCONCLUSIVE:
+            continue
+        d = engine_for(system.spec_name, system.constants, pr.name, engines)
+        if d is not None:
             pr.note += (f"; too many states to enumerate (explicit stopped at its {res.stats.limit_hit} limit): "
-                        f"try {hint} for a symbolic proof")
+                        f"try --engine {d.engine} for a symbolic proof ({d.evidence})")
 
 
 def _pdr_invariants_on_reached(system: System, results: list[EngineResult], problems: list[str]) -> dict[str, str]:
@@ -110,12 +109,12 @@ def run_config(
     try:
         from checker.liveness.config import add_config_properties
 
-        declared = add_config_properties(cfg.options, system)  # [options.liveness] of this configuration
+        add_config_properties(cfg.options, system)  # [options.liveness] of this configuration
     except ValueError as err:
         raise ConfigError(cfg.path, "options.liveness", str(err)) from None
     names = [p.name for p in system.properties + system.liveness]
-    # by default: the spec's safety properties and this configuration's temporal ones (the spec's: when named)
-    selected = cfg.properties or [p.name for p in system.properties] + declared
+    # by default: every property the spec declares, safety and temporal, and this configuration's temporal ones
+    selected = select_properties(cfg, system)
     for p in selected:
         if p not in names:
             raise ConfigError(cfg.path, "properties", f"spec {cfg.spec.name!r} has no property {p!r} (known: {', '.join(names)})")
@@ -152,7 +151,7 @@ def run_config(
         if res.error:
             problems.append(res.error)
         if name == "explicit" and res.stats.limit_hit in ("states", "time"):
-            _suggest_symbolic(res, engines or cfg.engines)
+            _suggest_symbolic(res, system, engines or cfg.engines)
         results.append(res)
     on_reached = _pdr_invariants_on_reached(system, results, problems)
     verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)

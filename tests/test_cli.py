@@ -49,7 +49,7 @@ def test_bundled_basic_models_pass_and_traces_replay(tmp_path: Path) -> None:
 
 def test_tampered_trace_does_not_replay(tmp_path: Path) -> None:
     run("verify", str(ROOT / "models" / "napi_basic" / "unmask_first.toml"), "--out", str(tmp_path))
-    trace = next(tmp_path.glob("*.itf.json"))
+    trace = tmp_path / "unmask_first.NoLostWakeup.itf.json"
     data = json.loads(trace.read_text())
     data["states"].pop(3)  # drop a state: the run no longer follows the steps
     trace.write_text(json.dumps(data))
@@ -112,4 +112,21 @@ def test_bad_command_line_values_exit_2(tmp_path: Path) -> None:
 def test_list_shows_specs_constants_properties_and_configurations() -> None:
     code, out = run("list", str(ROOT / "models" / "napi_basic"))
     assert code == 0
-    assert "napi_basic" in out and "RING" in out and "NoLostWakeup" in out and "unmask_first.toml" in out
+    assert "napi_basic" in out and "unmask_first.toml" in out and "violates NoLostWakeup" in out
+    code, out = run("list")
+    assert code == 0 and "napi_basic" in out and "linux" in out and "dragonos" in out
+
+
+def test_list_spec_is_derived_from_the_spec() -> None:
+    from spec import registry
+
+    code, out = run("list", "linux")
+    assert code == 0
+    system = registry()["linux"].instantiate({"disable": True})
+    for p in system.properties + system.liveness:  # every property the spec declares, safety and temporal
+        assert f"    {p.name} ({p.kind})" in out, p.name
+    assert "temporal properties" in out and "PacketsPolled (leads_to)" in out
+    assert "versions:" in out and "era = 6.18 | 2006" in out
+    assert "models/linux/linux618.toml" in out and "models/napi_basic" not in out
+    code, out = run("list", "linx")
+    assert code == 2 and "did you mean 'linux'?" in out

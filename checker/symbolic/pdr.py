@@ -36,6 +36,7 @@ from checker.symbolic.bmc import Bmc, Outcome
 from checker.symbolic.invariant_check import check_invariant, compile_invariant, show_invariant
 from checker.symbolic.on_reached import CONCRETE
 from checker.symbolic.problem import SEED, Problem, Target, timeout_ms
+from checker.symbolic.reason import in_words
 from checker.symbolic.translate import SState
 
 
@@ -108,11 +109,11 @@ def _prove(prob: Problem, targets: list[Target], limits: dict[str, Any], restric
     try:
         r = sp.query()
     except z3.Z3Exception as err:  # a timeout surfaces as "canceled"
-        return INCONCLUSIVE, f"Spacer gave up: {err}", {}
+        return INCONCLUSIVE, f"inconclusive: Spacer stopped: {in_words(err)}", {}
     secs = time.perf_counter() - t0
     print(f"[pdr] {[t.name for t in targets]}: {r} in {secs:.2f} s") if _DEBUG else None
     if r == z3.unknown:
-        return INCONCLUSIVE, f"Spacer gave up: {sp.fp.reason_unknown()}", {}
+        return INCONCLUSIVE, f"inconclusive: Spacer stopped: {in_words(sp.fp.reason_unknown())}", {}
     if r == z3.sat:
         return VIOLATED, "", {}
     inv = sp.invariant()

@@ -24,6 +24,10 @@ import z3
 from checker.lang.system import Property, System
 from checker.symbolic.translate import Encoder, SState, StepSem, _and, _not, _or
 
+# Z3 would catch SIGINT itself during a query and swallow it; checker.interrupt handles SIGINT and SIGTERM
+# alike (it cancels the running query and stops the run, reporting the figures reached)
+z3.set_param("ctrl_c", False)
+
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 ERROR = "modelling error"
 
