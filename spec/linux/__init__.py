@@ -85,14 +85,17 @@ BoundedWait (ghost counter per CPU; tightest K for two instances on one CPU is 2
 re-queued by its IRQ during a net_rx_action run is spliced before the repoll list), NoHang
 (deadlock with declared end states).
 
-Findings on 6.18 (traces in models/linux/linux618_prefer.toml and linux618_timer_window.toml)
--------------------------------------------------------------------------------------------
+Findings (traces in models/linux/; per release in README's table)
+-----------------------------------------------------------------
 * busy_poll_stop with prefer_busy_poll: a MISSED set after its clear_bit(MISSED) is dropped by
   __busy_poll_stop's clear_bit(SCHED), and the hrtimer meant to cover it can expire (and fail its
   test_and_set_bit(SCHED)) before that clear_bit: a packet is left with no owner (NoLostWakeup).
+  6.18-6.18.33 and 6.19; fixed by 58e2330bd455 (7.1, 6.18.34): linux71_prefer.toml holds.
 * napi_complete_done arms the hrtimer after its cmpxchg released SCHED; napi_disable can take
   SCHED and cancel the (not yet armed) timer in between, so the timer is armed after napi_disable
-  returns (NoTimerWhileDisabled; __netif_napi_del_locked does not cancel it either).
+  returns (NoTimerWhileDisabled; __netif_napi_del_locked does not cancel it either: with ``delete``
+  the timer is still armed after netif_napi_del and the free, NothingRunsOnDeleted). Unfixed in 7.1,
+  which adds the same release-then-arm order in __busy_poll_stop.
 
 Layout: the spec as parts (docs/own-driver.md, docs/own-patch.md)
 ------------------------------------------------------------------
