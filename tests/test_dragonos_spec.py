@@ -142,3 +142,29 @@ def test_state_count_independently() -> None:
                 stack.append(t)
     assert full.stats.states == len(seen2)
     assert len(seen) >= 9
+
+
+@pytest.mark.parametrize("version", ["V0", "V1", "V1.2"])
+def test_bounded_wait_fails_with_a_fifo_list_too(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fairness explanations' claim: before V2 BoundedWait fails because the round is unbounded
+    (a busy instance goes back onto the round's own list), not because the Vec is LIFO. With a FIFO
+    list (push_back / pop_front) the shortest violation has the same 19 steps, and in it the other
+    instance waits in the global napi_list (scheduled after the take), never in the taken list.
+    (Checked for BoundedWait alone the LIFO spec's shortest trace has that shape too; the trace shown
+    for v1_fair, checked with NoDoubleQueue, is one where the LIFO order matters.)"""
+    from dataclasses import replace
+
+    monkeypatch.setitem(VERSIONS, version, replace(VERSIONS[version], vec_list=False))
+    cfg = _cfg(f"{version.lower().replace('.', '_')}_fair")
+    out = run_config(replace(cfg, properties=["BoundedWait"], expect=["BoundedWait"]))
+    v = out.verdicts["BoundedWait"]
+    assert v.verdict == VIOLATED and v.trace is not None and v.replayed
+    tr = v.trace
+    assert len(tr.steps) == 19
+    sys_ = out.compiled.system
+    plist, active, wait = (sys_.var_named(n).slot for n in ("napi_list", "napi_handler.active", "wait"))
+    starved = max(range(2), key=lambda x: tr.states[-1][wait][x])
+    assert starved not in tr.states[-1][active][0]
+    assert any(starved in s[plist] for s in tr.states)
+    takes = [k for k, st in enumerate(tr.steps) if st.label == "take"]
+    assert takes and all(starved not in tr.states[k + 1][active][0] for k in takes)

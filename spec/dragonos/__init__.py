@@ -3,8 +3,13 @@
 Versions (DragonOS-Community/DragonOS): V0 ``50a70e942``; V1 ``0ee965c8e`` (the design of the
 seed document, "NAPI + NetNamespace polling"); V1.2 ``38905a75d`` (where V1 changed before V2);
 V2 ``e374b4513`` (napi-state machine, fair bounded net_rx_action, virtio mask handshake);
-HEAD ``4a99bd415`` (PollDeadline publish / claim / restore, deadline_generation). Every step's
-``func`` cites ``file:function @commit``; :mod:`spec.dragonos.versions` lists the mechanisms.
+HEAD ``f64a0d563`` (2026-08-22; PollDeadline publish / claim / restore, deadline_generation, from
+``4a99bd415``). Every step's ``func`` cites ``file:function @commit``; :mod:`spec.dragonos.versions`
+lists the mechanisms. Between 4a99bd415 and f64a0d563 (25 commits) the only change to a cited
+function is 977b3966d's ``WaitQueue::is_empty`` (the lock-free fast path of ``wake_one`` /
+``wake_all``): ``num_waiters.fetch_add(0, Acquire)`` became ``num_waiters.load(Acquire)``. Both
+read the counter in one atomic access, so under the sequential consistency this spec assumes the
+change is invisible (see :mod:`spec.dragonos.waitq`); every HEAD verdict is the same as at 4a99bd415.
 
 Actors: ``napi_handler`` (net_rx_action and its wait on NapiManager.wait_queue), the
 ``root_netns poller`` (scan of deadlines, timeout, wait_event_timeout, hand-off by

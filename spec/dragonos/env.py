@@ -20,7 +20,7 @@ from spec.dragonos import iface, napi, netns, waitq
 from spec.dragonos.model import Ctx, external_event
 from spec.dragonos.versions import NETNS, VIRTIO, WAITQ, cite
 
-STREAM_IO = "kernel/src/net/socket/inet/stream/io.rs"
+STREAM = "kernel/src/net/socket/inet/stream/mod.rs"
 LINK = "kernel/src/net/socket/netlink/route/kern/link.rs"
 
 
@@ -82,8 +82,8 @@ def generic_driver(c: Ctx, j: int, more_frames: Callable[[int], Any], count_fram
     a = c.s.actor(f"drv{j}", ["idle"] + napi.ns_labels(c), display=f"TX{j} peer egress")
     L = napi.ns_locals(c, a)
 
-    @a.step("idle", func=cite(v, "kernel/src/driver/net/veth.rs:VethDriver::to_peer_owned (push rx_queue; "
-                                 "napi_schedule(peer))"))
+    @a.step("idle", func=cite(v, "kernel/src/driver/net/veth.rs:Veth::to_peer (push the peer's rx_queue; "
+                                 "napi_schedule(peer); via to_peer_owned since e374b4513)"))
     def _xmit(t: Any, i: int) -> None:
         t.require(And(g.rx[j] < k.RING, more_frames(j)))
         count_frame(t, j)
@@ -102,7 +102,7 @@ def build_app(c: Ctx) -> Any:
         a = c.s.actor("app", ["idle", "wakeup"], display="app send()")
         sent0 = a.local("sends", Int(0, k.SENDS), doc="send() calls so far")
 
-        @a.step("idle", func=cite(v, f"{STREAM_IO}: send_slice (segment queued)"), params={"j": range(n)},
+        @a.step("idle", func=cite(v, f"{STREAM}:TcpSocket::send -> send_slice (segment queued)"), params={"j": range(n)},
                 next="wakeup")
         def _send0(t: Any, i: int, j: int) -> None:
             t.require(And(g.imm[j] < k.IMM, sent0[i] < k.SENDS))
@@ -125,7 +125,7 @@ def build_app(c: Ctx) -> Any:
     aj = a.local("j", Int(0, n))
     sent = a.local("sends", Int(0, k.SENDS), doc="send() calls so far")
 
-    @a.step("idle", func=cite(v, f"{STREAM_IO}: send_slice (segment queued)"), params={"j": range(n)},
+    @a.step("idle", func=cite(v, f"{STREAM}:TcpSocket::send -> send_slice (segment queued)"), params={"j": range(n)},
             next="notify")
     def _send(t: Any, i: int, j: int) -> None:
         t.require(And(g.imm[j] < k.IMM, sent[i] < k.SENDS))
@@ -172,7 +172,7 @@ def build_link(c: Ctx) -> Any:
     ret2 = a.local("ret2", a.labels) if v.link_up_schedules else None
     wep2 = a.local("wake_epoch2", Bool) if v.link_up_schedules else None
 
-    @a.step("idle", func=cite(v, f"{LINK}: update_configured_flags (UP edge"
+    @a.step("idle", func=cite(v, f"{LINK}:do_set_link (update_configured_flags; UP edge"
                                  + (": napi_schedule; notify_deadline_changed)" if v.link_up_schedules else ")")),
             params={"j": range(c.n)})
     def _toggle(t: Any, i: int, j: int) -> None:
@@ -264,7 +264,7 @@ def build_tick(c: Ctx) -> None:
         Not(a.at(0, *[x for x in busy if x in a.labels.names])) for a in c.s.actors
         if any(x in a.labels.names for x in busy)]
 
-    @c.s.action("tick", func=cite(v, "kernel/src/time/timer.rs: timer tick (run expired timers: "
+    @c.s.action("tick", func=cite(v, "kernel/src/time/timer.rs:DoTimerSoftirq::run (run expired timers: "
                                      f"{WAITQ}:TimeoutWaker -> Waker::wake)"), actor="clock")
     def _tick(t: Any) -> None:
         t.require(And(g.now < k.T, asleep, *in_flight))

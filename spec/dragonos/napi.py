@@ -99,7 +99,8 @@ def add_napi_schedule(c: Ctx, actor: Any, L: SimpleNamespace, with_entry: bool =
                     next="wk_pop")
         def _push(t: Any, i: int) -> None:
             t.require(g.plist.len() < c.qcap)  # bounded exploration: the Vec is unbounded in the code
-            t.set(g.plist, g.plist.push_front(tgt[i]))  # Vec::push, shown top first
+            # Vec::push, shown top first (vec_list=False: a FIFO what-if, used by tests only)
+            t.set(g.plist, g.plist.push_front(tgt[i]) if v.vec_list else g.plist.push_back(tgt[i]))
             t.set(g.flag, True)
             request(t)
     else:
@@ -252,7 +253,8 @@ def build_handler(c: Ctx) -> Any:
                                        "= state.fetch_and(!SCHED))"), next="pop")
         def _decide(t: Any, i: int) -> None:
             with t.if_(again[i]):
-                t.set(active[i], active[i].push_front(cur[i]))  # Vec::push: popped again next
+                # Vec::push: popped again next (vec_list=False: FIFO, a what-if for the tests)
+                t.set(active[i], active[i].push_front(cur[i]) if v.vec_list else active[i].push_back(cur[i]))
             with t.else_():
                 t.set(g.st[cur[i]], g.st[cur[i]].without_bits(SCHED))
             t.set(again[i], False)

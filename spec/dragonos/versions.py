@@ -48,25 +48,30 @@ class Version:
     link_up_schedules: bool
     #: rtnetlink link set up/down exists at this commit
     has_link_set: bool
+    #: the file of ProcessManager::wakeup / mark_sleep (moved to process/manager/sched.rs by e374b4513)
+    pm_file: str = "kernel/src/process/manager/sched.rs"
 
 
 V0 = Version("V0", "50a70e942", vec_list=True, unconditional_push=True, state_machine=False, clear_flag_race=True,
              recheck_before_sleep=False, budgets=False, poll_loop=True, poll_at_spin=True, poll_again_now=False,
              up_check=False, poll_deadline=False, waitq="prepare_to_wait", waker_per_call=False, poller="v0",
-             virtio_handshake=False, link_up_schedules=False, has_link_set=False)
+             virtio_handshake=False, link_up_schedules=False, has_link_set=False,
+             pm_file="kernel/src/process/mod.rs")
 V1 = Version("V1", "0ee965c8e", vec_list=True, unconditional_push=True, state_machine=False, clear_flag_race=True,
              recheck_before_sleep=False, budgets=False, poll_loop=False, poll_at_spin=False, poll_again_now=False,
              up_check=False, poll_deadline=False, waitq="flag", waker_per_call=False, poller="swap",
-             virtio_handshake=False, link_up_schedules=False, has_link_set=False)
+             virtio_handshake=False, link_up_schedules=False, has_link_set=False,
+             pm_file="kernel/src/process/mod.rs")
 V1_2 = Version("V1.2", "38905a75d", vec_list=True, unconditional_push=True, state_machine=False,
                clear_flag_race=False, recheck_before_sleep=True, budgets=False, poll_loop=False, poll_at_spin=False,
                poll_again_now=True, up_check=False, poll_deadline=False, waitq="cas", waker_per_call=True,
-               poller="swap", virtio_handshake=False, link_up_schedules=False, has_link_set=False)
+               poller="swap", virtio_handshake=False, link_up_schedules=False, has_link_set=False,
+               pm_file="kernel/src/process/mod.rs")
 V2 = Version("V2", "e374b4513", vec_list=False, unconditional_push=False, state_machine=True, clear_flag_race=False,
              recheck_before_sleep=False, budgets=True, poll_loop=False, poll_at_spin=False, poll_again_now=True,
              up_check=True, poll_deadline=False, waitq="cas", waker_per_call=True, poller="load",
              virtio_handshake=True, link_up_schedules=False, has_link_set=True)
-HEAD = Version("HEAD", "4a99bd415", vec_list=False, unconditional_push=False, state_machine=True,
+HEAD = Version("HEAD", "f64a0d563", vec_list=False, unconditional_push=False, state_machine=True,
                clear_flag_race=False, recheck_before_sleep=False, budgets=True, poll_loop=False, poll_at_spin=False,
                poll_again_now=True, up_check=True, poll_deadline=True, waitq="cas", waker_per_call=True,
                poller="claim", virtio_handshake=True, link_up_schedules=True, has_link_set=True)

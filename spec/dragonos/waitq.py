@@ -13,6 +13,15 @@ Three protocols appear in the modelled commits:
   ``block_current_impl``: consume NOTIFIED, CAS IDLE->SLEEPING (merged: one atomic read of
   the word decides both), ``mark_sleep``, consume NOTIFIED again, ``schedule()``.
 
+The waker's ``pop`` step also stands for ``wake_one``/``wake_all``'s lock-free fast path
+``if self.is_empty() { return }``: ``num_waiters`` changes only inside the queue lock together
+with the queue, so reading 0 there is the same as finding the queue empty under the lock, and
+reading non-zero just leads to the locked pop. ``is_empty`` reads the counter with
+``fetch_add(0, Acquire)`` from 0ee965c8e to 4a99bd415 and with ``load(Acquire)`` since 977b3966d (in
+f64a0d563): one atomic read either way, so the change is neutral under sequential consistency
+(it matters only to a weak-memory model, where an RMW always reads the latest value in
+modification order and a load need not).
+
 A sleeper has one Waker identity at a time (``ep`` toggles when a new one is made: per turn at
 0ee965c8e, per wait call with ``wait_until_impl``). A waker that popped an older identity
 finds it closed and does nothing, as ``Waker::wake`` does on a CLOSED/woken Waker.
@@ -88,7 +97,7 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
                         t.set(wq.wk, NOTIFIED)
                     back(t, i)
 
-    @actor.step(f"{prefix}pcb", func=cite(v, "kernel/src/process/mod.rs:ProcessManager::wakeup (only a Blocked pcb)"))
+    @actor.step(f"{prefix}pcb", func=cite(v, f"{v.pm_file}:ProcessManager::wakeup (only a Blocked pcb)"))
     def _pcb(t: Any, i: int) -> None:
         t.set(wq.blk, False)
         back(t, i)
@@ -229,7 +238,7 @@ def add_sleeper(
             with t.else_():
                 t.goto(f"{p}mark")
 
-        @actor.step(f"{p}mark", func=cite(v, "kernel/src/process/mod.rs:ProcessManager::mark_sleep"),
+        @actor.step(f"{p}mark", func=cite(v, f"{v.pm_file}:ProcessManager::mark_sleep"),
                     next=f"{p}sleep")
         def _mark(t: Any, i: int) -> None:
             t.set(wq.blk, True)
@@ -243,7 +252,7 @@ def add_sleeper(
                 t.set(wq.wk, SLEEPING)
                 t.goto(f"{p}mark")
 
-        @actor.step(f"{p}mark", func=cite(v, "kernel/src/process/mod.rs:ProcessManager::mark_sleep"),
+        @actor.step(f"{p}mark", func=cite(v, f"{v.pm_file}:ProcessManager::mark_sleep"),
                     next=f"{p}consume")
         def _mark(t: Any, i: int) -> None:
             t.set(wq.blk, True)
