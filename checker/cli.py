@@ -378,6 +378,39 @@ def _trace_specs(trace: Path, spec_file: Path | None) -> dict:
 
 
 @main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--promela", "promela", is_flag=True, required=True,
+              help="Write the configuration as a Promela model for SPIN (the only format so far).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="File to write (default: stdout).")
+def export(config: Path, promela: bool, output: Path | None) -> None:
+    """Write a configuration's model, derived from the spec's IR, for another tool (SPIN)."""
+    from checker.export.promela import Unsupported, to_promela
+    from checker.verify import instantiate
+
+    err_con = _console(stderr=True)
+    try:
+        cfg = load_config(config, _specs(), engine_names())
+        system, _ = instantiate(cfg)
+        names = cfg.properties or [p.name for p in system.properties]
+        for n in names:
+            if n not in {p.name for p in system.properties + system.liveness}:
+                raise ConfigError(config, "properties", f"spec {cfg.spec.name!r} has no property {n!r}")
+        model = to_promela(system, [p for p in system.properties if p.name in names])
+    except ConfigError as err:
+        err_con.print(f"error: {err}", markup=False)
+        sys.exit(EXIT_USAGE)
+    except Unsupported as err:
+        err_con.print(f"error: {config}: cannot be written as Promela: {err}", markup=False)
+        sys.exit(EXIT_USAGE)
+    if output is None:
+        click.echo(model.text, nl=False)
+        return
+    output.write_text(model.text, encoding="utf-8")
+    err_con.print(f"{output}: {len(system.transitions)} steps, {len(model.properties)} safety properties "
+                  f"(SPIN stores the model's states + 1)", markup=False)
+
+
+@main.command()
 @click.argument("trace", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
               help="How to show the trace: terminal view (default), Mermaid sequence diagram, or Graphviz DOT.")

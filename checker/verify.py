@@ -97,6 +97,23 @@ def _pdr_invariants_on_reached(system: System, results: list[EngineResult], prob
     return notes
 
 
+def _state_counts_agree(results: list[EngineResult], problems: list[str]) -> None:
+    """When the explicit engine and SPIN both explored the whole state space, they must have
+    stored the same number of states (the exported model is the same model, state for state)."""
+    by = {r.engine: r for r in results}
+    ex, sp = by.get("explicit"), by.get("spin")
+    if ex is None or sp is None or ex.error or sp.error or ex.stats.symmetry:
+        return
+    if ex.stats.limit_hit or sp.stats.limit_hit or not sp.stats.states:
+        return
+    if sum(1 for r in ex.properties if r.verdict == VIOLATED) == len(ex.properties):
+        return  # explicit stops once every property is violated: it did not see every state
+    if any(r.verdict == INCONCLUSIVE and r.kind in ("invariant", "transition", "deadlock") for r in sp.properties):
+        return
+    if ex.stats.states != sp.stats.states:
+        problems.append(f"state counts disagree: explicit {ex.stats.states:,}, spin {sp.stats.states:,}")
+
+
 def run_config(
     cfg: Config,
     engines: list[str] | None = None,
@@ -154,6 +171,7 @@ def run_config(
             _suggest_symbolic(res, system, engines or cfg.engines)
         results.append(res)
     on_reached = _pdr_invariants_on_reached(system, results, problems)
+    _state_counts_agree(results, problems)
     verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)
                 for p in props}
     for name, note in on_reached.items():  # say so on the property's line, whichever engine's verdict it shows
