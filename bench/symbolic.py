@@ -4,13 +4,15 @@ Proves the three core safety properties together — NoDoubleQueue, SchedMatches
 OwnerHoldsSched, its 6.18 form) and NoLostWakeup — for growing instance counts N, then with
 large constants (napi_basic: ring 1024, weight 64; Linux: the spec's largest RING, WEIGHT and
 netdev_budget) where enumeration stops being practical. Prints a Markdown table: per engine
-the verdict, wall-clock seconds (the process's own time for the engine call), and what it did
-(states enumerated, k, inductive-invariant size).
+the verdict, wall-clock seconds and CPU seconds of the engine call, and what it did (states
+enumerated, k, inductive-invariant size; for induct, the clauses and the parameters the proof
+covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
 
     python bench/symbolic.py                      # both specs, the default rows, 60 s per run
     python bench/symbolic.py --spec linux         # one spec
     python bench/symbolic.py --quick              # N = 1, 2 only
     python bench/symbolic.py --cap 300            # seconds per engine run
+    python bench/symbolic.py --engines induct     # one engine (invariant inference: checker.symbolic.induct)
 
 Every run is a child process killed at ``cap + 30`` s (a Z3 call that overruns its timeout, an
 exploration that runs out of memory), so one run never holds up the table. Not a test: runs take
@@ -33,7 +35,7 @@ PROPS = {
     "napi_basic": ["NoDoubleQueue", "SchedMatchesList", "NoLostWakeup"],
     "linux": ["NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup"],
 }
-ENGINES = ("explicit", "kind", "pdr")
+ENGINES = ("explicit", "kind", "pdr", "induct")
 
 
 def rows(spec: str, quick: bool) -> list[dict[str, Any]]:
@@ -59,9 +61,9 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
     c = CompiledSystem.build(system)
     props = [system.prop(p) for p in PROPS[spec]]
     limits = {"max_seconds": cap, "query_timeout": cap, "max_bound": 40, "max_states": max_states}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     res = load_engine(engine)(EngineInput(system, c, props, limits))
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     verdicts = {p.verdict for p in res.properties}
     verdict = verdicts.pop() if len(verdicts) == 1 else "/".join(sorted(verdicts))
     extra = ""
@@ -73,12 +75,17 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
     elif engine == "pdr":
         inv = next((p.detail.get("invariant") for p in res.properties if p.detail.get("invariant")), None)
         extra = f"{len(inv)} conjuncts" if inv else ""
+    elif engine == "induct":
+        p0 = next((p for p in res.properties if p.verdict == "holds"), None)
+        if p0 is not None:
+            extra = f"{p0.detail.get('clauses')} clauses" + (" + Spacer lemmas" if "Spacer" in p0.note else "")
+            extra += f", {p0.detail['parameters']}" if p0.detail.get("parameters") else ", these constants only"
     if "/" in verdict:  # mixed: each property's own verdict
         extra = (extra + "; " if extra else "") + ", ".join(f"{p.name}: {p.verdict}" for p in res.properties)
     if verdict == "inconclusive":
         note = next((p.note for p in res.properties if p.note), "")
         extra = (extra + "; " if extra else "") + note.split(";")[0][:60]
-    return {"verdict": verdict, "seconds": secs, "extra": extra}
+    return {"verdict": verdict, "seconds": secs, "cpu": cpu, "extra": extra}
 
 
 def run_child(spec: str, engine: str, consts: dict[str, Any], cap: float, max_states: int) -> dict[str, Any]:
@@ -88,10 +95,11 @@ def run_child(spec: str, engine: str, consts: dict[str, Any], cap: float, max_st
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=cap + 30, cwd=ROOT)
     except subprocess.TimeoutExpired:
-        return {"verdict": "killed", "seconds": time.perf_counter() - t0, "extra": "over cap + 30 s"}
+        return {"verdict": "killed", "seconds": time.perf_counter() - t0, "cpu": float("nan"),
+                "extra": "over cap + 30 s"}
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["?"])[-1]
-        return {"verdict": "crashed", "seconds": time.perf_counter() - t0, "extra": last[:80]}
+        return {"verdict": "crashed", "seconds": time.perf_counter() - t0, "cpu": float("nan"), "extra": last[:80]}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -101,6 +109,7 @@ def main() -> None:
     ap.add_argument("--cap", type=float, default=60.0, help="seconds per engine run")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--max-states", type=int, default=2_000_000)
+    ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated engines to run")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # a child: [spec, engine, constants] as JSON
     args = ap.parse_args()
     if args.one:
@@ -111,15 +120,15 @@ def main() -> None:
     print(f"cap {args.cap:.0f} s per run, max {args.max_states:,} states; properties: "
           + "; ".join(f"{s}: {', '.join(PROPS[s])}" for s in specs))
     print()
-    print("| spec | constants | engine | verdict | seconds | notes |")
-    print("|---|---|---|---|---:|---|")
+    print("| spec | constants | engine | verdict | seconds | CPU s | notes |")
+    print("|---|---|---|---|---:|---:|---|")
     for spec in specs:
         for consts in rows(spec, args.quick):
             shown = ", ".join(f"{k}={v}" for k, v in consts.items())
-            for engine in ENGINES:
+            for engine in args.engines.split(","):
                 r = run_child(spec, engine, consts, args.cap, args.max_states)
-                print(f"| {spec} | {shown} | {engine} | {r['verdict']} | {r['seconds']:.1f} | {r['extra']} |",
-                      flush=True)
+                print(f"| {spec} | {shown} | {engine} | {r['verdict']} | {r['seconds']:.1f} | {r['cpu']:.1f} "
+                      f"| {r['extra']} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ ENGINES: dict[str, str] = {
     "bmc": "checker.symbolic.engine:run_bmc",
     "kind": "checker.symbolic.engine:run_kind",
     "pdr": "checker.symbolic.engine:run_pdr",
+    "induct": "checker.symbolic.induct.engine:run_induct",
     "spin": "checker.export.spin:run",  # SPIN on the exported Promela model (an oracle for explicit)
 }
 

@@ -81,10 +81,10 @@ def _suggest_symbolic(res: EngineResult, system: System, engines: list[str]) -> 
 
 
 def _pdr_invariants_on_reached(system: System, results: list[EngineResult], problems: list[str]) -> dict[str, str]:
-    """When explicit (exact store) and PDR both ran: every PDR invariant evaluated on every reached
+    """When explicit (exact store) and PDR or induct ran: every such invariant evaluated on every reached
     state. A state violating one is a disagreement (a problem); returns property -> note when it held."""
     engines = {r.engine for r in results}
-    if not {"explicit", "pdr"} <= engines:
+    if "explicit" not in engines or not engines & {"pdr", "induct"}:
         return {}
     from checker.symbolic.on_reached import check_on_reached  # no Z3: the invariant arrives compiled
 
@@ -93,7 +93,9 @@ def _pdr_invariants_on_reached(system: System, results: list[EngineResult], prob
         if c.failure:
             problems.append(c.failure)
         elif c.skipped is None:
-            notes.update({n: f"PDR invariant holds on all {c.states:,} explicitly reached states" for n in c.properties})
+            who = "PDR" if c.engine == "pdr" else c.engine
+            notes.update({n: f"{who} invariant holds on all {c.states:,} explicitly reached states"
+                          for n in c.properties})
     return notes
 
 
@@ -177,7 +179,7 @@ def run_config(
                 for p in props}
     for name, note in on_reached.items():  # say so on the property's line, whichever engine's verdict it shows
         v = verdicts.get(name)
-        if v is not None and v.verdict == HOLDS and v.engine != "pdr":
+        if v is not None and v.verdict == HOLDS and v.engine not in ("pdr", "induct"):
             verdicts[name] = replace(v, note=f"{v.note}; {note}" if v.note else note)
     status = PASS
     for name, v in verdicts.items():

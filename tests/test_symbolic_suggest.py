@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from checker.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-HINT = "too many states to enumerate (explicit stopped at its states limit): try --engine pdr for a symbolic proof"
+LIMIT = "too many states to enumerate (explicit stopped at its states limit): try --engine"
+HINT = f"{LIMIT} pdr for a symbolic proof"
 DECIDED_BY_PDR = {"NoDoubleQueue", "SchedMatchesList", "NoLostWakeup"}
 
 
@@ -36,20 +37,26 @@ def test_states_limit_suggests_pdr_only_where_it_decides(tmp_path: Path) -> None
     assert set(lines) == DECIDED_BY_PDR | {"BoundedWait", "Deadlock"}
     for name in DECIDED_BY_PDR:
         assert HINT in lines[name] and "measured to decide napi_basic with N=1" in lines[name], (name, lines[name])
-    for name in ("BoundedWait", "Deadlock"):  # not measured: no suggestion
-        assert "try --engine" not in lines[name], (name, lines[name])
+    for name in ("BoundedWait", "Deadlock"):  # not measured for PDR: the invariant engine proves them
+        assert f"{LIMIT} induct" in lines[name], (name, lines[name])
 
 
-def test_no_suggestion_where_no_engine_decides_the_spec(tmp_path: Path) -> None:
-    # N = 2: the README records that neither PDR nor k-induction finishes; nothing to suggest
+def test_induct_suggested_where_measured_and_nothing_elsewhere(tmp_path: Path) -> None:
+    # N = 2: neither PDR nor k-induction finishes, the invariant engine proves it (README table)
     code, lines = verify(tmp_path / "a", str(ROOT / "models" / "napi_basic" / "n2.toml"), "--max-states", "300")
-    assert code == 3 and lines and not any("try --engine" in n for n in lines.values()), lines
+    assert code == 3 and lines
+    for name in ("NoDoubleQueue", "SchedMatchesList", "NoLostWakeup", "BoundedWait", "Deadlock"):
+        assert f"{LIMIT} induct for a symbolic proof (measured to prove napi_basic" in lines[name], (name, lines)
+    # Linux 6.18 with two CPUs, busy polling and the watchdog: no engine measured to decide it
     code, lines = verify(tmp_path / "b", str(ROOT / "models" / "linux" / "linux618.toml"), "--max-states", "300")
     assert code == 3 and lines and not any("try --engine" in n for n in lines.values()), lines
 
 
 def test_no_suggestion_of_an_engine_already_run(tmp_path: Path) -> None:
     code, lines = verify(tmp_path / "o", big_ring(tmp_path), "--max-states", "300", "--engine", "explicit,pdr",
+                         "--max-seconds", "1")
+    assert not any("try --engine pdr" in n for n in lines.values()), lines
+    code, lines = verify(tmp_path / "p", big_ring(tmp_path), "--max-states", "300", "--engine", "explicit,pdr,induct",
                          "--max-seconds", "1")
     assert not any("try --engine" in n for n in lines.values()), lines
 

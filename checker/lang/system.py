@@ -172,6 +172,7 @@ class SpecDef:
         system = self.build(SimpleNamespace(**vals))
         system.constants = vals
         system.spec_name = self.name
+        system.spec_def = self  # lets an engine rebuild the system at other constants (induct)
         system.finish()
         return system
 
@@ -384,6 +385,7 @@ class System:
         self.actors: list[Actor] = []
         self.constants: dict[str, Any] = {}
         self.spec_name = name
+        self.spec_def: SpecDef | None = None  # set by SpecDef.instantiate
         self.symmetry: Symmetry | None = None
         self.liveness: list[Property] = []  # temporal properties (checker.liveness), checked when named
         self.fairness: list[FairRule] = []  # see checker.lang.temporal

@@ -5,8 +5,10 @@ Each turns per-target :class:`~checker.symbolic.bmc.Outcome` s into an
 explicit engine does: as the result's ``error`` with its trace, every property not already
 violated getting the verdict ``error``.
 
-Limits read from the configuration: ``query_timeout`` (seconds per Z3 query, default 60),
-``max_bound`` (deepest BMC depth / largest k, default 12), ``max_seconds`` (whole engine).
+Limits read from the configuration: ``query_timeout`` (seconds per Z3 query, default 60, or
+the whole ``max_seconds`` when only that is given), ``max_bound`` (deepest BMC depth / largest
+k, default 12; with ``max_seconds`` and no ``max_bound``, k-induction runs until the time is up),
+``max_seconds`` (whole engine; Spacer's single query gets all of it).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from checker.symbolic.problem import SAFETY_KINDS, Problem, timeout_ms
 
 
 def _query_ms(inp: EngineInput) -> int:
-    """The per-query timeout, never longer than the engine's whole time budget."""
+    """The per-query timeout: ``query_timeout`` when given; else, with ``max_seconds``, the whole
+    time (each query is still cut to what is left, see ``clip_ms``); else 60 s."""
     secs = inp.limits.get("max_seconds")
+    if secs and inp.limits.get("query_timeout") is None:
+        return max(1, int(float(secs) * 1000))
     ms = timeout_ms(inp.limits)
     return min(ms, max(1, int(float(secs) * 1000))) if secs else ms
 
@@ -87,9 +92,20 @@ def run_kind(inp: EngineInput) -> EngineResult:
 
     t0 = time.perf_counter()
     prob = Problem(inp.system, inp.properties)
-    bound = int(inp.limits.get("max_bound", 12))
-    outcomes, depth = search(prob, inp.compiled, bound, _query_ms(inp), _deadline(inp, t0))
+    outcomes, depth = search(prob, inp.compiled, kind_bound(inp.limits), _query_ms(inp), _deadline(inp, t0))
     return assemble("kind", inp, outcomes, t0, depth)
+
+
+#: the largest k when neither max_bound nor max_seconds bounds k-induction
+KIND_BOUND = 12
+
+
+def kind_bound(limits: dict) -> int:
+    """The largest k: ``max_bound`` when given; else unbounded when ``max_seconds`` is given (the
+    time is the user's bound: asking for 120 s gets 120 s of induction, not k = 12); else 12."""
+    if limits.get("max_bound") is not None:
+        return int(limits["max_bound"])
+    return 1 << 30 if limits.get("max_seconds") else KIND_BOUND
 
 
 def run_pdr(inp: EngineInput) -> EngineResult:

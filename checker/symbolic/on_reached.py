@@ -34,6 +34,7 @@ class ReachedCheck:
     states: int  # how many states it was evaluated on (up to the first failure)
     failure: str | None = None  # the disagreement, when a state violates it
     skipped: str | None = None  # why it could not be evaluated
+    engine: str = "pdr"  # the engine that proved them (pdr, induct)
 
 
 def show_state(system: System, s: tuple) -> str:
@@ -49,18 +50,20 @@ def check_on_reached(system: System, results: list[EngineResult]) -> list[Reache
         return []
     checks: list[ReachedCheck] = []
     for res in results:
-        if res.engine != "pdr":
+        if res.engine not in ("pdr", "induct"):
             continue
         groups: dict[int, list[PropertyResult]] = {}  # one invariant proves every open target
         for pr in res.properties:
             if pr.verdict == HOLDS and (CONCRETE in pr.detail or CONCRETE + "_error" in pr.detail):
                 groups.setdefault(id(pr.detail.get(CONCRETE, pr.detail)), []).append(pr)
         for prs in groups.values():
-            checks.append(_check_group(system, prs, explicit.reached))
+            check = _check_group(system, prs, explicit.reached, res.engine)
+            check.engine = res.engine
+            checks.append(check)
     return checks
 
 
-def _check_group(system: System, prs: list[PropertyResult], reached: Any) -> ReachedCheck:
+def _check_group(system: System, prs: list[PropertyResult], reached: Any, engine: str = "pdr") -> ReachedCheck:
     names = [pr.name for pr in prs]
     inv = prs[0].detail.get(CONCRETE)
     if inv is None:
@@ -87,7 +90,8 @@ def _check_group(system: System, prs: list[PropertyResult], reached: Any) -> Rea
             pr.note += f"; evaluation on the explicitly reached states failed at state {n:,}: {why}"
         return ReachedCheck(names, n, skipped=why)
     if bad is not None:
-        msg = (f"{', '.join(names)}: the PDR inductive invariant is false on a state the explicit engine "
+        who = "PDR" if engine == "pdr" else engine
+        msg = (f"{', '.join(names)}: the {who} inductive invariant is false on a state the explicit engine "
                f"reached — conjunct `{inv.conjuncts[k]}` fails on state {show_state(system, bad)}")
         for pr in prs:
             pr.verdict = ERROR

@@ -46,7 +46,10 @@ _DEBUG = bool(os.environ.get("NAPI_PDR_DEBUG"))
 class Spacer:
     """One Fixedpoint instance asking whether any of ``targets`` is reachable."""
 
-    def __init__(self, prob: Problem, targets: list[Target], timeout: int, restrict: bool = True) -> None:
+    def __init__(self, prob: Problem, targets: list[Target], timeout: int, restrict: bool = True,
+                 assume: z3.BoolRef | None = None) -> None:
+        """``assume``: a known inductive invariant over ``enc.state("")`` (the induct engine's Houdini
+        result), conjoined to every rule body so that Spacer only learns what it lacks."""
         self.prob = prob
         enc = prob.enc
         self.x: SState = enc.state("")
@@ -72,7 +75,11 @@ class Spacer:
         # learning the ranges, and the independent check conjoins wf anyway. Measured on napi_basic
         # N=1 RING=1024 WEIGHT=64: query 2.9 s -> 1.4 s with the simplified bodies and eq_prop off.
         wf = enc.wf(self.x)
+        if assume is not None:
+            wf = z3.And(wf, assume)
         pre = z3.simplify(prob.pre(self.x)) if restrict else wf
+        if restrict and assume is not None:
+            pre = z3.And(pre, assume)
         inv_x = self.inv(*self.x.flat)
         for t in prob.system.transitions:
             sem = enc.sem(t, self.x)
@@ -98,12 +105,20 @@ class Spacer:
         return z3.substitute_vars(cover, *self.x.flat)
 
 
+def spacer_ms(limits: dict[str, Any], deadline: float) -> int:
+    """The Spacer query's timeout. Spacer's one query is the whole proof, so with ``max_seconds``
+    it gets every second left of the engine's time (a user asking for 120 s gets 120 s, not the
+    60 s default of ``query_timeout``); without, ``query_timeout``."""
+    if deadline == float("inf"):
+        return timeout_ms(limits)
+    return max(1, int((deadline - time.perf_counter()) * 1000))
+
+
 def _prove(prob: Problem, targets: list[Target], limits: dict[str, Any], restrict: bool,
            deadline: float) -> tuple[str, str, dict]:
-    """Ask Spacer about ``targets`` together: (verdict, note, detail). The query's timeout is the
-    per-query limit, cut to what is left of the engine's time (max_seconds)."""
-    left = (deadline - time.perf_counter()) * 1000
-    timeout = timeout_ms(limits) if left == float("inf") else min(timeout_ms(limits), max(1, int(left)))
+    """Ask Spacer about ``targets`` together: (verdict, note, detail). The query's timeout is
+    :func:`spacer_ms`."""
+    timeout = spacer_ms(limits, deadline)
     sp = Spacer(prob, targets, timeout, restrict=restrict)
     t0 = time.perf_counter()
     try:

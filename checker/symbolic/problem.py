@@ -61,10 +61,10 @@ class Target:
 class Problem:
     """The System's formulas shared by BMC, k-induction and PDR."""
 
-    def __init__(self, system: System, props: list[Property]) -> None:
+    def __init__(self, system: System, props: list[Property], enc: Encoder | None = None) -> None:
         configure_z3()
         self.system = system
-        self.enc = Encoder(system)
+        self.enc = Encoder(system) if enc is None else enc
         self.props = props
         self.invariants = [p for p in props if p.kind == "invariant"]
         self.targets = [Target(ERROR, "error")] + [Target(p.name, p.kind, p) for p in props if p.kind in SAFETY_KINDS]

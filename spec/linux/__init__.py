@@ -1,7 +1,13 @@
-"""linux — Linux 6.18 NAPI: the state word, net_rx_action, threaded NAPI, busy polling, netpoll,
+"""linux — Linux NAPI by release (6.18, 6.18.34, 6.19, 7.1; constant ``version``): the state word,
+net_rx_action, threaded NAPI, busy polling, netpoll,
 napi_disable/napi_enable, the napi_watchdog timer, and the driver contract.
 
-Sources read (Linux 6.18.19, GitHub mirror 6952350/linux-6.18.y at 27d8ad92b7d8, and the notes in
+Releases (spec/linux/versions/): the shipped parts are 6.19's NAPI code; 6.18 replaces
+napi_threaded_poll (no state read), 7.1 replaces busy_poll_stop (58e2330bd455), 6.18.34 is 6.18
+with that backport. Each replaced step cites its release and dev.c line.
+
+Sources read (a vendor "Linux 6.18.19", GitHub mirror 6952350/linux-6.18.y at 27d8ad92b7d8, whose NAPI
+code is vanilla 6.19's (it carries c18d4b190a46), and the notes in
 shared/research/linux-napi.md §1–§3): net/core/dev.c (napi_schedule_prep, ____napi_schedule,
 napi_complete_done, __napi_poll, napi_poll, net_rx_action, __napi_busy_loop, busy_poll_stop,
 __busy_poll_stop, napi_watchdog, napi_thread_wait, napi_threaded_poll(_loop), napi_disable_locked,
@@ -41,14 +47,17 @@ What is modelled
   disabled, and is not preempted by tasks. Tasks (busy poller, kthread, disabler) are preemptible
   except in their local_bh_disable sections and, for the busy poller, its whole preempt-disabled
   loop. Placement: instance i's IRQ on CPU i mod CPUS; the kthread on CPU 0; the busy poller and
-  the disabler on the last CPU; netpoll on CPU 0.
+  the disabler on ``BP_CPU`` / ``DISABLE_CPU`` (default: the last CPU); netpoll on CPU 0.
 
 Abstractions (what and why)
 ---------------------------
 * Packets are counted, not identified; whether GRO holds packets at a completion (n->gro.bitmask)
   is a nondeterministic choice when ``gro_held`` is on (else GRO is empty); irq_suspend_timeout = 0;
-  THREADED_BUSY_POLL, RPS/backlog NAPI, napi_set_threaded/napi_stop_kthread and ndo_poll_controller
-  are not modelled. The device IRQ handler, not ndo_poll_controller, is netpoll's only scheduler.
+  THREADED_BUSY_POLL's kthread busy-poll mode (the bit is never set), RPS/backlog NAPI,
+  napi_set_threaded/napi_stop_kthread/kthread_stop and ndo_poll_controller are not modelled.
+  napi_disable's napi_hash_del / napi_enable's napi_hash_add are modelled when a busy poller runs
+  (its napi_by_id lookup, once per session); ``delete`` ends the disable with netif_napi_del.
+  The device IRQ handler, not ndo_poll_controller, is netpoll's only scheduler.
 * Time is not modelled: the net_rx_action time limit, loop_end() of the busy poller and timer
   expiry are nondeterministic, so a trace shows an interleaving, not its likelihood.
 * Steps that touch only CPU-local or owner-private data (list_owner, defer_hard_irqs_count, the
@@ -58,7 +67,8 @@ Abstractions (what and why)
   requires SCHED clear while the caller owns SCHED.
 * Waiting loops (napi_disable's usleep/re-read, netpoll_poll_lock's spin, netdev_lock, schedule()
   in napi_thread_wait) are blocking steps: re-reads that see the same value do not change the state.
-* Instances start enabled (after the driver's ndo_open called napi_enable). The busy poller runs
+* Instances start enabled (after the driver's ndo_open called napi_enable; netif_napi_add's
+  disabled start is not modelled). The busy poller runs
   ``BP_ROUNDS`` sessions (need_resched inside a session is a session end plus a new session),
   netpoll one round, the disabler one cycle, so that NoHang (deadlock) is meaningful.
 
@@ -69,19 +79,23 @@ sleeps" — never over step labels, so a variant that adds or renames steps keep
 NoDoubleQueue, OwnerHoldsSched, NoLostWakeup (quiescent = IRQ handler idle and nothing signalled,
 every net_rx_action idle and NET_RX not pending, watchdog idle and timer not armed, kthread asleep in
 schedule(), busy poller/netpoll outside their loops, no disable/enable cycle in progress),
-NoPollWhileDisabled, NoTimerWhileDisabled, IrqMaskedWhileQueued (added for the ignore-false driver),
+NoPollWhileDisabled, NoTimerWhileDisabled, NothingRunsOnDeleted (after netif_napi_del and the free:
+no poll, no armed or running napi_watchdog), IrqMaskedWhileQueued (added for the ignore-false driver),
 BoundedWait (ghost counter per CPU; tightest K for two instances on one CPU is 2: an instance
 re-queued by its IRQ during a net_rx_action run is spliced before the repoll list), NoHang
 (deadlock with declared end states).
 
-Findings on 6.18 (traces in models/linux/linux618_prefer.toml and linux618_timer_window.toml)
--------------------------------------------------------------------------------------------
+Findings (traces in models/linux/; per release in README's table)
+-----------------------------------------------------------------
 * busy_poll_stop with prefer_busy_poll: a MISSED set after its clear_bit(MISSED) is dropped by
   __busy_poll_stop's clear_bit(SCHED), and the hrtimer meant to cover it can expire (and fail its
   test_and_set_bit(SCHED)) before that clear_bit: a packet is left with no owner (NoLostWakeup).
+  6.18-6.18.33 and 6.19; fixed by 58e2330bd455 (7.1, 6.18.34): linux71_prefer.toml holds.
 * napi_complete_done arms the hrtimer after its cmpxchg released SCHED; napi_disable can take
   SCHED and cancel the (not yet armed) timer in between, so the timer is armed after napi_disable
-  returns (NoTimerWhileDisabled; __netif_napi_del_locked does not cancel it either).
+  returns (NoTimerWhileDisabled; __netif_napi_del_locked does not cancel it either: with ``delete``
+  the timer is still armed after netif_napi_del and the free, NothingRunsOnDeleted). Unfixed in 7.1,
+  which adds the same release-then-arm order in __busy_poll_stop.
 
 Layout: the spec as parts (docs/own-driver.md, docs/own-patch.md)
 ------------------------------------------------------------------
@@ -116,11 +130,16 @@ from checker.lang import Constant, SpecDef, System
 from spec.linux.drivers import DRIVERS, Driver
 from spec.linux.kernel import LinuxKernel, Variant
 from spec.linux.variants import double_disable, era_2006, prep_no_missed, thread_wait_sched
+from spec.linux.versions import DEFAULT as DEFAULT_VERSION
+from spec.linux.versions import VERSIONS
 
 PROPERTIES = ("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup", "NoPollWhileDisabled", "NoTimerWhileDisabled",
-              "IrqMaskedWhileQueued", "BoundedWait", "NoHang")
+              "IrqMaskedWhileQueued", "BoundedWait", "NoHang", "NothingRunsOnDeleted")
 
 CONSTANTS = [
+    Constant("version", str, DEFAULT_VERSION, "Linux release (spec/linux/versions/): 6.18 (vanilla 6.18.0-6.18.33), "
+             "6.18.34 (with 58e2330bd455), 6.19 (threaded busy poll), 7.1 (58e2330bd455)",
+             choices=tuple(VERSIONS)),
     Constant("N", int, 1, "NAPI instances", min=1, max=3),
     Constant("CPUS", int, 2, "CPUs", min=1, max=2),
     Constant("RING", int, 2, "device ring size (pending packets)", min=1, max=8),
@@ -137,19 +156,25 @@ CONSTANTS = [
              "(napi_complete_done arms the watchdog, return value unchanged)"),
     Constant("disable", bool, False, "one napi_disable / napi_enable cycle on instance 0"),
     Constant("netpoll", bool, False, "netpoll's poll_napi on instance 0"),
+    Constant("delete", bool, False, "with disable: after napi_disable the driver calls netif_napi_del "
+             "(synchronize_net) and frees instance 0, instead of napi_enable"),
+    Constant("BP_CPU", int, -1, "CPU of the busy poller; -1: the last CPU", min=-1, max=1),
+    Constant("DISABLE_CPU", int, -1, "CPU of the napi_disable/napi_enable task(s); -1: the last CPU", min=-1, max=1),
     Constant("driver", str, "contract", "the driver's poll() (a plug-in of spec/linux/drivers/)",
              choices=tuple(DRIVERS)),
     Constant("prep_no_missed", bool, False, "variant: pre-2017 napi_schedule_prep/complete without MISSED"),
     Constant("thread_wait_sched", bool, False, "variant: napi_thread_wait tests SCHED (before cb038357937e)"),
     Constant("double_disable", bool, False, "variant: two contexts each run napi_disable/napi_enable"),
-    Constant("era", str, "6.18", "core API: 6.18, or the 2006 netif_rx_schedule interface",
+    Constant("era", str, "6.18", "core API: the modern one (napi_schedule_prep ..., as ``version`` has it), "
+             "or the 2006 netif_rx_schedule interface",
              choices=("6.18", "2006")),
 ]
 
 
 def shipped_variants(k: SimpleNamespace) -> list[Variant]:
-    """The variant files the constants select (the era last: it replaces what it names)."""
-    out: list[Variant] = []
+    """The parts the constants select: the release's first, then the variant files (the era last:
+    it replaces what it names)."""
+    out: list[Variant] = list(VERSIONS[k.version].parts)
     if k.prep_no_missed:
         out.append(prep_no_missed.apply)
     if k.thread_wait_sched:
@@ -172,7 +197,8 @@ def build(k: SimpleNamespace, driver: Driver | None = None, variants: Sequence[V
 
 SPEC = SpecDef(
     name="linux",
-    doc="Linux 6.18 NAPI: state word, net_rx_action, busy poll, threaded NAPI, disable/enable, watchdog, netpoll.",
+    doc="Linux NAPI (6.18, 6.19, 7.1): state word, net_rx_action, busy poll, threaded NAPI, disable/enable/del, "
+        "watchdog, netpoll.",
     constants=CONSTANTS,
     build=build,
     properties=PROPERTIES,
@@ -199,4 +225,4 @@ def linux_spec(name: str, doc: str = "", driver: Driver | None = None, variants:
                    properties=PROPERTIES)
 
 
-__all__ = ["CONSTANTS", "DRIVERS", "Driver", "LinuxKernel", "SPEC", "build", "linux_spec"]
+__all__ = ["CONSTANTS", "DRIVERS", "Driver", "LinuxKernel", "SPEC", "VERSIONS", "build", "linux_spec"]

@@ -51,6 +51,8 @@ class LinuxKernel:
         self.defer: int = k.DEFER
         self.gro: bool = k.gro_held
         self.disablers: int = 1 if k.disable else 0
+        #: the (first) disabler deletes the instance after napi_disable (netif_napi_del) instead of re-enabling it
+        self.deleting: bool = bool(getattr(k, "delete", False)) and self.disablers > 0
         #: the citation of the driver's ->poll in traces (an era may name dev->poll)
         self.poll_func = f"{DEV}: <driver>_poll"
         for variant in variants:
@@ -98,8 +100,24 @@ class LinuxKernel:
 
     @property
     def proc_cpu(self) -> int:
-        """The CPU of the task contexts (busy poller, disabler)."""
+        """The default CPU of the task contexts (busy poller, disabler): the last one."""
         return self.ncpu - 1
+
+    def _placed(self, name: str) -> int:
+        c = int(getattr(self.k, name, -1))
+        if c >= self.ncpu:
+            raise ValueError(f"{name} = {c}: there are only CPUS = {self.ncpu} CPUs (0..{self.ncpu - 1})")
+        return self.proc_cpu if c < 0 else c
+
+    @property
+    def bp_cpu(self) -> int:
+        """The busy poller's CPU (constant ``BP_CPU``)."""
+        return self._placed("BP_CPU")
+
+    @property
+    def dis_cpu(self) -> int:
+        """The CPU of the napi_disable/napi_enable task(s) (constant ``DISABLE_CPU``)."""
+        return self._placed("DISABLE_CPU")
 
     def irq_cpu(self, i: int) -> int:
         return i % self.ncpu
@@ -137,6 +155,11 @@ class LinuxKernel:
             if self.threaded else None
         self.netdev_lock = s.var("netdev_lock", Int(-1, max(self.disablers, 1) - 1), init=-1,
                                  doc="netdev_lock(dev) holder") if self.disablers else None
+        # napi_hash membership: napi_by_id (the busy poller's lookup) finds n; napi_disable removes it
+        # (napi_save_config -> napi_hash_del), napi_enable adds it back (napi_restore_config)
+        self.napi_hashed = s.var("napi_hashed", Array(n_inst, Bool), init=[True] * n_inst,
+                                 doc="n is in napi_hash (napi_by_id finds it)") \
+            if self.busy and self.disablers else None
         self.wait = s.var("wait", Array(n_inst, Int(0, self.bound + 1)), ghost=True,
                           doc="polls of others on its CPU while queued (ghost)")
         # ghost fact kept by napi_disable (sets it when it returns) and napi_enable (clears it with
@@ -144,6 +167,9 @@ class LinuxKernel:
         self.napi_disabled = s.var("napi_disabled", Array(n_inst, Bool), ghost=True,
                                    doc="napi_disable has returned and napi_enable has not re-enabled (ghost)") \
             if self.disablers else None
+        self.napi_deleted = s.var("napi_deleted", Array(n_inst, Bool), ghost=True,
+                                  doc="netif_napi_del has returned and the driver freed the instance (ghost)") \
+            if self.deleting else None
         self.maxw = max(weight, k.BP_BUDGET)
 
     def context(self, name: str, instances: int, display: str, kind: str,

@@ -104,6 +104,17 @@ def add_properties(kn: LinuxKernel) -> None:
         doc="between napi_disable returning and napi_enable re-enabling, instance 0's napi_watchdog hrtimer is "
             "not armed (napi_disable_locked's hrtimer_cancel is meant to leave it idle)",
     )
+    deleted = kn.napi_deleted[0] if kn.napi_deleted is not None else Or()
+    watchdog = kn.ctx("watchdog")
+    s.invariant(
+        "NothingRunsOnDeleted",
+        Implies(deleted, And(Not(Or(*polling(kn, 0), *owned(kn, 0))),
+                             kn.timer_cpu[0] == -1 if kn.timer_cpu is not None else True,
+                             watchdog.resting(0) if watchdog is not None else True)),
+        doc="after netif_napi_del returned and the driver freed instance 0, no context polls or owns it, its "
+            "napi_watchdog hrtimer is not armed and its callback is not running (a timer armed then fires on "
+            "freed memory)",
+    )
     s.invariant(
         "IrqMaskedWhileQueued",
         ForAll(ids, lambda i: Implies(Or(kn.on_lists(i) > 0, state[i].has("SCHED_THREADED")), kn.irq_masked[i])),

@@ -22,7 +22,7 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
     if not kn.busy:
         return None
     k, state, n0 = kn.k, kn.napi_state, NAPI
-    bp = kn.context("busypoll", 1, "BUSYPOLL", "process", lambda i: kn.proc_cpu, lambda i: n0)
+    bp = kn.context("busypoll", 1, "BUSYPOLL", "process", lambda i: kn.bp_cpu, lambda i: n0)
     bp.local("rounds", Int(0, k.BP_ROUNDS))
     bp.local("owner", Bool)  # napi_poll != NULL: this session owns the instance
     bp.fact("polling")
@@ -30,10 +30,16 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
     B = bp.L
     fn = Call(kn, bp, "", bp.napi, bp.cpu)
 
-    @bp.step("idle", func="net/core/dev.c:__napi_busy_loop (preempt_disable; local_bh_disable)", next="read")
+    @bp.step("idle", func="net/core/dev.c:__napi_busy_loop (napi = napi_by_id(napi_id); if (!napi) goto out; "
+                          "preempt_disable; local_bh_disable)")
     def enter(t: Any, i: int) -> None:
         t.require(B.rounds[i] < k.BP_ROUNDS)
         t.set(B.rounds[i], B.rounds[i] + 1)
+        if kn.napi_hashed is None:
+            t.goto("read")
+        else:  # the lookup runs once per session (rcu_read_lock): a disable after it is not seen
+            with t.if_(kn.napi_hashed[n0]):
+                t.goto("read")
 
     @bp.step("read", func="net/core/dev.c:__napi_busy_loop (val = READ_ONCE(napi->state))")
     def read(t: Any, i: int) -> None:

@@ -1,4 +1,4 @@
-"""A task that disables and re-enables instance 0 ("DISABLE{d}", on the last CPU), as a driver
+"""A task that disables and re-enables instance 0 ("DISABLE{d}", on CPU ``DISABLE_CPU``, by default the last), as a driver
 reconfiguring its rings does: napi_disable(n); <reconfigure>; napi_enable(n); then virtio-net's
 reschedule (drivers/net/virtio_net.c:virtnet_napi_do_enable: "If all buffers were filled by other side
 before we napi_enabled, we won't get another interrupt, so process any outstanding packets now"):
@@ -26,15 +26,17 @@ NAPI = 0  # the instance the disablers reconfigure
 def disabler(kn: LinuxKernel) -> Prog | None:
     if not kn.disablers:
         return None
-    dis = kn.context("disabler", kn.disablers, "DISABLE{i}", "process", lambda i: kn.proc_cpu, lambda i: NAPI)
+    dis = kn.context("disabler", kn.disablers, "DISABLE{i}", "process", lambda i: kn.dis_cpu, lambda i: NAPI)
     dis.fact("returned")
     fn = Call(kn, dis, "", dis.napi, dis.cpu)
 
     def returned(t: Any, i: int) -> None:
         dis.set_fact(t, i, "returned", True)
-        t.goto(enable)
+        t.goto(delete if kn.deleting else enable)
 
     fn.call("napi_disable", ret=returned)
+    if kn.deleting:  # teardown: netif_napi_del, then the driver frees the instance
+        delete = fn.call("netif_napi_del", ret=goto("done"))
     enable = fn.call("napi_enable", ret=lambda t, i: t.goto(prep))
     section = len(dis.labels)  # local_bh_disable() ... local_bh_enable()
     prep = fn.call("napi_schedule_prep", ret_true=goto("mask"), ret_false=goto("done"))

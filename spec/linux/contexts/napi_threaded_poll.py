@@ -1,5 +1,15 @@
-"""napi_threaded_poll / napi_threaded_poll_loop (net/core/dev.c, 6.18): the NAPI kthread of each
-instance ("napi/kthread{i}", on CPU 0) with threaded NAPI (dev->threaded).
+"""napi_threaded_poll / napi_threaded_poll_loop (net/core/dev.c): the NAPI kthread of each instance
+("napi/kthread{i}", on CPU 0) with threaded NAPI (dev->threaded).
+
+Two releases: :func:`napi_threaded_poll` is 6.19 and later (c18d4b190a46, threaded busy poll: after
+napi_thread_wait it reads the state word and makes IN_BUSY_POLL agree with THREADED_BUSY_POLL,
+steps ``tp_read`` / ``tp_clr``); :func:`napi_threaded_poll_618` is vanilla 6.18, which never reads
+the state word (``while (!napi_thread_wait(napi)) napi_threaded_poll_loop(napi);``, the lines
+c18d4b190a46 removes). THREADED_BUSY_POLL itself is never set (dev->threaded is
+NETDEV_NAPI_THREADED_ENABLED), so 6.19's ``want_busy_poll`` is false and ``tp_clr`` clears
+IN_BUSY_POLL only if it is set; the kthread's busy-poll mode is not modelled.
+
+napi_threaded_poll_loop (both releases, without the 6.19 busy-poll branch):
 
     while (!napi_thread_wait(napi)) {
             unsigned long last_qs = jiffies;
@@ -28,6 +38,18 @@ CPU = 0  # the kthreads' CPU
 
 
 def napi_threaded_poll(kn: LinuxKernel) -> Prog | None:
+    """6.19 and later: napi_threaded_poll reads the state word after napi_thread_wait (c18d4b190a46)."""
+    return _kthread(kn, reads_state=kn.busy)
+
+
+def napi_threaded_poll_618(kn: LinuxKernel) -> Prog | None:
+    """Vanilla 6.18: ``while (!napi_thread_wait(napi)) napi_threaded_poll_loop(napi);``."""
+    return _kthread(kn, reads_state=False)
+
+
+def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
+    # reads_state: 6.19's READ_ONCE/assign_bit(IN_BUSY_POLL) after napi_thread_wait; its steps are left
+    # out when nothing can set IN_BUSY_POLL (no busy poller), where they change nothing
     if not kn.threaded:
         return None
     state = kn.napi_state
@@ -39,11 +61,11 @@ def napi_threaded_poll(kn: LinuxKernel) -> Prog | None:
 
     def woken(t: Any, i: int) -> None:
         kt.set_fact(t, i, "owns", True)
-        t.goto("tp_read" if kn.busy else poll)
+        t.goto("tp_read" if reads_state else poll)
     fn.call("napi_thread_wait", ret=woken)
 
-    if kn.busy:
-        @kt.step("tp_read", func="net/core/dev.c:napi_threaded_poll (val = READ_ONCE(napi->state); "
+    if reads_state:
+        @kt.step("tp_read", func="net/core/dev.c:napi_threaded_poll (6.19; val = READ_ONCE(napi->state); "
                                  "in_busy_poll = val & IN_BUSY_POLL)")
         def tp_read(t: Any, i: int) -> None:
             with t.if_(state[i].has("IN_BUSY_POLL")):
@@ -51,7 +73,7 @@ def napi_threaded_poll(kn: LinuxKernel) -> Prog | None:
             with t.else_():
                 t.goto(poll)
 
-        @kt.step("tp_clr", func="net/core/dev.c:napi_threaded_poll (assign_bit(NAPI_STATE_IN_BUSY_POLL, false))")
+        @kt.step("tp_clr", func="net/core/dev.c:napi_threaded_poll (6.19; assign_bit(NAPI_STATE_IN_BUSY_POLL, false))")
         def tp_clr(t: Any, i: int) -> None:
             t.set(state[i], state[i].without_bits("IN_BUSY_POLL"))
             t.goto(poll)

@@ -14,6 +14,7 @@ from spec.linux.core.napi_poll import __napi_poll
 from spec.linux.core.napi_schedule import ____napi_schedule
 from spec.linux.core.napi_schedule_prep import napi_schedule_prep
 from spec.linux.core.napi_thread_wait import napi_thread_wait
+from spec.linux.core.netif_napi_del import netif_napi_del
 
 PARTS = {
     "napi_schedule_prep": napi_schedule_prep,
@@ -24,6 +25,7 @@ PARTS = {
     "napi_enable": napi_enable,
     "busy_poll_stop": busy_poll_stop,
     "napi_thread_wait": napi_thread_wait,
+    "netif_napi_del": netif_napi_del,
 }
 
 __all__ = ["PARTS"]

@@ -1,20 +1,31 @@
-"""busy_poll_stop and __busy_poll_stop (net/core/dev.c, 6.18): the busy poller gives its instance back.
+"""busy_poll_stop and __busy_poll_stop (net/core/dev.c): the busy poller gives its instance back.
 
-    /* Busy polling means there is a high chance device driver hard irq could not grab
-     * NAPI_STATE_SCHED, and that NAPI_STATE_MISSED was set by napi_schedule_prep().
-     * Since we are about to call napi->poll() once more, we can safely clear NAPI_STATE_MISSED. */
+This part is the code from 7fd3253a7de6 (5.11, preferred busy polling) up to 58e2330bd455: vanilla
+6.18 to 6.18.33, 6.19 and 7.0 before 7.0.y's backport (the function is identical in these; lines
+below are 6.18.33's, read from the 6.18 stable backport of 58e2330bd455, the pre-image of its hunks):
+
     clear_bit(NAPI_STATE_MISSED, &napi->state);
     clear_bit(NAPI_STATE_IN_BUSY_POLL, &napi->state);
     local_bh_disable();
-    if (flags & NAPI_F_PREFER_BUSY_POLL) {
-            napi->defer_hard_irqs_count = ...;
-            if (timeout) { hrtimer_start(...); skip_schedule = true; }
+    if (flags & NAPI_F_PREFER_BUSY_POLL) {                                        /* 6822 */
+            napi->defer_hard_irqs_count = napi_get_defer_hard_irqs(napi);
+            timeout = napi_get_gro_flush_timeout(napi);
+            if (napi->defer_hard_irqs_count && timeout) {
+                    hrtimer_start(&napi->timer, ns_to_ktime(timeout), PINNED);   /* 6826 */
+                    skip_schedule = true;
+            }
     }
     rc = napi->poll(napi, budget);
-    trace_napi_poll(napi, rc, budget);
+    trace_napi_poll(napi, rc, budget);                                              /* 6839 */
     netpoll_poll_unlock(have_poll_lock);
-    if (rc == budget) __busy_poll_stop(napi, skip_schedule);    /* skip: clear_bit(SCHED); else __napi_schedule */
+    if (rc == budget) __busy_poll_stop(napi, skip_schedule);                        /* 6842 */
     local_bh_enable();
+
+    __busy_poll_stop: if (!skip_schedule) { gro_normal_list; __napi_schedule(napi); return; }
+                      gro_flush_normal(...); clear_bit(NAPI_STATE_SCHED, &napi->state);  /* 6791 */
+
+7.1 (and 6.18.34, 7.0.y) replace this part: spec/linux/versions/v7_1.py. The steps both share
+(:func:`clear_bits`, :func:`final_poll`) are defined here.
 
 Interface: ``fn.ret`` (void). The caller owns SCHED on entry (ghost fact ``owns``); its first two
 steps run with bottom halves enabled (marked ``bh_on`` for the CPU model).
@@ -29,14 +40,13 @@ from checker.lang import Bool
 from spec.linux.prog import Call
 
 FUNC = "net/core/dev.c:busy_poll_stop"
+STOP = "net/core/dev.c:__busy_poll_stop"
 
 
-def busy_poll_stop(fn: Call) -> str:
-    """Steps ``missed``, ``inbp``, ``bh``, the driver's ->poll (``rx``), ``unlock``, ``clr`` / ``sched``
-    (all under the caller's prefix, ``stop_`` in __napi_busy_loop)."""
-    kn, v, budget = fn.kernel, fn.L, fn.kernel.k.BP_BUDGET
-    state = kn.napi_state
-    fn.prog.local("skip", Bool)  # skip_schedule
+def clear_bits(fn: Call) -> None:
+    """Steps ``missed`` and ``inbp`` (then ``bh``), run with bottom halves still enabled."""
+    state = fn.kernel.napi_state
+    fn.prog.local("skip", Bool)  # skip_schedule (7.1: timeout != 0)
 
     @fn.step("missed", func=FUNC + " (clear_bit(NAPI_STATE_MISSED))", next="inbp")
     def missed(t: Any, i: int) -> None:
@@ -49,22 +59,36 @@ def busy_poll_stop(fn: Call) -> str:
         t.set(state[n], state[n].without_bits("IN_BUSY_POLL"))
     fn.mark("bh_on", "missed", "inbp")
 
-    @fn.step("bh", func=FUNC + " (local_bh_disable; PREFER: defer count, hrtimer_start)", next="rx")
+
+def prefer_bh(fn: Call, func: str, arm_timer: bool) -> None:
+    """Step ``bh`` (local_bh_disable; PREFER with defer_hard_irqs: the defer count, ``skip``, and with
+    ``arm_timer`` the hrtimer_start before the final poll — the code before 58e2330bd455)."""
+    kn, v = fn.kernel, fn.L
+
+    @fn.step("bh", func=func, next="rx")
     def bh(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(v.owner[i], False)  # the caller's napi_poll: dead from here (reset so equal states merge)
         if kn.prefer and kn.defer:
             t.set(kn.defer_count[n], kn.defer)
-            t.set(kn.timer_cpu[n], fn.cpu(i))
-            t.set(v.skip[i], True)
+            if arm_timer:
+                t.set(kn.timer_cpu[n], fn.cpu(i))
+            t.set(v.skip[i], True)  # skip_schedule (7.1: timeout != 0)
         fn.enter_poll(t, i)
+
+
+def final_poll(fn: Call, unlock_line: str = "") -> None:
+    """The driver's ->poll (``rx``, entered by ``bh``), ``unlock`` and the ``sched`` path of
+    __busy_poll_stop (__napi_schedule); ``unlock`` goes to ``clr`` when the budget was used and
+    ``skip`` is set."""
+    kn, v, budget = fn.kernel, fn.L, fn.kernel.k.BP_BUDGET
 
     def returned(t: Any, i: int) -> None:
         fn.poll_returned(t, i, v.work[i] == budget)
         t.goto(fn.label("unlock"))
     fn.call_poll(budget, returned)
 
-    @fn.step("unlock", func=FUNC + " (netpoll_poll_unlock; if rc == budget __busy_poll_stop)")
+    @fn.step("unlock", func=FUNC + f" (netpoll_poll_unlock; if rc == budget __busy_poll_stop){unlock_line}")
     def unlock(t: Any, i: int) -> None:
         n = fn.napi(i)
         if kn.netpoll:
@@ -80,12 +104,24 @@ def busy_poll_stop(fn: Call) -> str:
         t.set(v.work[i], 0)
         t.set(v.skip[i], False)
 
-    @fn.step("clr", func="net/core/dev.c:__busy_poll_stop (clear_bit(NAPI_STATE_SCHED))")
+    fn.call("____napi_schedule", ret=fn.ret)
+
+
+def busy_poll_stop(fn: Call) -> str:
+    """Steps ``missed``, ``inbp``, ``bh``, the driver's ->poll (``rx``), ``unlock``, ``clr`` / ``sched``
+    (all under the caller's prefix, ``stop_`` in __napi_busy_loop)."""
+    state = fn.kernel.napi_state
+    clear_bits(fn)
+    prefer_bh(fn, FUNC + " (local_bh_disable; PREFER: defer count, hrtimer_start) "
+                         "[before 58e2330bd455; 6.18.33 dev.c:6822-6826]", arm_timer=True)
+
+    final_poll(fn, " [before 58e2330bd455; 6.18.33 dev.c:6839-6842]")
+
+    @fn.step("clr", func=STOP + " (clear_bit(NAPI_STATE_SCHED)) [before 58e2330bd455; 6.18.33 dev.c:6791]")
     def clr(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].without_bits("SCHED"))
         fn.set_fact(t, i, "owns", False)
         fn.ret(t, i)  # type: ignore[misc]
 
-    fn.call("____napi_schedule", ret=fn.ret)
     return fn.label("missed")

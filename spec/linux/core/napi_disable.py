@@ -8,7 +8,11 @@
             new &= ~(NAPIF_STATE_THREADED | NAPIF_STATE_PREFER_BUSY_POLL);
     } while (!try_cmpxchg(&n->state, &val, new));
     hrtimer_cancel(&n->timer);
+    if (n->config) napi_save_config(n); else napi_hash_del(n);   /* both end in napi_hash_del */
     clear_bit(NAPI_STATE_DISABLE, &n->state);
+
+napi_hash_del (step ``hash_del``) is modelled when a busy poller runs (the only context that looks
+instances up by id): from then on a new busy-poll session does not find the instance.
 
 Interface: ``fn.ret`` (void). Its first step is labelled ``idle``: the disabler waits there before the
 call. Ghost fact: ``kernel.napi_disabled[n]`` is set when it returns (napi_enable clears it).
@@ -29,6 +33,7 @@ def napi_disable(fn: Call) -> str:
     """Steps ``idle`` (netdev_lock), ``set_dis``, ``read``, ``sleep``, ``cas``, ``cancel``, ``clr_dis``, ``unlock``."""
     kn, v = fn.kernel, fn.L
     state = kn.napi_state
+    after_cancel = "clr_dis" if kn.napi_hashed is None else "hash_del"
 
     @fn.step("idle", func="net/core/dev.c:napi_disable (netdev_lock(dev))", next="set_dis")
     def lock(t: Any, i: int) -> None:
@@ -64,20 +69,26 @@ def napi_disable(fn: Call) -> str:
         with t.if_(state[n] == v.val[i]):
             t.set(state[n], v.val[i].with_bits("SCHED", "NPSVC").without_bits("THREADED", "PREFER_BUSY_POLL"))
             t.set(v.val[i], 0)
-            t.goto(fn.label("cancel" if kn.tmr else "clr_dis"))
+            t.goto(fn.label("cancel" if kn.tmr else after_cancel))
         with t.else_():
             t.set(v.val[i], state[n])
             with t.if_(state[n].has_any("SCHED", "NPSVC")):
                 t.goto(fn.label("sleep"))
 
     if kn.tmr:
-        @fn.step("cancel", func=LOCKED + " (hrtimer_cancel: waits for napi_watchdog)", next="clr_dis")
+        @fn.step("cancel", func=LOCKED + " (hrtimer_cancel: waits for napi_watchdog)", next=after_cancel)
         def cancel(t: Any, i: int) -> None:
             n = fn.napi(i)
             watchdog = kn.ctx("watchdog")
             assert watchdog is not None
             t.require(watchdog.resting(n))
             t.set(kn.timer_cpu[n], -1)
+
+    if kn.napi_hashed is not None:
+        @fn.step("hash_del", func=LOCKED + " (napi_save_config -> napi_hash_del: hlist_del_init_rcu)",
+                 next="clr_dis")
+        def hash_del(t: Any, i: int) -> None:
+            t.set(kn.napi_hashed[fn.napi(i)], False)
 
     @fn.step("clr_dis", func=LOCKED + " (clear_bit(NAPI_STATE_DISABLE))", next="unlock")
     def clr_dis(t: Any, i: int) -> None:

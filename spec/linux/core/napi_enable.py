@@ -1,6 +1,7 @@
 """napi_enable (net/core/dev.c, 6.18): netdev_lock(dev); napi_enable_locked(n); netdev_unlock(dev).
 
     val = READ_ONCE(n->state);
+    if (n->config) napi_restore_config(n); else napi_hash_add(n);   /* napi_by_id finds n again */
     do {
             BUG_ON(!test_bit(NAPI_STATE_SCHED, &val));
             new = val & ~(NAPIF_STATE_SCHED | NAPIF_STATE_NPSVC);
@@ -32,9 +33,14 @@ def napi_enable(fn: Call) -> str:
         t.require(kn.netdev_lock == -1)
         t.set(kn.netdev_lock, i)
 
-    @fn.step("en_read", func=LOCKED + " (val = READ_ONCE(n->state))", next="en_cas")
+    @fn.step("en_read", func=LOCKED + " (val = READ_ONCE(n->state); napi_restore_config -> napi_hash_add)",
+             next="en_cas")
     def read(t: Any, i: int) -> None:
+        # napi_hash_add folded into the read: only the busy poller's lookup sees it, and val is
+        # re-read by the cmpxchg loop whatever happens in between
         t.set(v.val[i], state[fn.napi(i)])
+        if kn.napi_hashed is not None:
+            t.set(kn.napi_hashed[fn.napi(i)], True)
 
     @fn.step("en_cas", func=LOCKED + " (try_cmpxchg: clear SCHED|NPSVC, THREADED if dev->threaded)")
     def cas(t: Any, i: int) -> None:

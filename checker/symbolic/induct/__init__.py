@@ -1,0 +1,1 @@
+"""The invariant-inference engine (``--engine induct``): mining, Houdini, strengthening."""

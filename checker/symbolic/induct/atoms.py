@@ -1,0 +1,223 @@
+"""Atoms of candidate invariants, read off the IR's types.
+
+An atom is a Boolean fact about one state, defined over the flat locations of
+:class:`checker.symbolic.translate.SState` (one per Bool, Int, Enum, flag bit, sequence length
+and slot). Each atom has three faces that must agree: a numpy column over concrete states (for
+mining), a Z3 term over an ``SState`` (for Houdini and the proof) and a text in the spec's names
+(for the printed invariant).
+
+=================  ==================================================================
+location type       atoms
+=================  ==================================================================
+Bool, flag bit      ``x``
+Enum (pc labels)    ``x == label`` for each label
+Int, small range    ``x == v`` for each value (instance ids: ``cur[0] == 1``)
+Int, wider range    ``x > lo`` and ``x == hi`` (``pending[0] > 0``, ``pending[0] == RING``)
+Seq of small ints   ``v in s`` and ``count(s, v) >= 2`` for each element value, ``len(s) > 0``
+=================  ==================================================================
+
+Sequence slots get no atoms of their own: order-free facts (membership, counts) are what the
+NAPI properties speak of, and slot atoms would multiply the candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import z3
+
+from checker.lang.system import System
+from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
+from checker.symbolic.translate import SState
+
+#: an Int location whose range has at most this many values gets one atom per value
+SMALL_RANGE = 3
+#: the same for ghost variables (starvation counters: their exact values carry the fairness argument)
+GHOST_RANGE = 8
+
+
+@dataclass(frozen=True)
+class Atom:
+    """``kind`` is bool | eq | gt | in | dup; ``loc`` a flat index (for in/dup: the length's index,
+    with ``slots`` the slot indices); ``value`` the compared value."""
+
+    kind: str
+    loc: int
+    value: int = 0
+    text: str = ""
+    slots: tuple[int, ...] = ()
+    bound: str = ""  # "lo"/"hi" when the value is a range end (such atoms survive a change of the range)
+    loc2: int = -1  # kind "both": a second location, equal to value2
+    value2: int = 0
+
+    def reads(self) -> set[int]:
+        """The flat locations the atom reads."""
+        locs = {self.loc} | ({self.loc2} if self.loc2 >= 0 else set())
+        if self.kind in ("in", "dup"):
+            locs |= set(self.slots)
+        return locs
+
+    def column(self, v: np.ndarray) -> np.ndarray:
+        """The atom on every row of ``v`` (states × flat locations)."""
+        if self.kind == "bool":
+            return v[:, self.loc] != 0
+        if self.kind == "eq":
+            return v[:, self.loc] == self.value
+        if self.kind == "gt":
+            return v[:, self.loc] > self.value
+        if self.kind == "both":
+            return (v[:, self.loc] == self.value) & (v[:, self.loc2] == self.value2)
+        if self.kind == "at":
+            return (v[:, self.loc] > self.slots[0]) & (v[:, self.loc2] == self.value)
+        length = v[:, self.loc]
+        hits = np.zeros(len(v), dtype=np.int64)
+        for k, s in enumerate(self.slots):
+            hits += (v[:, s] == self.value) & (length > k)
+        return hits >= (1 if self.kind == "in" else 2)
+
+    def term(self, x: SState) -> z3.BoolRef:
+        f = x.flat
+        if self.kind == "bool":
+            return f[self.loc]
+        if self.kind == "eq":
+            return f[self.loc] == self.value
+        if self.kind == "gt":
+            return f[self.loc] > self.value
+        if self.kind == "both":
+            return z3.And(_eq(f[self.loc], self.value), _eq(f[self.loc2], self.value2))
+        if self.kind == "at":
+            return z3.And(f[self.loc] > self.slots[0], f[self.loc2] == self.value)
+        hits = [z3.And(f[self.loc] > k, f[s] == self.value) for k, s in enumerate(self.slots)]
+        if self.kind == "in":
+            return z3.Or(*hits) if len(hits) > 1 else hits[0]
+        pairs = [z3.And(a, b) for i, a in enumerate(hits) for b in hits[i + 1:]]
+        return z3.Or(*pairs) if len(pairs) > 1 else pairs[0] if pairs else z3.BoolVal(False)
+
+
+    def python(self, ref: list[str]) -> str:
+        """The atom as a Python expression over a concrete state, ``ref[k]`` reading flat location k
+        (:func:`checker.symbolic.translate.flat_access`): a third rendering, compiled for the check
+        on every reached state."""
+        a = ref[self.loc]
+        if self.kind == "bool":
+            return f"bool({a})"
+        if self.kind == "eq":
+            return f"({a} == {self.value})"
+        if self.kind == "gt":
+            return f"({a} > {self.value})"
+        if self.kind == "both":
+            return f"({a} == {self.value} and {ref[self.loc2]} == {self.value2})"
+        if self.kind == "at":
+            return f"({a} > {self.slots[0]} and {ref[self.loc2]} == {self.value})"
+        hits = " + ".join(f"({a} > {k} and {ref[s]} == {self.value})" for k, s in enumerate(self.slots))
+        return f"(({hits}) >= {1 if self.kind == 'in' else 2})"
+
+
+def _eq(t: z3.ExprRef, v: int) -> z3.BoolRef:
+    if z3.is_bool(t):
+        return t if v else z3.Not(t)  # type: ignore[return-value]
+    return t == v
+
+
+def _show_value(typ: Type, v: int) -> str:
+    return typ.names[v] if isinstance(typ, Enum) else str(v)
+
+
+def atoms_of(system: System, x: SState) -> list[Atom]:
+    """The atoms of ``system``'s state, in the order of its flat locations."""
+    out: list[Atom] = []
+    k = 0
+
+    def scalar(name: str, typ: Type, small: int) -> None:
+        nonlocal k
+        if isinstance(typ, BoolType):
+            out.append(Atom("bool", k, text=name))
+        elif isinstance(typ, Enum):
+            for v in range(len(typ.names)):
+                out.append(Atom("eq", k, v, f"{name} == {typ.names[v]}"))
+        elif isinstance(typ, Int):
+            if typ.hi - typ.lo + 1 <= small:
+                for v in range(typ.lo, typ.hi + 1):
+                    bound = "lo" if v == typ.lo else "hi" if v == typ.hi else ""
+                    out.append(Atom("eq", k, v, f"{name} == {v}", bound=bound))
+            else:
+                out.append(Atom("gt", k, typ.lo, f"{name} > {typ.lo}", bound="lo"))
+                out.append(Atom("eq", k, typ.hi, f"{name} == {typ.hi}", bound="hi"))
+        k += 1
+
+    def go(name: str, typ: Type, small: int) -> None:
+        nonlocal k
+        if isinstance(typ, Flags):
+            for b in typ.names:
+                out.append(Atom("bool", k, text=f"{name}.{b}"))
+                k += 1
+        elif isinstance(typ, Array):
+            for i in range(typ.size):
+                go(f"{name}[{i}]", typ.elem, small)
+        elif isinstance(typ, Seq):
+            length = k
+            out.append(Atom("gt", length, 0, f"len({name}) > 0", bound="lo"))
+            k += 1
+            width = _width(typ.elem)
+            slots = tuple(length + 1 + j * width for j in range(typ.capacity))
+            k += width * typ.capacity
+            elem = typ.elem
+            if isinstance(elem, (Int, Enum)) and typ.capacity > 0:
+                lo, hi = (elem.lo, elem.hi) if isinstance(elem, Int) else (0, len(elem.names) - 1)
+                if hi - lo + 1 <= 16:
+                    for v in range(lo, hi + 1):
+                        shown = _show_value(elem, v)
+                        out.append(Atom("in", length, v, f"{shown} in {name}", slots))
+                        if typ.capacity > 1:
+                            out.append(Atom("dup", length, v, f"count({name}, {shown}) >= 2", slots))
+                    for j, slot in enumerate(slots):  # positions: the order facts of a FIFO (fairness)
+                        for v in range(lo, hi + 1):
+                            out.append(Atom("at", length, v, f"{name}[{j}] == {_show_value(elem, v)}", (j,),
+                                            loc2=slot))
+        else:
+            scalar(name, typ, small)
+
+    for var in system.vars:
+        go(var.name, var.typ, GHOST_RANGE if var.ghost else SMALL_RANGE)
+    assert k <= len(x.flat), (k, len(x.flat))  # beyond k: symbolic constants (induct.symbolic)
+    return out + _at_with(system, x)
+
+
+def _at_with(system: System, x: SState) -> list[Atom]:
+    """``pc == L and local == v`` for each actor instance, label and value of a small local (an
+    instance id such as ``cur``, a saved flag): what one context is doing to which instance."""
+    where = {n: k for k, n in enumerate(x.names)}
+    out: list[Atom] = []
+    for actor in system.actors:
+        for var in system.vars:
+            if not var.name.startswith(actor.name + ".") or var.name == actor.pc.value.name:
+                continue
+            if not isinstance(var.typ, Array):
+                continue
+            elem = var.typ.elem
+            if isinstance(elem, BoolType):
+                values = [1]
+            elif isinstance(elem, Int) and 2 <= elem.hi - elem.lo + 1 <= SMALL_RANGE:
+                values = list(range(elem.lo, elem.hi + 1))
+            else:
+                continue
+            for i in range(actor.instances):
+                pc, loc = where[f"{actor.pc.value.name}[{i}]"], where[f"{var.name}[{i}]"]
+                for lab, label in enumerate(actor.labels.names):
+                    for v in values:
+                        shown = f"{var.name}[{i}]" if isinstance(elem, BoolType) else f"{var.name}[{i}] == {v}"
+                        out.append(Atom("both", pc, lab, f"({actor.pc.value.name}[{i}] == {label} and {shown})",
+                                        loc2=loc, value2=v))
+    return out
+
+
+def _width(typ: Type) -> int:
+    """How many flat locations a value of ``typ`` takes."""
+    if isinstance(typ, Flags):
+        return len(typ.names)
+    if isinstance(typ, Array):
+        return typ.size * _width(typ.elem)
+    if isinstance(typ, Seq):
+        return 1 + typ.capacity * _width(typ.elem)
+    return 1

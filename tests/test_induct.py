@@ -1,0 +1,255 @@
+"""The invariant-inference engine (checker.symbolic.induct): mining, Houdini, strengthening, checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import z3
+
+from checker.engines import EngineInput, load_engine
+from checker.explicit.bfs import explore
+from checker.lang import And, Bool, Int, Next, Not, Or, System
+from checker.lang.pycompile import CompiledSystem
+from checker.result import ERROR, HOLDS, VIOLATED
+from checker.symbolic.induct.atoms import atoms_of
+from checker.symbolic.induct.houdini import Houdini
+from checker.symbolic.induct.mine import ClauseEvaluator, mine
+from checker.symbolic.on_reached import CHECKED
+from checker.symbolic.problem import Problem
+from checker.symbolic.induct.concrete import compile_clauses
+from checker.symbolic.translate import concrete_flat
+from checker.trace.replay import replay
+from spec.napi_basic import SPEC
+from tests.test_symbolic import counter_by_two, overflow
+
+
+def run(system: System, props: list[str] | None = None, **limits: object):
+    c = CompiledSystem.build(system)
+    ps = [p for p in system.properties if props is None or p.name in props]
+    return load_engine("induct")(EngineInput(system, c, ps, dict(limits))), c
+
+
+def reached(system: System) -> list[tuple]:
+    res = explore(CompiledSystem.build(system), system.properties)
+    assert res.reached is not None
+    return list(res.reached())
+
+
+def test_atoms_agree_in_numpy_z3_and_python() -> None:
+    # the three renderings of every atom (mining columns, Z3 terms, compiled check) agree on
+    # every reachable state of napi_basic N=2
+    system = SPEC.instantiate({"N": 2, "RING": 2, "WEIGHT": 1})
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    atoms = atoms_of(system, x)
+    states = reached(system)[::7]
+    values = np.array([concrete_flat(system, s) for s in states], dtype=np.int64)
+    for k, a in enumerate(atoms):
+        col = a.column(values)
+        fn = compile_clauses(system, atoms, [((k, True),)], [a.text]).holds
+        for s, v, row in zip(states, col, values):
+            sub = [(c, z3.BoolVal(bool(val)) if z3.is_bool(c) else z3.IntVal(int(val))) for c, val in zip(x.flat, row)]
+            assert z3.is_true(z3.simplify(z3.substitute(a.term(x), *sub))) == bool(v) == fn(s), (a.text, s)
+    texts = {a.text for a in atoms}
+    assert {"napi_state[0].SCHED", "1 in poll_list", "count(poll_list, 0) >= 2", "pending[1] == 2",
+            "softirq.pc[0] == poll", "(softirq.pc[0] == unmask and softirq.cur[0] == 1)"} <= texts
+
+
+def test_mined_clauses_are_exactly_the_minimal_valid_ones() -> None:
+    system = SPEC.instantiate({"N": 2, "RING": 2, "WEIGHT": 1})
+    x = Problem(system, []).enc.state("")
+    atoms = atoms_of(system, x)
+    values = np.array([concrete_flat(system, s) for s in reached(system)], dtype=np.int64)
+    got = mine(atoms, values)
+    assert got.states == len(values) == 2192
+    ev = ClauseEvaluator(atoms, got.clauses)
+    assert ev(values).all()  # every clause holds on every reached state
+    # brute force over every pair of literals of the first 24 atoms: each pair clause valid on the
+    # reached states follows propositionally from the mined clauses (atoms as free Booleans)
+    cols = np.stack([a.column(values) for a in atoms])
+    b = [z3.Bool(f"atom{k}") for k in range(len(atoms))]
+    solver = z3.Solver()
+    solver.add(*[z3.Or(*[b[i] if pol else z3.Not(b[i]) for i, pol in c]) for c in got.clauses])
+    checked = 0
+    for i in range(24):
+        for j in range(i + 1, 24):
+            for pi in (True, False):
+                for pj in (True, False):
+                    if ((cols[i] if pi else ~cols[i]) | (cols[j] if pj else ~cols[j])).all():
+                        checked += 1
+                        lits = [b[i] if pi else z3.Not(b[i]), b[j] if pj else z3.Not(b[j])]
+                        assert solver.check(z3.Not(lits[0]), z3.Not(lits[1])) == z3.unsat, (atoms[i].text, atoms[j].text)
+    assert checked > 20
+    assert any(len(c) == 3 for c in got.clauses)
+
+
+def test_houdini_keeps_the_largest_inductive_subset() -> None:
+    # x: 0 -> 2 -> 4 -> 6 -> 0. "x != 9" is inductive alone (no step reaches 9); "x != 7" and
+    # "x <= 6" are true but not inductive (5 -> 7) unless "x is even" is kept with them
+    system = counter_by_two()
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    v = x.flat[0]
+
+    def evaluate(terms):
+        def at(t, r):
+            return bool(z3.is_true(z3.simplify(z3.substitute(t, (v, z3.IntVal(int(r[0])))))))
+
+        return lambda m, rows: np.array([[at(t, r) for r in rows] for t in terms])
+
+    terms = [v != 9, v != 7, v <= 6]
+    h = Houdini(prob, x, terms, evaluate(terms))
+    assert [bool(b) for b in h.run()] == [True, False, False]
+    terms = [v != 9, v != 7, v <= 6, v % 2 == 0]
+    h = Houdini(prob, x, terms, evaluate(terms))
+    assert [bool(b) for b in h.run()] == [True, True, True, True]
+    assert h.support([1]) == [1, 3]  # "x != 7" needs "x is even", nothing else
+
+
+def test_napi_basic_n1_proved_checked_and_printed() -> None:
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    res, _ = run(system)
+    got = {p.name: p for p in res.properties}
+    assert {p.verdict for p in got.values()} == {HOLDS}, [p.note for p in got.values()]
+    p = got["NoLostWakeup"]
+    assert "independently checked" in p.note and "Houdini" in p.note
+    # by default the data bounds are symbolic: one proof for every ring size and weight, mined at
+    # the configuration's values and at others, and checked on every state of every mining run
+    assert p.detail["parameters"] == "for every RING ≥ 1, WEIGHT ≥ 1 (with N=1, K=-1)"
+    assert "for every RING ≥ 1, WEIGHT ≥ 1" in p.note
+    assert p.detail[CHECKED] > len(reached(system))
+    lines = p.detail["invariant"]
+    assert lines and all(isinstance(ln, str) for ln in lines)
+    # the printed invariant speaks the spec's names
+    assert any("napi_state[0].SCHED" in ln for ln in lines)
+
+
+def test_concrete_constants_on_request() -> None:
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    c = CompiledSystem.build(system)
+    res = load_engine("induct")(EngineInput(system, c, list(system.properties), {}, {"induct_symbolic": False}))
+    p = next(p for p in res.properties if p.name == "NoLostWakeup")
+    assert p.verdict == HOLDS and "parameters" not in p.detail and "for every" not in p.note
+    assert p.detail[CHECKED] == len(reached(system))
+
+
+def test_symbolic_refuses_a_constant_used_as_a_count() -> None:
+    # N is a number of instances (arrays, steps per instance): never uniform, stays concrete
+    from checker.symbolic.induct.symbolic import make_symbolic
+
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    sym = make_symbolic(SPEC, system.constants, ["N", "RING"])
+    assert sym is not None and sym.names == ["RING"] and "N" in sym.refused
+
+
+def test_strengthening_with_spacer_when_houdini_drops_the_property() -> None:
+    # "x != 7" is not implied by any mined clause (atoms of a wide Int: x > 0, x == 9): Houdini
+    # drops it and Spacer, seeded with the Houdini invariant, proves it
+    res, _ = run(counter_by_two(), ["Not7"])
+    (p,) = res.properties
+    assert p.verdict == HOLDS, p.note
+    assert "Spacer" in p.note
+
+
+def test_violation_found_while_mining_replays() -> None:
+    res, c = run(counter_by_two())
+    got = {p.name: p for p in res.properties}
+    assert got["Below5"].verdict == VIOLATED and got["Below5"].trace is not None
+    assert len(got["Below5"].trace) == 3 and replay(got["Below5"].trace, c).ok
+    assert got["Not7"].verdict == HOLDS
+
+
+@pytest.mark.parametrize("kind", ["range", "capacity"])
+def test_modelling_errors_are_reported(kind: str) -> None:
+    res, c = run(overflow(kind))
+    assert res.error is not None and res.error_trace is not None
+    assert replay(res.error_trace, c).ok
+    assert all(p.verdict == ERROR for p in res.properties)
+
+
+def test_transition_property_and_deadlock() -> None:
+    # x counts 0..3 and wraps once, then stays: "each step adds one or wraps" holds on every step
+    # (a transition invariant: Spacer, seeded with the mined clauses, proves it), and the run ends
+    # only in the declared end state
+    s = System("wrap_once")
+    x, done = s.var("x", Int(0, 3)), s.var("done", Bool)
+
+    @s.action("tick", func="f.c:tick")
+    def tick(t):
+        t.require(Not(And(x == 3, done)))
+        with t.if_(x < 3):
+            t.set(x, x + 1)
+        with t.else_():
+            t.set(done, True)
+            t.set(x, 0)
+
+    s.transition_invariant("OneOrWrap", Or(Next(x) == x + 1, Next(x) == 0))
+    s.deadlock("Deadlock", end=And(x == 3, done))
+    s.finish()
+    res, _ = run(s)
+    got = {p.name: p for p in res.properties}
+    assert got["OneOrWrap"].verdict == HOLDS, got["OneOrWrap"].note
+    assert got["Deadlock"].verdict == HOLDS, got["Deadlock"].note
+
+
+def test_cli_prints_the_invariant_and_the_parameters(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    cfg = tmp_path / "nb1.toml"
+    cfg.write_text('spec = "napi_basic"\nexpect = "holds"\nproperties = ["NoDoubleQueue", "SchedMatchesList", '
+                   '"NoLostWakeup", "BoundedWait", "Deadlock"]\n[constants]\nN = 1\nRING = 2\nWEIGHT = 1\n')
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "induct", "-v"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "proved for every RING ≥ 1, WEIGHT ≥ 1" in res.output
+    assert "induct: inductive invariant proving" in res.output
+    shown = res.output.split("induct: inductive invariant proving")[1]
+    assert "poll_list" in shown and "softirq.pc[0]" in shown  # in the spec's names
+    # with the explicit engine too, the induct invariant is evaluated on every state it reached (53)
+    res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "explicit,induct", "-v"],
+                            catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "induct invariant holds on all 53 explicitly reached states" in res.output
+
+
+def test_a_constant_used_non_uniformly_stays_concrete() -> None:
+    # RING used as 2 * RING: not "RING + k", so the proof is for the configuration's value only
+    from types import SimpleNamespace
+
+    from checker.lang import Constant, SpecDef
+    from checker.symbolic.induct.symbolic import make_symbolic
+
+    def build(k: SimpleNamespace) -> System:
+        s = System("double")
+        x = s.var("x", Int(0, 2 * k.RING))
+
+        @s.action("inc", func="f.c:inc")
+        def inc(t):
+            t.require(x < 2 * k.RING)
+            t.set(x, x + 1)
+
+        s.invariant("Bounded", x <= 2 * k.RING)
+        return s
+
+    spec = SpecDef("double", "", [Constant("RING", int, 2, min=1)], build)
+    system = spec.instantiate({"RING": 2})
+    assert make_symbolic(spec, system.constants, ["RING"]) is None
+    res, _ = run(system)
+    (p, _deadlock) = res.properties
+    assert p.verdict == HOLDS and "for every" not in p.note
+
+
+def test_houdini_step_by_step_keeps_the_same_candidates() -> None:
+    # the per-step fixpoint (used above 5,000 candidates) must equal the monolithic one
+    system = SPEC.instantiate({"N": 2, "RING": 2, "WEIGHT": 1})
+    c = CompiledSystem.build(system)
+    kept = []
+    for above in (10**9, 0):
+        opts = {"induct_symbolic": False, "induct_per_step_above": above, "induct_minimize": False,
+                "induct_forward": 0}
+        res = load_engine("induct")(EngineInput(system, c, list(system.properties), {}, opts))
+        p = next(p for p in res.properties if p.name == "NoLostWakeup")
+        assert p.verdict == HOLDS, p.note
+        kept.append(p.detail["stats"]["houdini_kept"])
+    assert kept[0] == kept[1] > 1000
