@@ -78,6 +78,8 @@ def main() -> None:
               help="Explicit engine: symmetry reduction by the spec's declared symmetry (safety only).")
 @click.option("--coverage", is_flag=True, help="Print how often each step fired.")
 @click.option("--no-traces", is_flag=True, help="Do not print counterexample traces.")
+@click.option("--full-initial", is_flag=True, help="Show every variable of a trace's initial state (default: "
+              "shared state only, not program counters, actor locals and ghosts at their start values).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary table.")
 def verify(
     paths: tuple[Path, ...],
@@ -92,6 +94,7 @@ def verify(
     raw_traces: bool,
     coverage: bool,
     no_traces: bool,
+    full_initial: bool,
     quiet: bool,
 ) -> None:
     """Verify configurations (files or folders; default: models/)."""
@@ -135,7 +138,7 @@ def verify(
             prefer_simple_outcome(outcome)
         outcomes.append(outcome)
         if not quiet:
-            print_outcome(con, outcome, show_traces=not no_traces, show_coverage=coverage)
+            print_outcome(con, outcome, show_traces=not no_traces, show_coverage=coverage, full_initial=full_initial)
     print_summary(con, outcomes, errors)
     if errors:
         code = EXIT_USAGE
@@ -200,7 +203,8 @@ def list_cmd(paths: tuple[Path, ...]) -> None:
 @click.argument("trace", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
               help="How to show the trace: terminal view (default), Mermaid sequence diagram, or Graphviz DOT.")
-def replay(trace: Path, fmt: str) -> None:
+@click.option("--full-initial", is_flag=True, help="Show every variable of the initial state.")
+def replay(trace: Path, fmt: str, full_initial: bool) -> None:
     """Re-execute a saved trace (ITF JSON) on its spec; exit 0 if it is a valid run ending in its violation."""
     from checker.trace.itf import read_itf
     from checker.trace.replay import load_trace
@@ -219,7 +223,7 @@ def replay(trace: Path, fmt: str) -> None:
         sys.exit(EXIT_USAGE)
     res = do_replay(tr, compiled)
     if fmt == "text":
-        con.print(render_trace(tr, f"{trace}: {tr.property} ({tr.kind}), {len(tr)} steps", views or None),
+        con.print(render_trace(tr, f"{trace}: {tr.property} ({tr.kind}), {len(tr)} steps", views or None, full_initial),
                   markup=False)
     else:
         from checker.trace.dot import trace_to_dot

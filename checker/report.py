@@ -18,7 +18,8 @@ def _fmt_bytes(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
 
-def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_coverage: bool = False) -> None:
+def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_coverage: bool = False,
+                  full_initial: bool = False) -> None:
     cfg = out.config
     expect = "holds" if not cfg.expect else "violates " + ", ".join(cfg.expect)
     con.print(f"[bold]{escape(str(cfg.path))}[/]  spec={cfg.spec.name}  expect: {expect}")
@@ -74,7 +75,7 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
             if v.verdict == VIOLATED and v.trace is not None:
                 doc = out.system.prop(name).doc
                 head = f"  Counterexample: {name}" + (f" — {doc}" if doc else "")
-                con.print(escape(render_trace(v.trace, head, out.views or None)), highlight=False)
+                con.print(escape(render_trace(v.trace, head, out.views or None, full_initial)), highlight=False)
         for r in out.engine_results:
             if r.error_trace is not None:
                 con.print(escape(render_trace(r.error_trace, f"  Modelling error: {r.error}")), highlight=False)
