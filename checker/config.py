@@ -17,6 +17,8 @@
     store = "exact"                    # or "fingerprint" (64-bit hashes; collision odds reported)
     symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
     workers = 2                        # explicit engine: threads/processes expanding large frontiers
+    [coverage]                         # steps left out on purpose, and why (checker.coverage)
+    unfired = { "TIMER*:*" = "no watchdog timer in this configuration" }
 
 Every mistake is reported as one :class:`ConfigError` naming the file and the field.
 """
@@ -28,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checker.coverage import CoverageDeclarationError, parse_coverage
 from checker.lang.system import SpecDef
 
-TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options"}
+TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options",
+            "coverage"}
 LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers"}
 
 
@@ -57,6 +61,7 @@ class Config:
     description: str = ""
     views: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    unfired: dict[str, str] = field(default_factory=dict)  # [coverage] unfired: step pattern -> why (checker.coverage)
 
 
 def find_configs(paths: list[Path]) -> list[Path]:
@@ -177,5 +182,9 @@ def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str]) -> Con
     desc = data.get("description", "")
     if not isinstance(desc, str):
         raise ConfigError(path, "description", "must be a string")
+    try:
+        unfired = parse_coverage(data.get("coverage", {}))
+    except CoverageDeclarationError as err:
+        raise ConfigError(path, err.field, err.message) from None
     return Config(path, path.stem, spec, dict(consts), props, expect, list(engines_raw), dict(limits), desc,
-                  dict(views), dict(options))
+                  dict(views), dict(options), unfired)

@@ -136,7 +136,8 @@ def outcome_json(o: Outcome, out_dir: Path | None, sink: list[TraceView] | None 
     return {
         "configuration": str(o.config.path), "name": o.config.name, "spec": o.config.spec.name,
         "constants": o.system.constants, "expect": o.config.expect or "holds", "status": o.status,
-        "problems": o.problems, "seconds": round(o.seconds, 4), "properties": props, "engines": engines,
+        "problems": o.problems, "warnings": o.warnings, "seconds": round(o.seconds, 4), "properties": props,
+        "engines": engines,
         "description": o.config.description, "engines_requested": list(o.config.engines),
         "limits": dict(o.config.limits), "seeds": seeds, "views": dict(o.config.views),
     }

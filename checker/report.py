@@ -40,13 +40,12 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         if s.limit_hit:
             line += f"  [yellow]stopped: {s.limit_hit} limit[/]"
         con.print(line, highlight=False)
-        dead = s.never_fired()
-        if dead and not r.error:
-            con.print(f"  [yellow]warning: {len(dead)} step(s) never fired (a modelling mistake?):[/] "
-                      + escape(", ".join(dead[:8]) + (" ..." if len(dead) > 8 else "")), highlight=False)
         if show_coverage and s.coverage:
             for key, n in s.coverage.items():
                 con.print(f"    {n:>10,}  {escape(key)}", highlight=False)
+    for w in out.warnings:  # coverage (checker.coverage): a vacuous property first, in bold
+        style = "bold red" if " may hold vacuously" in w else "yellow"
+        con.print(f"  [{style}]warning:[/] {escape(w)}", highlight=False)
     for name, v in out.verdicts.items():
         style = VERDICT_STYLE.get(v.verdict, "yellow")
         extra = ""

@@ -303,7 +303,7 @@ class _Explainer:
         if op == "not":
             return self.explain(e.args[0], not v, top)
         if op in ("and", "or") and e.args:
-            deciding = [a for a in e.args if self.ev.holds(a) == v]
+            deciding = [(pos, a) for pos, a in enumerate(e.args) if self.ev.holds(a) == v]
             if (op == "and") == v:  # every member has value v and each one matters: list them all
                 out = []
                 for a in e.args:  # a short member reads better whole, with the values it reads
@@ -312,10 +312,10 @@ class _Explainer:
                 return _cap(out)
             labels = instance_labels(e.args, self.names)
             out = []
-            for a in deciding:
+            for pos, a in deciding:
                 sub = self.explain(a, v)
                 if labels is not None:
-                    k = labels[e.args.index(a)]
+                    k = labels[pos]
                     if top:
                         self.instances.append(k)
                     out.append(Finding(f"instance {k}:", None, [], sub))
@@ -427,11 +427,10 @@ def _waits(ev: _Eval, ts: list[Transition]) -> list[Finding]:
     seen: set[str] = set()
     for t in ts:
         ev.temps, ev.writes = {}, {}
-        cond = _blocker(ev, t.body)
+        cond = _blocker(ev, t.body)  # leaves the step's bindings in ev for explaining the await
+        found = [] if cond is None else _Explainer(ev).explain(cond, False)
         ev.temps, ev.writes = {}, {}
-        if cond is None:
-            continue
-        for f in _Explainer(ev).explain(cond, False):
+        for f in found:
             key = f.text + repr(f.values)
             if key not in seen:
                 seen.add(key)
@@ -479,7 +478,8 @@ def _places(system: System, ev: _Eval) -> tuple[list[_Place], list[Finding]]:
             who = a.actor_name(i)
             label = a.labels.names[ev.s[a.pc.value.slot][i]]
             ts = by_key.get((who, label), [])
-            places.append(_Place(who, label, ts, _waits(ev, ts), label != a.labels.names[0]))
+            # mid-operation: past its resting step and not finished (a label without steps ends the actor)
+            places.append(_Place(who, label, ts, _waits(ev, ts), label != a.labels.names[0] and bool(ts)))
     named = {p.who for p in places}
     env = [Finding(f"{who}: " + ", ".join(sorted({t.label for t in ts})) + " cannot happen:", None, [], _waits(ev, ts))
            for who, ts in by_actor.items() if who not in named]

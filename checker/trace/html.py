@@ -138,6 +138,8 @@ def _config_section(c: dict[str, Any], traces: list[TraceView]) -> list[str]:
         out.append(f"<p>{escape(c['description'])}</p>")
     for p in c["problems"]:
         out.append(f'<p class="fail">✗ {escape(p)}</p>')
+    for w in c.get("warnings", []):
+        out.append(f'<p class="inconclusive warning">⚠ {escape(w)}</p>')
     out.append("<table><tr><th>engine</th><th>states</th><th>transitions</th><th>depth</th><th>seconds</th>"
                "<th>states/s</th><th>stopped</th></tr>")
     for e in c["engines"]:
