@@ -102,9 +102,11 @@ def _pc_targets(body: list[Stmt], pc_slots: set[int], acc: set[tuple[int, int, i
         if isinstance(s, Assign) and s.var.slot in pc_slots and len(s.path) == 1 and s.path[0].op == "lit" \
                 and s.value.op == "lit":
             acc.add((s.var.slot, s.path[0].value, s.value.value))
-        elif isinstance(s, If):
-            _pc_targets(s.then, pc_slots, acc)
-            _pc_targets(s.orelse, pc_slots, acc)
+        elif isinstance(s, If):  # both branches may run, unless the condition is a constant
+            if not (s.cond.op == "lit" and s.cond.value is False):
+                _pc_targets(s.then, pc_slots, acc)
+            if not (s.cond.op == "lit" and s.cond.value is True):
+                _pc_targets(s.orelse, pc_slots, acc)
 
 
 def _assigns(body: list[Stmt], acc: set[int]) -> set[int]:
