@@ -34,6 +34,7 @@ class Trace:
     engine: str = "explicit"
     failing_step: Transition | None = None
     message: str = ""
+    cause: str = ""  # for a further distinct counterexample: how its cause differs (checker.cause)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -50,6 +51,8 @@ class PropertyResult:
     seconds: float = 0.0
     replayed: bool | None = None  # the trace was re-executed on the compiled semantics
     detail: dict[str, Any] = field(default_factory=dict)
+    # further counterexamples of distinct causes (checker.cause), shortest first; ``trace`` is the first
+    more_traces: list[Trace] = field(default_factory=list)
 
 
 @dataclass

@@ -49,21 +49,34 @@ def test_packed_kernel_matches_generic_on_napi_basic(k: dict, max_states: int | 
     assert fast == gen
 
 
+STOPS = {"first": dict(max_traces=1), "three": dict(max_traces=3), "stop": dict(stop_at_first_violation=True)}
+
+
 @pytest.mark.parametrize("props", [["SchedIffQueued"], ["SchedIffQueued", "Deadlock"], ["NoLostWakeup"]])
 @pytest.mark.parametrize("max_states", [None, 700])
-def test_numpy_loop_stops_where_the_sequential_search_does(props: list[str], max_states: int | None) -> None:
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_numpy_loop_stops_where_the_sequential_search_does(props: list[str], max_states: int | None, stop: str) -> None:
     # the bug variant decides SchedIffQueued mid-level: the states kept, transitions counted and
     # the trace must be those of a search that stops right after the deciding state
     c = CompiledSystem.build(NF.instantiate({"N": 3, "P": 3, "B": 2, "bug": True}))
     chosen = [c.system.prop(p) for p in props]
-    got = [summary(explore(c, chosen, Limits(handoff=0, max_states=max_states))),
-           summary(explore(c, chosen, Limits(vector=False, max_states=max_states))),
-           summary(explore(c, chosen, Limits(fast=False, max_states=max_states)))]
+    kw = STOPS[stop]
+    got = [summary(explore(c, chosen, Limits(handoff=0, max_states=max_states, **kw))),  # type: ignore[arg-type]
+           summary(explore(c, chosen, Limits(vector=False, max_states=max_states, **kw))),  # type: ignore[arg-type]
+           summary(explore(c, chosen, Limits(fast=False, max_states=max_states, **kw)))]  # type: ignore[arg-type]
     assert got[0] == got[1] == got[2]
-    # alone, SchedIffQueued is decided in the fourth level, mid-level (the whole space has 1,264
-    # states when its violations are not expanded, 4,223 when they are)
-    want = {"SchedIffQueued": 25, "SchedIffQueued,Deadlock": 1264, "NoLostWakeup": 4223}[",".join(props)]
+    # Alone, SchedIffQueued is decided in the fourth level, mid-level (25 states). Violating states
+    # are expanded, so every other run explores the whole space (4,223 states) — SchedIffQueued has
+    # one cause only, and Deadlock is violated in 21 steps only past its violations — unless the
+    # search stops at the first violation.
+    whole = 4223
+    want = {"SchedIffQueued": 25 if stop != "three" else whole,
+            "SchedIffQueued,Deadlock": 25 if stop == "stop" else whole, "NoLostWakeup": whole}[",".join(props)]
     assert got[0][0] == (min(want, max_states) if max_states else want)
+    verdicts = got[0][5]
+    if props == ["SchedIffQueued", "Deadlock"] and not max_states:
+        # stopping at the first violation leaves Deadlock undecided, never "holds"
+        assert verdicts["Deadlock"][0] == ("inconclusive" if stop == "stop" else "violated")
 
 
 def test_depth_limit_and_fingerprint_store() -> None:
@@ -199,7 +212,7 @@ def test_cli_workers_and_symmetry_options(tmp_path) -> None:  # type: ignore[no-
     from checker.cli import main
 
     cfg = tmp_path / "nf.toml"
-    cfg.write_text('spec = "bench_nf"\nexpect = "SchedIffQueued"\n[constants]\nN = 3\nP = 2\nB = 2\nbug = true\n')
+    cfg.write_text('spec = "bench_nf"\nexpect = ["SchedIffQueued", "Deadlock"]\n[constants]\nN = 3\nP = 2\nB = 2\nbug = true\n')
     out = tmp_path / "out"
     res = CliRunner().invoke(main, ["verify", str(cfg), "--workers", "2", "-q", "--out", str(out)])
     assert res.exit_code == 0, res.output

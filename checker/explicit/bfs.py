@@ -9,15 +9,20 @@ Two loops compute the same thing. The fast one (checker.explicit.packed) keys st
 an exact bit-packing into one int and runs a kernel generated for the configuration; it
 handles every spec whose variables are scalars, arrays and sequences of scalars, without
 transition invariants. The generic loop runs the compiled successor function over logical
-states (key: the state tuple in exact mode, its 64-bit hash in fingerprint mode); it is
+states (key: the state tuple in exact mode, its 64-bit fingerprint in fingerprint mode); it is
 the reference, and the one used for transition invariants and symmetry reduction
 (checker.explicit.symmetry). ``Limits.workers`` > 1 expands large levels of the fast loop
 in several processes (checker.explicit.parallel). All of them give the same states,
 transitions, depth, coverage, verdicts and traces (tests/test_explicit_fast.py).
 
-A state that violates an invariant is recorded and not expanded further: its successors
-would only repeat the error. Exploration continues until every property is decided or
-the state space is exhausted, so each violated property gets its own shortest trace.
+Violations do not stop the search (TLC's ``-continue``): a state that violates a property
+is recorded and still expanded, so the states explored, and each property's verdict and
+shortest counterexample, do not depend on which other properties are checked. A property
+is *done* once it has ``max_traces`` counterexamples of distinct causes (checker.cause);
+the search ends early only when every property is done, so no property is ever reported
+as holding on a state space that was not fully explored. ``stop_at_first_violation`` ends
+the search after the first state that produced a violation: the properties not violated by
+then are inconclusive.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
+from checker.explicit.fingerprint import collision_probability, key_fingerprint, state_fingerprint
+from checker.cause import Cause, describe_cause, kernel_function
 from checker.explicit.packed import Kernel, Layout, Unsupported
 from checker.explicit.vector import VectorKernel, unpack_all
 from checker.explicit.vector_bfs import vector_loop
@@ -38,6 +45,7 @@ from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, P
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
+DEFAULT_MAX_TRACES = 3  # counterexamples of distinct causes per violated property
 
 
 @dataclass
@@ -50,6 +58,8 @@ class Limits:
     fast: bool = True  # use the packed kernel when the system allows it (False: the generic loop)
     vector: bool = True  # with fast: expand whole frontiers with numpy when the state fits in an int64
     handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
+    stop_at_first_violation: bool = False  # end after the first violating state (others: inconclusive)
+    max_traces: int = DEFAULT_MAX_TRACES  # counterexamples of distinct causes per property (checker.cause)
 
 
 @dataclass
@@ -109,13 +119,52 @@ class Explorer:
             s = nxt
         return states, tids
 
-    def _trace(self, idx: int, prop: str, kind: str, extra: tuple[int, State] | None = None) -> Trace:
+    def _trace(self, idx: int, prop: str, kind: str) -> Trace:
         states, tids = self.path_to(idx)
-        if extra is not None:
-            tids.append(extra[0])
-            states.append(extra[1])
         steps = [self.system.transitions[t] for t in tids]
         return Trace(self.system, states, steps, prop, kind=kind, engine="explicit")
+
+    def _hit_trace(self, prop: str, pidx: int, tid: int, kind: str) -> Trace:
+        """The trace of a hit: the path to state ``pidx`` and step ``tid`` (``pidx`` -1: initial state ``tid``)."""
+        if pidx < 0:
+            return Trace(self.system, [self.init_states[tid]], [], prop, kind=kind, engine="explicit")
+        states, tids = self.path_to(pidx)
+        nxt = self.c.step(states[-1], tid)
+        if nxt is None:
+            raise RuntimeError(f"nondeterminism: step {self.system.transitions[tid].key} did not replay")
+        states.append(nxt)
+        steps = [self.system.transitions[t] for t in tids + [tid]]
+        return Trace(self.system, states, steps, prop, kind=kind, engine="explicit")
+
+    # -- violations: recorded in search order, as (cause, parent index, step, kind) per property
+    def _cause(self, pidx: int, tid: int) -> tuple[int, int]:
+        """The cause (checker.cause) of the state reached from ``pidx`` by ``tid``, as (function id, function bits)."""
+        if pidx < 0:
+            return (-1, 0)
+        fid, bits = self.fn_id, self.fn_bit
+        mask = bits[tid]
+        parent, via = self.parent, self.via
+        i = pidx
+        while parent[i] >= 0:
+            mask |= bits[via[i]]
+            i = parent[i]
+        return (fid[tid], mask)
+
+    def _hit(self, p: Property, pidx: int, tid: int, kind: str) -> None:
+        """A fresh violation of ``p`` (a state reached from ``pidx`` by ``tid``): kept if its cause is new."""
+        lst = self.hits[p.name]
+        cause = self._cause(pidx, tid)
+        if all(c != cause for c, _, _, _ in lst):
+            lst.append((cause, pidx, tid, kind))
+
+    def _done(self, name: str) -> bool:
+        return len(self.hits[name]) >= self.need
+
+    def _all_done(self) -> bool:
+        """Every property is decided as far as this search goes: stop (see the module docstring)."""
+        if self.limits.stop_at_first_violation:
+            return any(self.hits.values())
+        return all(len(h) >= self.need for h in self.hits.values())
 
     # -- the search
     def run(self) -> EngineResult:
@@ -126,7 +175,16 @@ class Explorer:
         self.deadlocks = [(p, self.c.state_fn(p.expr)) for p in self.props if p.kind == "deadlock"]
         self.check = self.c.invariant_checker(invs)  # every invariant: a violating state is never expanded
         self.inv_fns = [(p, self.c.state_fn(p.expr)) for p in invs]
-        self.found: dict[str, Trace] = {}
+        self.hits: dict[str, list[tuple[tuple[int, int], int, int, str]]] = {p.name: [] for p in self.props}
+        self.need = 1 if self.limits.stop_at_first_violation else max(1, self.limits.max_traces)
+        self.cut_short = False  # the search ended because every property was done (not exhausted)
+        # violating states of the level being expanded (now) and of the next one: index -> bit mask over inv_fns
+        self.viol_now: dict[int, int] = {}
+        self.viol_next: dict[int, int] = {}
+        fnames: dict[str, int] = {}
+        self.fn_id = [fnames.setdefault(kernel_function(t), len(fnames)) for t in sys_.transitions]
+        self.fn_bit = [1 << f for f in self.fn_id]
+        self.fn_names = list(fnames)
         self.fired = [0] * len(sys_.transitions)
         self.n_trans = 0
         self.extra_trans = 0
@@ -194,15 +252,27 @@ class Explorer:
         return lambda: (unpack(k) for k in seen)
 
     def _record(self, idx: int, s: State) -> None:
-        # the rare path: which not-yet-reported invariants does this state break?
-        for p, fn in self.inv_fns:
-            if p.name not in self.found and not fn(s):
-                self.found[p.name] = self._trace(idx, p.name, "safety")
+        """The new state ``idx`` violates some invariant (the rare path): note which, and the fresh violations."""
+        mask = 0
+        for bit, (_, fn) in enumerate(self.inv_fns):
+            if not fn(s):
+                mask |= 1 << bit
+        if not mask:
+            return
+        self.viol_next[idx] = mask
+        pidx = self.parent[idx]
+        fresh = mask & ~self.viol_now.get(pidx, 0) if pidx >= 0 else mask
+        for bit, (p, _) in enumerate(self.inv_fns):
+            if fresh >> bit & 1 and not self._done(p.name):
+                self._hit(p, pidx, self.via[idx], "safety")
 
     def _deadlock(self, idx: int, s: State) -> None:
         for p, end in self.deadlocks:
-            if p.name not in self.found and not end(s):
-                self.found[p.name] = self._trace(idx, p.name, "deadlock")
+            if not self._done(p.name) and not end(s):
+                self._hit(p, self.parent[idx], self.via[idx], "deadlock")
+
+    def _next_level(self) -> None:
+        self.viol_now, self.viol_next = self.viol_next, {}
 
     def _step_error(self, idx: int, err: StepError) -> None:
         t = self.system.transitions[err.tid]
@@ -211,14 +281,10 @@ class Explorer:
         self.error_trace.failing_step = t
         self.error_trace.message = err.message
 
-    def _all_found(self) -> bool:
-        return len(self.found) == len(self.props)
-
     def _generic_loop(self, canon: Callable[[State], object] | None) -> str | None:
         """The reference loop over logical states (any system; symmetry reduction when ``canon``)."""
         t0 = self.t0
         edges = self.edges
-        found = self.found
         successors = self.c.successors
         fired = self.fired
         check = self.check
@@ -231,7 +297,7 @@ class Explorer:
         def key(s: State) -> object:
             if canon is not None:
                 s = canon(s)
-            return s if exact else hash(s)
+            return s if exact else state_fingerprint(s)
 
         frontier: list[tuple[int, State]] = []
         for k, s in enumerate(self.init_states):
@@ -243,8 +309,7 @@ class Explorer:
             idx = len(parent) - 1
             if check(s) >= 0:
                 self._record(idx, s)
-            else:
-                frontier.append((idx, s))
+            frontier.append((idx, s))
 
         n_trans = 0
         last_report = t0
@@ -255,6 +320,7 @@ class Explorer:
                 limit_hit = "depth"
                 break
             nxt: list[tuple[int, State]] = []
+            self._next_level()
             for idx, s in frontier:
                 expanded += 1
                 if expanded & 1023 == 0:
@@ -283,9 +349,9 @@ class Explorer:
                 for tid, t in succ:
                     fired[tid] += 1
                     for p, fn in edges:
-                        if p.name not in found and not fn(s, t):
-                            found[p.name] = self._trace(idx, p.name, "safety", (tid, t))
-                    k = key(t) if canon is not None else (t if exact else hash(t))
+                        if not fn(s, t) and not self._done(p.name):
+                            self._hit(p, idx, tid, "safety")
+                    k = key(t) if canon is not None else (t if exact else state_fingerprint(t))
                     if k in seen:
                         continue
                     seen.add(k)
@@ -294,16 +360,16 @@ class Explorer:
                     new = len(parent) - 1
                     if check(t) >= 0:
                         self._record(new, t)
-                        continue
                     nxt.append((new, t))
                     if max_states and len(parent) >= max_states:
                         limit_hit = "states"
                         break
                 if limit_hit:
                     break
-                if self._all_found():
+                if self._all_done():
+                    self.cut_short = True
                     break
-            if self._all_found():
+            if self.cut_short:
                 break
             if nxt:
                 self.depth += 1
@@ -330,21 +396,18 @@ class Explorer:
         lim = self.limits
         self._max_n = lim.max_states or (1 << 62)
         fk: list[int] = []
-        fi: Sequence[int] = []
         for k, s in enumerate(self.init_states):
             key = lay.pack(s)
-            kk = hash(key) if fp else key
+            kk = key_fingerprint(key) if fp else key
             if kk in seen:
                 continue
             seen.add(kk)
             parent.append(-1)
             via.append(k)
-            idx = len(parent) - 1
             if self.check(s) >= 0:
-                self._record(idx, s)
-            else:
-                fk.append(key)
-                fi.append(idx)  # type: ignore[attr-defined]
+                self._record(len(parent) - 1, s)
+            fk.append(key)
+        fi: Sequence[int] = range(len(fk))  # every new state joins the next frontier: indices are consecutive
         self._last_report = self.t0
         limit_hit: str | None = None
         while fk and limit_hit is None:
@@ -356,7 +419,7 @@ class Explorer:
                 return "handoff"
             nk: list[int] = []
             first = len(parent)  # the next level's states get the indices first, first + 1, ...
-            self.level_viol: set[int] = set()
+            self._next_level()
             split = level_hook(fk, fi, seen) if level_hook is not None else None
             if split is None:
                 limit_hit = self._run_slice(kernel, fk, fi, 0, len(fk), nk)
@@ -366,45 +429,37 @@ class Explorer:
                 (a, b), children = split
                 limit_hit = self._run_slice(kernel, fk, fi, a, b, nk)
                 for j, child in enumerate(children):
-                    if limit_hit is not None or self._all_found():
+                    if limit_hit is not None or self.cut_short:
                         stop_children(children[j:])
                         break
                     limit_hit = self._merge(kernel, fk, fi, collect(child), nk)
-            if self._all_found():
+            if self.cut_short:
                 break
             if nk:  # as the generic loop: a level cut short by a limit still counts
                 self.depth += 1
-            bad = self.level_viol
             fk = nk
-            fi = range(first, len(parent)) if not bad else [i for i in range(first, len(parent)) if i not in bad]
+            fi = range(first, len(parent))
         self.n_trans = sum(self.fired) + self.extra_trans
         return limit_hit
 
     def _run_slice(self, kernel: Kernel, fk: list[int], fi: Sequence[int], pos: int, end: int,
                    nk: list[int]) -> str | None:
-        """Expand ``fk[pos:end]`` in this process, chunk by chunk (limits, progress, early stops)."""
+        """Expand ``fk[pos:end]`` in this process, chunk by chunk (limits, progress, early stops).
+
+        A chunk runs in one kernel call that notes violations and states without successors
+        without stopping; they are then recorded in search order. If that ends the search (every
+        property done) or the kernel fails, the chunk is undone and run again stopping after each
+        such state, so the search stops exactly where the generic loop does."""
         lim = self.limits
-        lay = kernel.layout
-        viol: list[tuple[int, int]] = []
-        dead: list[int] = []
-        at = [0, 0, 0]
-        p0, nk0 = len(self.parent), len(nk)
         while pos < end:
             stop = min(end, pos + CHUNK)
-            try:
-                pos, _ = kernel.run(fk, fi, pos, stop, self._seen, self.parent, self.via, nk, viol, dead, self.fired,
-                                    len(self.parent), self._max_n, at)
-            except Exception as exc:  # noqa: BLE001 - re-derived on the generic semantics below
-                del self.parent[at[1]:]
-                del self.via[at[1]:]
-                # the failing state's successors are dropped from the next frontier too: it keeps
-                # the states this slice added before it, other than violating ones
-                bad = sum(1 for i in self.level_viol if p0 <= i < at[1])
-                del nk[nk0 + at[1] - p0 - bad:]
-                self._kernel_error(lay, fk[at[0]], fi[at[0]], exc)
-                return "error"
-            limit_hit = self._after_chunk(lay, fk, fi, viol, dead, at)
-            if limit_hit is not None or self._all_found():
+            snap = self._snapshot(nk)
+            nxt, limit_hit = self._chunk(kernel, fk, fi, pos, stop, nk, False)
+            if limit_hit == "again":
+                self._rollback(snap, nk)
+                nxt, limit_hit = self._chunk(kernel, fk, fi, pos, stop, nk, True)
+            pos = nxt
+            if limit_hit is not None or self.cut_short:
                 return limit_hit
             now = time.perf_counter()
             if lim.max_seconds is not None and now - self.t0 > lim.max_seconds:
@@ -414,6 +469,57 @@ class Explorer:
                 self.progress(Progress(len(self.parent), sum(self.fired), self.depth, len(fk) - pos + len(nk),
                                        now - self.t0))
         return None
+
+    def _chunk(self, kernel: Kernel, fk: list[int], fi: Sequence[int], pos: int, stop: int, nk: list[int],
+               exact: bool) -> tuple[int, str | None]:
+        """One chunk; ``exact``: the kernel stops after every state that produced a violation or had
+        no successors. Returns (position reached, None | "states" | "error" | "again")."""
+        lay = kernel.layout
+        viol: list[tuple[int, int]] = []
+        dead: list[int] = []
+        at = [0, 0, 0]
+        while pos < stop:
+            p0, nk0 = len(self.parent), len(nk)
+            try:
+                pos, _ = kernel.run(fk, fi, pos, stop, self._seen, self.parent, self.via, nk, viol, dead, self.fired,
+                                    len(self.parent), self._max_n, at, self.viol_now, exact)
+            except Exception as exc:  # noqa: BLE001 - re-derived on the generic semantics below
+                if not exact:
+                    return pos, "again"
+                # the failing state's successors are dropped; the states this call added before it stay
+                for k in nk[nk0 + at[1] - p0:]:
+                    self._seen.discard(key_fingerprint(k) if self.store != "exact" else k)
+                del self.parent[at[1]:]
+                del self.via[at[1]:]
+                del nk[nk0 + at[1] - p0:]
+                self._kernel_error(lay, fk[at[0]], fi[at[0]], exc)
+                return pos, "error"
+            limit_hit = self._after_chunk(lay, fk, fi, viol, dead, at)
+            if self._all_done():
+                if not exact:
+                    return pos, "again"
+                self.cut_short = True
+                return pos, limit_hit
+            if limit_hit is not None or not exact:
+                return pos, limit_hit
+        return pos, None
+
+    def _snapshot(self, nk: list[int]) -> tuple[Any, ...]:
+        return (len(self.parent), len(nk), list(self.fired), {n: len(h) for n, h in self.hits.items()})
+
+    def _rollback(self, snap: tuple[Any, ...], nk: list[int]) -> None:
+        """Undo a chunk: its states, step counts, recorded violations."""
+        p0, nk0, fired, hits = snap
+        fp = self.store != "exact"
+        self._seen.difference_update([key_fingerprint(k) for k in nk[nk0:]] if fp else nk[nk0:])
+        del self.parent[p0:]
+        del self.via[p0:]
+        del nk[nk0:]
+        self.fired[:] = fired
+        for name, n in hits.items():
+            del self.hits[name][n:]
+        for i in [i for i in self.viol_next if i >= p0]:
+            del self.viol_next[i]
 
     def _merge(self, kernel: Kernel, fk: list[int], fi: Sequence[int], data: dict[str, Any],
                nk: list[int]) -> str | None:
@@ -435,7 +541,7 @@ class Explorer:
 
         if not events and not bad:
             # the common case, at C speed: keep the successors not seen yet, in order
-            hashed = [hash(k) for k in keys] if fp else keys
+            hashed = [key_fingerprint(k) for k in keys] if fp else keys
             fresh = [c for c, k in enumerate(hashed) if k not in seen]
             seen.update([hashed[c] for c in fresh])
             parent.extend([par[c] for c in fresh])
@@ -457,13 +563,14 @@ class Explorer:
                     return "error"
                 if kind == "dead":
                     self._deadlock(fi[pos], lay.unpack(fk[pos]))
-                if self._all_found():
+                if self._all_done():
                     count(fired_then)  # the one-process search stops after this state
+                    self.cut_short = True
                     return None
             if c == len(keys):
                 break
             k = keys[c]
-            kk = hash(k) if fp else k
+            kk = key_fingerprint(k) if fp else k
             if kk in seen:
                 continue
             seen.add(kk)
@@ -471,9 +578,7 @@ class Explorer:
             via.append(vias[c])
             idx = len(parent) - 1
             if c in bad:
-                self.level_viol.add(idx)
                 self._record(idx, lay.unpack(k))
-                continue
             nk.append(k)
             if len(parent) >= max_n:
                 pos = list(fi).index(par[c])
@@ -485,10 +590,9 @@ class Explorer:
             return "time"
         return None
 
-    def _after_chunk(self, lay: Layout, fk: list[int], fi: list[int], viol: list[tuple[int, int]],
+    def _after_chunk(self, lay: Layout, fk: list[int], fi: Sequence[int], viol: list[tuple[int, int]],
                      dead: list[int], at: list[int]) -> str | None:
         for idx, key in viol:
-            self.level_viol.add(idx)
             self._record(idx, lay.unpack(key))
         viol.clear()
         for pos in dead:
@@ -531,22 +635,38 @@ class Explorer:
         for t in sys_.transitions:
             stats.coverage[t.key] = stats.coverage.get(t.key, 0) + self.fired[t.index]
         if self.store != "exact":
-            # TLC's optimistic estimate: n distinct among m generated, 64-bit fingerprints
-            stats.collision_probability = len(self.parent) * max(self.n_trans - len(self.parent), 0) / 2.0**64
-        found, error = self.found, self.error
+            generated = self.n_trans + len(self.init_states)
+            stats.collision_probability = collision_probability(len(self.parent), generated)
+        error = self.error
         results = []
-        complete = limit_hit is None
+        complete = limit_hit is None and not self.cut_short
         for p in self.props:
-            if p.name in found:
-                results.append(PropertyResult(p.name, p.kind, VIOLATED, found[p.name], engine="explicit"))
+            hits = self.hits.get(p.name, [])
+            if hits:
+                traces = [self._hit_trace(p.name, pidx, tid, kind) for _, pidx, tid, kind in hits]
+                causes = [self._cause_names(c) for c, _, _, _ in hits]
+                for k, tr in enumerate(traces[1:], 1):
+                    tr.cause = describe_cause(causes[k], causes[:k])
+                results.append(PropertyResult(p.name, p.kind, VIOLATED, traces[0], engine="explicit",
+                                              more_traces=traces[1:]))
             elif error is not None:
                 results.append(PropertyResult(p.name, p.kind, ERROR, engine="explicit", note=error))
             elif complete:
                 results.append(PropertyResult(p.name, p.kind, HOLDS, engine="explicit"))
+            elif limit_hit is None:
+                results.append(PropertyResult(p.name, p.kind, INCONCLUSIVE, engine="explicit",
+                                              note="not decided: the search stopped at the first violation "
+                                                   "(stop_at_first_violation)"))
             else:
                 results.append(PropertyResult(p.name, p.kind, INCONCLUSIVE, engine="explicit",
                                               note=f"{limit_hit} limit reached"))
         return EngineResult("explicit", results, stats, error, self.error_trace)
+
+    def _cause_names(self, cause: tuple[int, int]) -> Cause:
+        fid, mask = cause
+        if fid < 0:
+            return ("initial state", frozenset())
+        return (self.fn_names[fid], frozenset(n for i, n in enumerate(self.fn_names) if mask >> i & 1))
 
 
 def explore(

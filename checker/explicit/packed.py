@@ -34,12 +34,17 @@ then uses the generic loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from hashlib import blake2b
 from typing import Any, Callable, NamedTuple
 
+from checker.explicit.fingerprint import BITS as FP_BITS
 from checker.lang.expr import Expr
 from checker.lang.pycompile import CompiledSystem, StatementWriter, has_require, needs_range_check, scalar_py
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
+
+
+FP_BYTES = FP_BITS // 8
 
 
 class Unsupported(Exception):
@@ -442,14 +447,17 @@ class Kernel:
 def build_kernel(compiled: CompiledSystem, invariants: list[Property], fingerprint: bool = False) -> Kernel:
     """Generate the kernel; raises :class:`Unsupported` when the system needs the generic loop.
 
-    ``run(fk, fi, start, stop, seen, parent, via, nk, viol, dead, fired, n, max_n, at)``
+    ``run(fk, fi, start, stop, seen, parent, via, nk, viol, dead, fired, n, max_n, at, vbad, brk)``
     expands frontier positions ``start..stop`` (keys ``fk``, state indices ``fi``) and returns
     ``(position reached, n)``; ``n`` is the index the next new state gets. New keys go to
-    ``seen`` (``hash(key)`` when ``fingerprint``), ``parent``/``via`` and, unless they violate an
-    invariant (then to ``viol`` as ``(index, key)``), to the next frontier ``nk`` (their indices
-    are the others of ``n``'s range). It stops after a state that
-    produced a violation or had no successors (its position goes to ``dead``), and when
-    ``n`` reaches ``max_n``. ``fired[t]`` counts successors of step ``t``; ``at``:
+    ``seen`` (their 64-bit BLAKE2b fingerprints when ``fingerprint``, see
+    checker.explicit.fingerprint), ``parent``/``via`` and the next frontier ``nk``; those that
+    violate an invariant also to ``viol`` as ``(index, key)``. ``vbad`` holds the indices of the
+    frontier states that violate an invariant (their successors are checked against every
+    conjunct, the others' only against those reading a field the step wrote). States without
+    successors go to ``dead`` (their positions). With ``brk`` it stops after a state that
+    produced a violation or had no successors. It stops when ``n`` reaches ``max_n``.
+    ``fired[t]`` counts successors of step ``t``; ``at``:
     ``at[2] = 1`` when ``max_n`` stopped it. On an exception ``at[0:2]`` are the position and ``n``
     at the start of the failing state.
     """
@@ -459,14 +467,14 @@ def build_kernel(compiled: CompiledSystem, invariants: list[Property], fingerpri
     xs = [f"x{f}" for f in range(nf)]
     ntrans = len(system.transitions)
     L: list[str] = []
-    L.append("def run(fk, fi, start, stop, seen, parent, via, nk, viol, dead, fired, n, max_n, at):")
+    L.append("def run(fk, fi, start, stop, seen, parent, via, nk, viol, dead, fired, n, max_n, at, vbad, brk):")
     L.append("    seen_add = seen.add; p_app = parent.append; v_app = via.append; nk_app = nk.append")
     L.append("    " + " = ".join(f"c{t}" for t in range(ntrans)) + " = 0")
     L.append("    pos = start")
     L.append("    n0 = n")
     L.append("    try:")
     L.append("     for here in range(start, stop):")
-    L.append("        k = fk[here]; idx = fi[here]; n0 = n; pos = here + 1")
+    L.append("        k = fk[here]; idx = fi[here]; n0 = n; pos = here + 1; pb = idx in vbad")
     unpack_tables: dict[str, list] = {}
     for group in _unpack_groups(lay):
         first = lay.fields[group[0]]
@@ -489,8 +497,8 @@ def build_kernel(compiled: CompiledSystem, invariants: list[Property], fingerpri
         L += _transition(t, lay, xs, conj, fingerprint, "        ", tables)
     L.append("        if en == 0:")
     L.append("            dead.append(here)")
-    L.append("            break")
-    L.append("        if viol:")
+    L.append("            if brk: break")
+    L.append("        if brk and viol:")
     L.append("            break")
     L.append("    except Exception:")
     L.append("        at[0] = pos - 1; at[1] = n0")
@@ -499,7 +507,7 @@ def build_kernel(compiled: CompiledSystem, invariants: list[Property], fingerpri
     L.append("        " + "; ".join(f"fired[{t}] += c{t}" for t in range(ntrans)))
     L.append("    return pos, n")
     source = "\n".join(L) + "\n"
-    ns: dict[str, Any] = dict(_HELPERS, _Bad=_Bad, **tables, **unpack_tables)
+    ns: dict[str, Any] = dict(_HELPERS, _Bad=_Bad, _b2=blake2b, _ifb=int.from_bytes, **tables, **unpack_tables)
     exec(compile(source, f"<kernel {system.name}>", "exec"), ns)
     return Kernel(lay, ns["run"], source)
 
@@ -574,8 +582,9 @@ def _record_successor(out: list[str], ind: str, tid: int, key_code: str, fp: boo
     out.append(f"{ind}en = 1; c{tid} += 1")
     out.append(f"{ind}k2 = {key_code}")
     key = "k2"
-    if fp:
-        out.append(f"{ind}h2 = hash(k2)")
+    if fp:  # checker.explicit.fingerprint.key_fingerprint, inlined
+        out.append(f"{ind}h2 = _ifb(_b2(k2.to_bytes((k2.bit_length() + 7) >> 3, 'little'), digest_size={FP_BYTES})"
+                   ".digest(), 'little')")
         key = "h2"
     out.append(f"{ind}if {key} not in seen:")
     i2 = ind + "    "
@@ -583,18 +592,33 @@ def _record_successor(out: list[str], ind: str, tid: int, key_code: str, fp: boo
     return i2
 
 
-def _keep_or_report(out: list[str], i2: str, cg: _Gen, checks: list[str]) -> None:
-    """Lines for a new successor: to the next frontier if it passes ``checks`` (invariant
-    conjuncts), else to the violations; the store limit is checked after each kept state."""
-    keep = ["nk_app(k2); n += 1", "if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n"]
-    if not checks:
-        out += [i2 + x for x in keep]
-        return
-    out += cg.bind_rows(i2)
-    out.append(f"{i2}if " + " and ".join(checks) + ":")
-    out += [f"{i2}    {x}" for x in keep]
-    out.append(f"{i2}else:")
-    out.append(f"{i2}    viol.append((n, k2)); n += 1")
+def _keep_or_report(out: list[str], i2: str, delta: tuple[_Gen, list[str]], full: tuple[_Gen, list[str]],
+                    full_prelude: list[str] = ()) -> None:  # type: ignore[assignment]
+    """Lines for a new successor: to the next frontier, and also to the violations if it fails an
+    invariant conjunct. A parent that satisfies every invariant (``pb`` false) needs only the
+    ``delta`` conjuncts (those reading a field the step wrote); a violating parent, the ``full``
+    list (``full_prelude`` first). The store limit is checked after each new state."""
+    out.append(f"{i2}nk_app(k2)")
+    (dg, dchecks), (fg, fchecks) = delta, full
+    if fchecks:
+        out.append(f"{i2}if pb:")
+        out += [f"{i2}    {x.strip()}" for x in full_prelude]
+        out += fg.bind_rows(i2 + "    ")
+        out.append(f"{i2}    if not (" + " and ".join(fchecks) + "): viol.append((n, k2))")
+        if dchecks:
+            out.append(f"{i2}else:")
+            out += dg.bind_rows(i2 + "    ")
+            out.append(f"{i2}    if not (" + " and ".join(dchecks) + "): viol.append((n, k2))")
+    out.append(f"{i2}n += 1")
+    out.append(f"{i2}if n >= max_n: at[0] = pos - 1; at[2] = 1; return pos, n")
+
+
+def _checks(lay: Layout, names: list[str], tables: dict[str, list], conj: list[tuple[Expr, set[int]]],
+            written: set[int] | None) -> tuple[_Gen, list[str]]:
+    """The conjuncts to re-check in a successor: those reading a field in ``written`` (all when None)."""
+    cg = _Gen(lay, names, tables)
+    cg.rows = {}
+    return cg, [cg.ex(c) for c, reads in conj if written is None or reads & written]
 
 
 def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: list[tuple[Expr, set[int]]], fp: bool,
@@ -617,13 +641,9 @@ def _tail(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], conj: lis
     delta = " + ".join(f"((w{f} - x{f}) << {lay.fields[f].off})" if lay.fields[f].off else f"(w{f} - x{f})"
                        for f in written) or "0"
     i2 = _record_successor(out, ind, t.index, f"k + {delta}", fp)
-    cg = _Gen(lay, names, tables)
-    cg.rows = {}
-    # The parent satisfies every invariant (violating states are never expanded), so only the
-    # conjuncts reading a field this step may write can fail in the successor.
-    wset = set(written)
-    checks = [cg.ex(c) for c, reads in conj if reads & wset]
-    _keep_or_report(out, i2, cg, checks)
+    # A parent that satisfies every invariant needs only the conjuncts reading a field this step
+    # may write to be re-checked in the successor.
+    _keep_or_report(out, i2, _checks(lay, names, tables, conj, set(written)), _checks(lay, names, tables, conj, None))
     if loop:
         out.append(f"{ind}break")
     return out
@@ -694,13 +714,12 @@ def _counter_step(t: Transition, body: list[Stmt], lay: Layout, xs: list[str], c
     const = sum(c << lay.fields[f].off for f, c in adds.items())
     i2 = _record_successor(out, ind, t.index, f"k {const:+d}", fp)
     names = [f"w{f}" if f in adds else xs[f] for f in range(len(xs))]
-    cg = _Gen(lay, names, tables)
-    cg.rows = {}
-    checks = [cg.ex(c) for c, reads in conj if reads & set(adds)]
-    if checks:
-        for f, c in adds.items():
-            out.append(f"{i2}w{f} = x{f} {c:+d}")
-    _keep_or_report(out, i2, cg, checks)
+    delta = _checks(lay, names, tables, conj, set(adds))
+    fields = [f"{i2}w{f} = x{f} {c:+d}" for f, c in adds.items()]
+    if delta[1]:
+        out += fields
+        fields = []
+    _keep_or_report(out, i2, delta, _checks(lay, names, tables, conj, None), fields)
     return out
 
 

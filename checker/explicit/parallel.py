@@ -99,7 +99,8 @@ def _expand(ex: Explorer, kernel: Kernel, fk: list[int], fi: Any, start: int, st
     while pos < stop:
         taken = len(nk)
         try:
-            pos, n = run(fk, fi, pos, stop, seen, parent, via, nk, viol, dead, fired, len(parent), 1 << 62, at)
+            pos, n = run(fk, fi, pos, stop, seen, parent, via, nk, viol, dead, fired, len(parent), 1 << 62, at,
+                         ex.viol_now, True)
         except Exception:  # noqa: BLE001 - the parent re-derives the error on the generic semantics
             keys_merge(keys, nk, taken, viol, bad, at[1])
             events.append(("error", at[0], at[1], list(fired)))
@@ -130,12 +131,9 @@ def stop_children(children: list[tuple[int, int, int, int]]) -> None:
 
 
 def keys_merge(keys: list[int], nk: list[int], taken: int, viol: list[tuple[int, int]], bad: list[int], upto: int) -> None:
-    """Append to ``keys`` the candidates ``len(keys)..upto`` in order (frontier keys and violating keys)."""
-    it = iter(nk[taken:])
-    vi = {i: k for i, k in viol}
-    for c in range(len(keys), upto):
-        if c in vi:
-            keys.append(vi[c])
-            bad.append(c)
-        else:
-            keys.append(next(it))
+    """Append to ``keys`` the candidates ``len(keys)..upto`` in order (all are frontier keys; ``bad``
+    gets those that violate an invariant)."""
+    start = len(keys)
+    keys.extend(nk[taken:taken + upto - start])
+    vi = {i for i, _ in viol}
+    bad.extend(c for c in range(start, upto) if c in vi)

@@ -86,7 +86,6 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
     fi = np.array(fi0, dtype=I64)
     last_report = ex.t0
     invs = vk.invariants
-    deadlocks = ex.deadlocks
     while len(fk):
         if lim.max_depth is not None and ex.depth >= lim.max_depth:
             return "depth"
@@ -110,33 +109,21 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
             a += width
             lv, dead, err = _expand(vk, keys, pos0, nt, seen, pool)
             n = len(ex.parent)
-            # -- where does the sequential search stop in this slice?
-            bad = [np.logical_not(vk.holds(p.expr, lv.keys)) for p in invs]
             pos_new = lv.order // nt
-            first: dict[str, int] = {}  # pending property -> frontier position where it is found
-            for p, b in zip(invs, bad):
-                if p.name not in ex.found:
-                    hit = np.flatnonzero(b)
-                    if len(hit):
-                        first[p.name] = int(pos_new[hit[0]])
-            dead_keys = fk[dead]
-            dead_bad = {p.name: np.flatnonzero(np.logical_not(vk.holds(p.expr, dead_keys)))
-                        for p, _ in deadlocks if p.name not in ex.found}
-            for name, hit in dead_bad.items():
-                if len(hit):
-                    first[name] = int(dead[hit[0]])
-            pending = [p.name for p in ex.props if p.name not in ex.found]
+            # -- where the sequential search stops in this slice: a modelling error, the states limit ...
             cut = np.iinfo(I64).max  # last order key the search processes
             outcome: str | None = None
-            if pending and all(name in first for name in pending):
-                cut, outcome = (max(first.values()) + 1) * nt - 1, "found"
-            if err is not None and err * nt - 1 < cut:
+            if err is not None:
                 cut, outcome = err * nt - 1, "error"
-            anybad = np.logical_or.reduce(bad) if bad else np.zeros(len(lv.keys), dtype=bool)
-            good = np.flatnonzero(~anybad)
-            over = good[n + good + 1 >= max_n]  # the state that fills the store (violating ones do not stop it)
-            if len(over) and lv.order[over[0]] <= cut:
-                cut, outcome = int(lv.order[over[0]]), "states"
+            if n + len(lv.keys) >= max_n:
+                over = int(np.flatnonzero(n + np.arange(len(lv.keys)) + 1 >= max_n)[0])  # the state filling the store
+                if lv.order[over] <= cut:
+                    cut, outcome = int(lv.order[over]), "states"
+            # ... or every property done: record the fresh violations before the cut, in search order
+            bad = [np.logical_not(vk.holds(p.expr, lv.keys)) for p in invs]
+            done_at = _record_slice(ex, vk, invs, bad, keys, fi, pos0, pos_new, lv.order % nt, dead, cut)
+            if done_at is not None and (done_at + 1) * nt - 1 <= cut:
+                cut, outcome = (done_at + 1) * nt - 1, "found"
             kept = int(np.searchsorted(lv.order, cut, side="right"))
             # -- coverage and transition counts up to the cut
             if outcome is None:
@@ -149,37 +136,78 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
             if outcome == "states":
                 p_last = cut // nt
                 ex.extra_trans = int(np.count_nonzero((co > cut) & (co // nt == p_last)))
-            # -- store the kept states
+            # -- store the kept states: every one joins the next frontier
             keys_k = lv.keys[:kept]
             ex.parent.frombytes(fi[pos_new[:kept]].astype(np.int32).tobytes())
             ex.via.frombytes((lv.order[:kept] % nt).astype(via_dtype).tobytes())
             in_cut = lv.by_key_order <= cut
             ex._seen = seen = np.insert(seen, lv.ins[in_cut], lv.by_key[in_cut])
-            # -- record what this slice found, in search order
-            for p, b in zip(invs, bad):
-                if p.name not in ex.found:
-                    hit = np.flatnonzero(b[:kept])
-                    if len(hit):
-                        ex._record(n + int(hit[0]), lay.unpack(int(keys_k[hit[0]])))
-            for name, hit in dead_bad.items():
-                hit = hit[dead[hit] * nt <= cut]
-                if name not in ex.found and len(hit):
-                    d = int(dead[hit[0]])
-                    ex._deadlock(int(fi[d]), lay.unpack(int(fk[d])))
-            ok = np.flatnonzero(~anybad[:kept])
-            nk.append(keys_k[ok])
-            ni.append(n + ok)
+            nk.append(keys_k)
+            ni.append(n + np.arange(kept, dtype=I64))
             if outcome in ("error", "states"):
                 _deepen(ex, nk)
                 if outcome == "error":
                     ex._kernel_error(lay, int(fk[err]), int(fi[err]), None, counted=False)
                 return outcome
-            if outcome == "found" or ex._all_found():
+            if outcome == "found":
+                ex.cut_short = True
                 return None
         _deepen(ex, nk)
         fk = np.concatenate(nk) if nk else np.zeros(0, dtype=I64)
         fi = np.concatenate(ni) if ni else np.zeros(0, dtype=I64)
     return None
+
+
+def _record_slice(ex: Explorer, vk: VectorKernel, invs: list[Any], bad: list[np.ndarray], keys: np.ndarray,
+                  fi: np.ndarray, pos0: int, pos_new: np.ndarray, tid_new: np.ndarray, dead: np.ndarray,
+                  cut: int) -> int | None:
+    """Record, in search order, the slice's fresh violations (a new state violating an invariant its
+    parent satisfies; a state without successors that is not an end state) of the properties not
+    done yet, up to the order key ``cut``. Returns the frontier position after which every property
+    is done, or None. Per property the hits are taken in order until it is done, so the positions at
+    which the properties get done are those of the sequential search, and the latest is where it stops."""
+    nt = len(ex.system.transitions)
+    before = {name: len(h) for name, h in ex.hits.items()}
+    done_at: dict[str, int] = {}
+    fbad: dict[int, np.ndarray] = {}
+    for j, p in enumerate(invs):
+        if ex._done(p.name):
+            continue
+        b = bad[j]
+        if not b.any():
+            continue
+        if j not in fbad:
+            fbad[j] = np.logical_not(vk.holds(p.expr, keys))  # the slice's frontier states
+        fresh = np.flatnonzero(b & ~fbad[j][pos_new - pos0])
+        fresh = fresh[pos_new[fresh] * nt + tid_new[fresh] <= cut]
+        for h in fresh.tolist():
+            ex._hit(p, int(fi[pos_new[h]]), int(tid_new[h]), "safety")
+            if ex._done(p.name):
+                done_at[p.name] = int(pos_new[h])
+                break
+    dead = dead[dead * nt <= cut]
+    if len(dead):
+        for p, _ in ex.deadlocks:
+            if ex._done(p.name):
+                continue
+            stuck = dead[np.flatnonzero(np.logical_not(vk.holds(p.expr, keys[dead - pos0])))]
+            for d in stuck.tolist():
+                idx = int(fi[d])
+                ex._hit(p, ex.parent[idx], ex.via[idx], "deadlock")
+                if ex._done(p.name):
+                    done_at[p.name] = d
+                    break
+    if not ex._all_done():
+        return None
+    if not done_at:
+        return None
+    if ex.limits.stop_at_first_violation:  # the search stops after the first of them: later ones did not happen
+        first = min(done_at.values())
+        for name, at in done_at.items():
+            if at > first:
+                del ex.hits[name][before[name]:]
+        return first
+    return max(done_at.values())
 
 
 def _deepen(ex: Explorer, nk: list[np.ndarray]) -> None:
