@@ -150,7 +150,8 @@ def run_config(
             _suggest_symbolic(res, engines or cfg.engines)
         results.append(res)
     warnings = [w for r in results if not r.error
-                for w in coverage_warnings(system, r.stats.coverage, r.stats.limit_hit is None, cfg.unfired, props)]
+                for w in coverage_warnings(system, r.stats.coverage, r.stats.limit_hit is None and r.stats.exhausted,
+                                           cfg.unfired, props)]
     on_reached = _pdr_invariants_on_reached(system, results, problems)
     verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)
                 for p in props}
