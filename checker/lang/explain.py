@@ -292,7 +292,7 @@ class _Explainer:
             return False
         if e.op == "not":
             return self.compound(e.args[0])
-        return e.op in ("and", "or", "implies") or (
+        return (e.op in ("and", "or") and bool(e.args)) or e.op == "implies" or (
             e.op in ("==", "!=") and isinstance(e.args[0].typ, BoolType) and isinstance(e.args[1].typ, BoolType))
 
     def explain(self, e: Expr, v: bool, top: bool = False) -> list[Finding]:  # noqa: C901 - one case per connective
