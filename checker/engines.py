@@ -10,10 +10,9 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from checker.explicit.bfs import ProgressFn
 from checker.lang.pycompile import CompiledSystem
 from checker.lang.system import Property, System
-from checker.result import EngineResult
+from checker.result import EngineResult, ProgressFn
 
 
 @dataclass
@@ -30,7 +29,7 @@ EngineFn = Callable[[EngineInput], EngineResult]
 
 #: name -> "module:function"
 ENGINES: dict[str, str] = {
-    "explicit": "checker.explicit.engine:run",
+    "explicit": "checker.liveness.engine:run_explicit",
     "bmc": "checker.symbolic.engine:run_bmc",
     "kind": "checker.symbolic.engine:run_kind",
     "pdr": "checker.symbolic.engine:run_pdr",

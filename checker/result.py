@@ -89,3 +89,17 @@ class EngineResult:
     # explicit engine, exact store: every reached state (logical tuples), for cross-checks such as
     # evaluating a PDR invariant on them; None when the engine kept no exact set
     reached: Callable[[], Iterable[tuple]] | None = None
+
+
+@dataclass
+class Progress:
+    """How far a running engine has got (reported periodically through a :data:`ProgressFn`)."""
+
+    states: int
+    transitions: int
+    depth: int
+    frontier: int
+    seconds: float
+
+
+ProgressFn = Callable[[Progress], None]

@@ -9,11 +9,10 @@ from typing import Any
 from checker.config import Config, ConfigError
 from checker.coverage import CoverageDeclarationError, check_patterns, coverage_warnings
 from checker.engines import EngineInput, load_engine
-from checker.explicit.bfs import ProgressFn
 from checker.lang.expr import ModelError
 from checker.lang.pycompile import CompiledSystem
 from checker.lang.system import System
-from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, PropertyResult
+from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, ProgressFn, PropertyResult
 from checker.trace.replay import replay
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "inconclusive"
@@ -139,6 +138,13 @@ def run_config(
                     problems.append(f"{pr.name}: the {name} counterexample does not replay: {rr.message}")
                     pr.verdict = ERROR
                     pr.note = f"counterexample did not replay: {rr.message}"
+            witness = pr.detail.get("witness")  # a tight starvation bound's witness run
+            if witness is not None:
+                rr = replay(witness, compiled)
+                if not rr.ok:
+                    problems.append(f"{pr.name}: the {name} starvation-bound witness does not replay: {rr.message}")
+                    pr.verdict = ERROR
+                    pr.note = f"the starvation-bound witness did not replay: {rr.message}"
         if res.error_trace is not None:
             rr = replay(res.error_trace, compiled)
             res.error_trace.message = res.error_trace.message or res.error or ""

@@ -12,7 +12,7 @@ import pytest
 
 from checker.engines import EngineInput
 from checker.explicit.bfs import Limits, explore
-from checker.explicit.engine import run
+from checker.liveness.engine import run_explicit as run
 from checker.lang import And, Int, ModelError, Next, Not, System
 from checker.lang.pycompile import CompiledSystem
 from checker.liveness.cycles import sccs

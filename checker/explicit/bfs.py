@@ -41,7 +41,7 @@ from checker.explicit.vector_bfs import vector_loop
 from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
 from checker.lang.pycompile import CompiledSystem, State, StepError
 from checker.lang.system import Property
-from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, PropertyResult, Stats, Trace
+from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, Progress, ProgressFn, PropertyResult, Stats, Trace
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
@@ -60,18 +60,6 @@ class Limits:
     handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
     stop_at_first_violation: bool = False  # end after the first violating state (others: inconclusive)
     max_traces: int = DEFAULT_MAX_TRACES  # counterexamples of distinct causes per property (checker.cause)
-
-
-@dataclass
-class Progress:
-    states: int
-    transitions: int
-    depth: int
-    frontier: int
-    seconds: float
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 class Explorer:

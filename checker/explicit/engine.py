@@ -1,20 +1,11 @@
-"""The explicit engine's entry point for the registry."""
+"""The explicit engine's safety entry: BFS over the compiled system (temporal properties are
+checker.liveness's, which calls :func:`run_safety` for the safety part of a run)."""
 
 from __future__ import annotations
 
 from checker.engines import EngineInput
 from checker.explicit.bfs import Limits, explore
 from checker.result import EngineResult
-
-
-def run(inp: EngineInput) -> EngineResult:
-    """Safety properties by BFS; temporal properties and starvation bounds by checker.liveness,
-    which calls :func:`run_safety` for the safety properties (starvation counters included)."""
-    from checker.liveness.engine import needs_liveness, run_with_liveness
-
-    if needs_liveness(inp.properties):
-        return run_with_liveness(inp, run_safety)
-    return run_safety(inp)
 
 
 def run_safety(inp: EngineInput) -> EngineResult:

@@ -100,7 +100,7 @@ def _loop(ex: Explorer, vk: VectorKernel, start: tuple[Sequence[int], Sequence[i
             if lim.max_seconds is not None and now - ex.t0 > lim.max_seconds:
                 return "time"
             if ex.progress is not None and now - last_report > 0.5:
-                from checker.explicit.bfs import Progress
+                from checker.result import Progress
 
                 last_report = now
                 ex.progress(Progress(len(ex.parent), sum(ex.fired), ex.depth, len(fk) - a, now - ex.t0))

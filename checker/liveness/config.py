@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.lang.conditions import ConditionError, parse_condition
 from checker.lang.system import System
 
 KINDS = ("leads_to", "eventually", "always_eventually", "non_progress")
@@ -33,8 +34,6 @@ def add_config_properties(options: dict[str, Any], system: System) -> list[str]:
     if not isinstance(table, dict):
         raise ValueError("must be a table of property name -> { leads_to | eventually | always_eventually | "
                          "non_progress }")
-    from checker.trace.views import ViewError, parse_view
-
     for name, decl in table.items():
         if not isinstance(decl, dict):
             raise ValueError(f"{name}: must be a table")
@@ -53,7 +52,7 @@ def add_config_properties(options: dict[str, Any], system: System) -> list[str]:
             if kind == "leads_to":
                 if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
                     raise ValueError("leads_to must be a list of two conditions [P, Q]")
-                system.leads_to(name, parse_view(value[0], system), parse_view(value[1], system), fair=fair, doc=doc)
+                system.leads_to(name, parse_condition(value[0], system), parse_condition(value[1], system), fair=fair, doc=doc)
             elif kind == "non_progress":
                 if value is not True:
                     raise ValueError("non_progress must be true")
@@ -61,8 +60,8 @@ def add_config_properties(options: dict[str, Any], system: System) -> list[str]:
             else:
                 if not isinstance(value, str):
                     raise ValueError(f"{kind} must be a condition (a string)")
-                getattr(system, kind)(name, parse_view(value, system), fair=fair, doc=doc)
-        except ViewError as err:
+                getattr(system, kind)(name, parse_condition(value, system), fair=fair, doc=doc)
+        except ConditionError as err:
             raise ValueError(f"{name}: {err}") from None
         except Exception as err:  # ModelError and friends: a mistake in the declaration
             raise ValueError(f"{name}: {err}") from None

@@ -1,4 +1,4 @@
-"""Replay checks for liveness traces, registered in ``checker.trace.replay.END_CHECKS``.
+"""Replay checks for liveness traces (``checker.trace.replay`` registers them in its ``END_CHECKS``).
 
 ``lasso``: the trace is a run (checked by replay itself), the loop closes (the last state is the state
 at index ``loop``; ``loop`` = last index means the run stops there), the loop is fair under the declared
@@ -22,7 +22,6 @@ from checker.lang.system import Property
 from checker.lang.temporal import Starvation, Temporal
 from checker.liveness.fairness import fairness_groups
 from checker.result import Trace
-from checker.trace.replay import END_CHECKS
 
 
 def _enabled(c: CompiledSystem, s: tuple) -> set[int]:
@@ -145,5 +144,3 @@ def end_bound(c: CompiledSystem, tr: Trace) -> str | None:
     got = max(_served_counts(c, tr, st), default=0)
     return None if got == claimed else f"recounting gives {got} services of others, not {claimed}"
 
-
-END_CHECKS.update(lasso=end_lasso, bound=end_bound)

@@ -11,10 +11,11 @@ from typing import Callable
 
 from checker.lang.pycompile import CompiledSystem, StepError
 from checker.lang.system import SpecDef, System
+from checker.liveness.lasso import end_bound, end_lasso
 from checker.result import Trace
 from checker.trace.itf import read_itf, state_from_json
 
-#: Checkers for the end of a trace, by trace kind, added to by other packages (liveness adds "lasso").
+#: Checkers for the end of a trace, by trace kind (liveness's "lasso" and "bound" come from checker.liveness).
 EndCheck = Callable[[CompiledSystem, Trace], str | None]
 END_CHECKS: dict[str, EndCheck] = {}
 
@@ -56,7 +57,7 @@ def _end_error(c: CompiledSystem, tr: Trace) -> str | None:
     return f"step {tr.failing_step.key} executes without error from the last state"
 
 
-END_CHECKS.update(safety=_end_safety, deadlock=_end_deadlock, error=_end_error)
+END_CHECKS.update(safety=_end_safety, deadlock=_end_deadlock, error=_end_error, lasso=end_lasso, bound=end_bound)
 
 
 def replay(trace: Trace, compiled: CompiledSystem | None = None) -> ReplayResult:
@@ -118,6 +119,3 @@ def _add_config_declared(system: System, options: dict) -> None:
     if options.get("fairness"):
         system.fairness.extend(config_rules(options["fairness"]))
 
-
-# liveness traces (kinds "lasso" and "bound") register their checks on import
-import checker.liveness.lasso  # noqa: E402,F401
