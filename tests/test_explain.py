@@ -214,3 +214,17 @@ def test_initial_state_is_trimmed_with_the_rest_one_flag_away(unmask_first: Outc
     write_results(tmp_path, [unmask_first], [], 0, ["napi-check"])
     html = (tmp_path / "report.html").read_text()
     assert '<details class="initial"><summary>the whole initial state' in html and "irq.was_sched[0]=false" in html
+
+
+def test_deadlock_with_everyone_at_rest_names_the_full_ring(tmp_path: Path) -> None:
+    cfg = tmp_path / "dl.toml"
+    cfg.write_text('spec = "napi_basic"\nproperties = ["Deadlock"]\nexpect = "Deadlock"\n'
+                   "[constants]\nN = 1\nRING = 2\nunmask_first = true\n")
+    out = run_config(load_config(cfg, registry(), engine_names()))
+    tr = out.verdicts["Deadlock"].trace
+    assert tr is not None and tr.kind == "deadlock"
+    why = trace_why(tr)
+    assert why is not None and why.failing == []
+    assert why.headline.startswith("Deadlock: no step can run; every context is at rest: IRQ0 at idle "
+                                   "(<driver>_interrupt) waiting for irq_raised[0] [irq_raised[0] = false]")
+    assert why.headline.endswith("DEV0: packet_arrives cannot happen (pending[0] < 2 [pending[0] = 2])")

@@ -500,9 +500,13 @@ def why_deadlock(system: System, prop: Property, state: tuple) -> Why:
         findings.append(Finding("stuck mid-operation:", None, [], [p.finding() for p in stuck]))
     findings.append(Finding("at rest:" if stuck else "every context is at rest:", None, [],
                             [p.finding() for p in rest] + env))
-    focus = stuck or rest
-    head = (f"{prop.name}: no step can run; " + ("blocked: " if stuck else "")
-            + "; ".join(p.summary() for p in focus[:4]) + (f"; ... ({len(focus) - 4} more)" if len(focus) > 4 else ""))
+    parts = [p.summary() for p in (stuck or rest)]
+    if not stuck:  # nobody is mid-operation: what the environment cannot do matters as much
+        parts += [f.text.removesuffix(":") + " (" + "; ".join(
+            x.text + (f" [{', '.join(x.values)}]" if x.values and x.values != [x.text] else "")
+            for x in f.children if x.holds is not None) + ")" for f in env]
+    head = (f"{prop.name}: no step can run; " + ("blocked: " if stuck else "every context is at rest: ")
+            + "; ".join(parts[:5]) + (f"; ... ({len(parts) - 5} more)" if len(parts) > 5 else ""))
     return Why(prop.name, "deadlock", head, findings, [p.who for p in stuck])
 
 
