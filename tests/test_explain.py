@@ -135,6 +135,7 @@ def test_napi_basic_unmask_first_in_every_view(unmask_first: Outcome, tmp_path: 
     assert entry["why"]["headline"] == why.headline and entry["why"]["failing"] == ["instance 0"]
     html = (tmp_path / "report.html").read_text()
     assert '<span class="why-headline">' + head in html
+    assert html.count(head) >= 3  # the why block, the SVG sequence diagram, the Mermaid source
     assert head in (tmp_path / "junit.xml").read_text()
     assert head in (tmp_path / entry["files"]["mermaid"]).read_text()
     itf = json.loads((tmp_path / entry["trace"]).read_text())
