@@ -306,9 +306,13 @@ class _Explainer:
             deciding = [(pos, a) for pos, a in enumerate(e.args) if self.ev.holds(a) == v]
             if (op == "and") == v:  # every member has value v and each one matters: list them all
                 out = []
-                for a in e.args:  # a short member reads better whole, with the values it reads
-                    short = len(self.names.show(a)) <= SHORT_CLAUSE
-                    out.extend([self.leaf(a, v)] if short else self.explain(a, v))
+                for a in e.args:  # a short member reads better whole, with the values that decide it
+                    sub = self.explain(a, v)
+                    if len(self.names.show(a)) <= SHORT_CLAUSE and self.compound(a):
+                        vals = list(dict.fromkeys(x for f in sub for lf in f.leaves() for x in lf.values))
+                        out.append(Finding(self.names.show(a), v, vals))
+                    else:
+                        out.extend(sub)
                 return _cap(out)
             labels = instance_labels(e.args, self.names)
             out = []
