@@ -192,6 +192,8 @@ def _config_files(paths: tuple[Path, ...], bundled: bool, note: Console, verbose
 @click.option("-v", "--verbose", is_flag=True, help="Every configuration in full (statistics, each property, "
               "traces of expected violations too), the summary table, and skipped files.")
 @click.option("-q", "--quiet", is_flag=True, help="Only what needs attention and the closing count.")
+@click.option("--full-initial", is_flag=True, help="Show every variable of a trace's initial state (default: "
+              "shared state only, not program counters, actor locals and ghosts at their start values).")
 def verify(
     paths: tuple[Path, ...],
     bundled: bool,
@@ -211,6 +213,7 @@ def verify(
     coverage: bool,
     no_traces: bool,
     verbose: bool,
+    full_initial: bool,
     quiet: bool,
 ) -> None:
     """Verify configurations (files or folders; default: models/, else the bundled ones).
@@ -288,7 +291,8 @@ def verify(
                 outcomes.append(outcome)
                 cfg = None  # finished: an interrupt from here on loses nothing of it
                 if verbose:
-                    print_outcome(con, outcome, show_traces=not no_traces, show_coverage=coverage)
+                    print_outcome(con, outcome, show_traces=not no_traces, show_coverage=coverage,
+                                      full_initial=full_initial)
                 elif not quiet or outcome.status != "pass":
                     print_compact(con, outcome, show_traces=not no_traces)
         except Interrupted as sig:
@@ -421,9 +425,10 @@ def export(config: Path, promela: bool, output: Path | None) -> None:
 @click.argument("trace", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
               help="How to show the trace: terminal view (default), Mermaid sequence diagram, or Graphviz DOT.")
+@click.option("--full-initial", is_flag=True, help="Show every variable of the initial state.")
 @click.option("--spec", "spec_file", type=click.Path(path_type=Path), default=None,
               help="The spec file the trace was written against, when it moved since.")
-def replay(trace: Path, fmt: str, spec_file: Path | None) -> None:
+def replay(trace: Path, fmt: str, full_initial: bool, spec_file: Path | None) -> None:
     """Re-execute a saved trace (ITF JSON) on its spec; exit 0 if it is a valid run ending in its violation,
     1 if it is not, 2 if the file is not a trace napi-check can read (a corrupt trace).
 
@@ -453,7 +458,8 @@ def replay(trace: Path, fmt: str, spec_file: Path | None) -> None:
         _fail(f"{trace}: views: {err}")
     res = do_replay(tr, compiled)
     if fmt == "text":
-        con.print(render_trace(tr, f"{trace}: {tr.property} ({tr.kind}), {len(tr)} steps", views or None),
+        con.print(render_trace(tr, f"{trace}: {tr.property} ({tr.kind}), {len(tr)} steps", views or None,
+                               full_initial),
                   markup=False, highlight=False)
     else:
         from checker.trace.dot import trace_to_dot

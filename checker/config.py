@@ -20,6 +20,8 @@
     max_traces = 3                     # counterexamples of distinct causes per violated property (checker.cause)
     symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
     workers = 2                        # explicit engine: threads/processes expanding large frontiers
+    [coverage]                         # steps left out on purpose, and why (checker.coverage)
+    unfired = { "TIMER*:*" = "no watchdog timer in this configuration" }
 
 Every mistake is reported as one :class:`ConfigError` naming the file and the field.
 """
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checker.coverage import CoverageDeclarationError, parse_coverage
 from checker.input_errors import (  # noqa: F401 - check_constant is part of this module's interface
     InputError,
     check_constant,
@@ -41,7 +44,8 @@ from checker.input_errors import (  # noqa: F401 - check_constant is part of thi
 )
 from checker.lang.system import SpecDef
 
-TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options"}
+TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options",
+            "coverage"}
 LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers",
               "stop_at_first_violation", "max_traces"}
 
@@ -75,6 +79,7 @@ class Config:
     description: str = ""
     views: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    unfired: dict[str, str] = field(default_factory=dict)  # [coverage] unfired: step pattern -> why (checker.coverage)
 
 
 def find_configs(paths: list[Path], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
@@ -212,10 +217,15 @@ def load_config(path: Path, specs: dict[str, SpecDef], engines: set[str], spec_o
     desc = data.get("description", "")
     if not isinstance(desc, str):
         bad("description", "must be a string")
+    unfired: dict[str, str] = {}
+    try:
+        unfired = parse_coverage(data.get("coverage", {}))
+    except CoverageDeclarationError as err:
+        bad(err.field, err.message)
     if problems or spec is None:
         raise ConfigError(path, *problems[0], more=problems[1:])
     cfg = Config(path, path.stem, spec, dict(consts), props, expect, list(engines_raw), dict(limits),
-                 desc if isinstance(desc, str) else "", dict(views), dict(options))
+                 desc if isinstance(desc, str) else "", dict(views), dict(options), unfired)
     from checker.config_semantics import semantic_problems  # builds the system: after the cheap checks
 
     from checker.spec_loader import SpecLoadError

@@ -44,7 +44,7 @@ from checker.trace.junit import junit_xml
 from checker.trace.mermaid import trace_to_mermaid
 from checker.trace.prefer import shape
 from checker.trace.svg import trace_to_svg
-from checker.trace.text import render_trace, step_rows
+from checker.trace.text import render_trace, step_rows, trace_why, why_lines
 from checker.verify import Outcome
 
 SCHEMA_VERSION = 1
@@ -84,7 +84,7 @@ def _write_trace_files(o: Outcome, prop: str, trace: Trace, out_dir: Path | None
     head = f"{o.config.name}: {prop} — {describe(trace)}" + (f"\n{doc}" if doc else "")
     text = render_trace(trace, head, views)
     tv = TraceView(o.config.name, prop, title, trace_to_svg(trace, views, title), step_rows(trace, views), mermaid,
-                   files)
+                   files, why_lines(trace))
     return tv, text
 
 
@@ -106,6 +106,9 @@ def outcome_json(o: Outcome, out_dir: Path | None, sink: list[TraceView] | None 
             entry["trace_length"] = len(v.trace)
             entry["replayed"] = v.replayed
             entry["actors"], entry["context_switches"] = shape(v.trace)
+            why = trace_why(v.trace)
+            if why is not None:
+                entry["why"] = why.to_json()
             tv, text = _write_trace_files(o, name, v.trace, out_dir, entry.get("doc", ""))
             if tv.files:
                 entry["trace"] = tv.files["itf"]
@@ -153,7 +156,8 @@ def outcome_json(o: Outcome, out_dir: Path | None, sink: list[TraceView] | None 
     return {
         "configuration": str(o.config.path), "name": o.config.name, "spec": o.config.spec.name,
         "constants": o.system.constants, "expect": o.config.expect or "holds", "status": o.status,
-        "problems": o.problems, "seconds": round(o.seconds, 4), "properties": props, "engines": engines,
+        "problems": o.problems, "warnings": o.warnings, "seconds": round(o.seconds, 4), "properties": props,
+        "engines": engines,
         "description": o.config.description, "engines_requested": list(o.config.engines),
         "limits": dict(o.config.limits), "seeds": seeds, "views": dict(o.config.views), **extra,
     }

@@ -19,7 +19,8 @@ def _fmt_bytes(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
 
-def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_coverage: bool = False) -> None:
+def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_coverage: bool = False,
+                  full_initial: bool = False) -> None:
     cfg = out.config
     expect = "holds" if not cfg.expect else "violates " + ", ".join(cfg.expect)
     src = getattr(cfg.spec, "source", None)  # a spec from a user's file or package (checker.spec_loader)
@@ -42,13 +43,12 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         if s.limit_hit:
             line += f"  [yellow]stopped: {s.limit_hit} limit[/]"
         con.print(line, highlight=False)
-        dead = s.never_fired()
-        if dead and not r.error:
-            con.print(f"  [yellow]warning: {len(dead)} step(s) never fired (a modelling mistake?):[/] "
-                      + escape(", ".join(dead[:8]) + (" ..." if len(dead) > 8 else "")), highlight=False)
         if show_coverage and s.coverage:
             for key, n in s.coverage.items():
                 con.print(f"    {n:>10,}  {escape(key)}", highlight=False)
+    for w in out.warnings:  # coverage (checker.coverage): a vacuous property first, in bold
+        style = "bold red" if " may hold vacuously" in w else "yellow"
+        con.print(f"  [{style}]warning:[/] {escape(w)}", highlight=False)
     for name, v in out.verdicts.items():
         style = VERDICT_STYLE.get(v.verdict, "yellow")
         extra = ""
@@ -80,10 +80,10 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
             if v.verdict == VIOLATED and v.trace is not None:
                 doc = out.system.prop(name).doc
                 head = f"  Counterexample: {name}" + (f" — {doc}" if doc else "")
-                con.print(escape(render_trace(v.trace, head, out.views or None)), highlight=False)
+                con.print(escape(render_trace(v.trace, head, out.views or None, full_initial)), highlight=False)
                 for k, tr in enumerate(v.more_traces, 2):
                     head = f"  Counterexample {k} of {name} (a distinct cause: {tr.cause})"
-                    con.print(escape(render_trace(tr, head, out.views or None)), highlight=False)
+                    con.print(escape(render_trace(tr, head, out.views or None, full_initial)), highlight=False)
         for r in out.engine_results:
             if r.error_trace is not None:
                 con.print(escape(render_trace(r.error_trace, f"  Modelling error: {r.error}")), highlight=False)

@@ -64,6 +64,7 @@ class Stats:
     peak_rss_bytes: int = 0
     limit_hit: str | None = None  # "states", "depth" or "time" when exploration stopped early
     coverage: dict[str, int] = field(default_factory=dict)  # step key -> times fired
+    exhausted: bool = True  # every reachable state was expanded (False: cut short), so coverage is complete
     store: str = "exact"
     collision_probability: float = 0.0
     symmetry: bool = False  # states are orbits under the spec's declared symmetry (safety only)

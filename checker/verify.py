@@ -8,6 +8,7 @@ from typing import Any
 
 from checker.config import Config, ConfigError
 from checker.config_semantics import select_properties
+from checker.coverage import CoverageDeclarationError, check_patterns, coverage_warnings
 from checker.engines import EngineInput, load_engine
 from checker.lang.expr import ModelError
 from checker.lang.pycompile import CompiledSystem
@@ -32,6 +33,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     views: list[Any] = field(default_factory=list)  # checker.trace.views.View, from the configuration's [views]
+    warnings: list[str] = field(default_factory=list)  # coverage: never-fired steps, stale declarations (checker.coverage)
 
 
 def instantiate(cfg: Config) -> tuple[System, CompiledSystem]:
@@ -126,6 +128,10 @@ def run_config(
     system, compiled = instantiate(cfg)
     views = compile_config_views(cfg, compiled)
     try:
+        check_patterns(cfg.unfired, system)
+    except CoverageDeclarationError as err:
+        raise ConfigError(cfg.path, err.field, err.message) from None
+    try:
         from checker.liveness.config import add_config_properties
 
         add_config_properties(cfg.options, system)  # [options.liveness] of this configuration
@@ -173,6 +179,9 @@ def run_config(
         if name == "explicit" and res.stats.limit_hit in ("states", "time"):
             _suggest_symbolic(res, system, engines or cfg.engines)
         results.append(res)
+    warnings = [w for r in results if not r.error
+                for w in coverage_warnings(system, r.stats.coverage, r.stats.limit_hit is None and r.stats.exhausted,
+                                           cfg.unfired, props)]
     on_reached = _pdr_invariants_on_reached(system, results, problems)
     _state_counts_agree(results, problems)
     verdicts = {p.name: _merge(p.name, [pr for r in results for pr in r.properties if pr.name == p.name], problems)
@@ -197,7 +206,8 @@ def run_config(
             problems.append(f"{name} holds but the configuration expects it to be violated")
     if problems:
         status = FAIL
-    return Outcome(cfg, system, compiled, results, verdicts, status, problems, time.perf_counter() - t0, views)
+    return Outcome(cfg, system, compiled, results, verdicts, status, problems, time.perf_counter() - t0, views,
+                   list(dict.fromkeys(warnings)))
 
 
 def compile_config_views(cfg: Config, compiled: CompiledSystem) -> list[Any]:

@@ -230,6 +230,7 @@ def build(k: SimpleNamespace) -> System:
         ))),
         doc="never: packets pending, SCHED clear, no interrupt raised or being handled, and no one about to "
             "unmask (which would signal them) or to schedule the instance",
+        explain="nobody will poll instance {i}: its packets wait until an unrelated event",
     )
     s.starvation(
         "BoundedWait", over=ids, waiting=lambda i: plist.contains(i), bound=bound,

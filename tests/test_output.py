@@ -79,7 +79,7 @@ def test_itf_files_replay_with_views(out) -> None:
         code, text = run("replay", str(f))
         assert code == 0 and "VALID" in text, (f, text)
     code, text = run("replay", str(d / "viewed.NoLostWakeup.itf.json"))
-    assert "▸ queued=" in text and "lost=true" in text.splitlines()[-2]
+    assert "▸ queued=" in text and "lost=true" in [ln for ln in text.splitlines() if "▸" in ln][-1]
     meta = json.loads((d / "viewed.NoLostWakeup.itf.json").read_text())["#meta"]
     assert meta["configuration"].endswith("viewed.toml") and meta["views"]["queued"] == "poll_list.len()"
 

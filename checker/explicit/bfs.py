@@ -657,6 +657,7 @@ class Explorer:
         error = self.error
         results = []
         complete = limit_hit is None and not self.cut_short
+        stats.exhausted = complete
         for p in self.props:
             hits = self.hits.get(p.name, [])
             if hits:

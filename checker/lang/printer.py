@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from checker.lang.types import Enum, Flags
 
@@ -14,7 +14,12 @@ _INFIX = {"+", "-", "*", "//", "%", "==", "!=", "<", "<=", ">", ">="}
 _METHOD = {"len", "head", "contains", "count", "push_back", "push_front", "pop_front", "remove", "concat"}
 
 
-def show_expr(e: Expr) -> str:
+def show_expr(e: Expr, alias: Callable[[Expr], str | None] | None = None) -> str:
+    """``e`` as text; ``alias(node)``, when given, may name any node in its own words (None: the default)."""
+    if alias is not None:
+        named = alias(e)
+        if named is not None:
+            return named
     op = e.op
     if op == "lit":
         if isinstance(e.typ, (Enum, Flags)) and isinstance(e.value, int):
@@ -26,7 +31,7 @@ def show_expr(e: Expr) -> str:
         return e.value.name
     if op == "temp":
         return e.value
-    a = [show_expr(x) for x in e.args]
+    a = [show_expr(x, alias) for x in e.args]
     if op in _INFIX:
         return f"({a[0]} {op} {a[1]})"
     if op == "index":

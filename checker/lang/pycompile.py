@@ -364,9 +364,7 @@ class CompiledSystem:
 
     def edge_fn(self, expr: Expr) -> Callable[[State, State], Any]:
         """``expr`` (which may use Next) as a function of a pre-state and a post-state."""
-        n = len(self.system.vars)
-        env = _Env({k: f"s[{k}]" for k in range(n)}, {k: f"t[{k}]" for k in range(n)})
-        return _lambda(f"lambda s, t: {py_expr(expr, env)}")
+        return edge_function(self.system, expr)
 
     def invariant_checker(self, props: list[Property]) -> Callable[[State], int]:
         """A function returning the index in ``props`` of the first violated invariant, or -1."""
@@ -382,6 +380,14 @@ class CompiledSystem:
         ns: dict[str, Any] = dict(_HELPERS)
         exec(compile("\n".join(src) + "\n", "<invariants>", "exec"), ns)
         return ns["check"]  # type: ignore[no-any-return]
+
+
+def edge_function(system: System, expr: Expr) -> Callable[[State, State], Any]:
+    """``expr`` (which may use Next) as a function of a pre-state and a post-state, without
+    compiling the whole system (for evaluating a few expressions, e.g. explaining a trace)."""
+    n = len(system.vars)
+    env = _Env({k: f"s[{k}]" for k in range(n)}, {k: f"t[{k}]" for k in range(n)})
+    return _lambda(f"lambda s, t: {py_expr(expr, env)}")
 
 
 def _lambda(src: str) -> Callable[..., Any]:
@@ -404,4 +410,4 @@ def _flatten(name: str, typ: Type, value: Any, out: dict[str, str]) -> None:
         out[name] = typ.show(value)
 
 
-__all__ = ["CompiledSystem", "StepError", "flat_values", "py_expr"]
+__all__ = ["CompiledSystem", "StepError", "edge_function", "flat_values", "py_expr"]

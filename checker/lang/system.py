@@ -483,17 +483,21 @@ class System:
         self.symmetry = Symmetry(instances, tuple(av), tuple(iv))
 
     # properties
-    def invariant(self, name: str, expr: Any, doc: str = "") -> None:
-        """``expr`` holds in every reachable state."""
-        self._prop(Property(name, "invariant", _as_bool(expr), doc))
+    def invariant(self, name: str, expr: Any, doc: str = "", explain: Any = None) -> None:
+        """``expr`` holds in every reachable state.
 
-    def transition_invariant(self, name: str, expr: Any, doc: str = "") -> None:
+        ``explain`` (optional): a sentence shown after the failing clauses of a counterexample, with
+        ``{i}`` for the failing instance (or a function of the instance); see checker.lang.explain."""
+        self._prop(Property(name, "invariant", _as_bool(expr), doc, _explain(explain)))
+
+    def transition_invariant(self, name: str, expr: Any, doc: str = "", explain: Any = None) -> None:
         """``expr`` holds across every step; ``Next(e)`` is ``e`` after the step."""
-        self._prop(Property(name, "transition", _as_bool(expr), doc))
+        self._prop(Property(name, "transition", _as_bool(expr), doc, _explain(explain)))
 
-    def deadlock(self, name: str = "Deadlock", end: Any = False, doc: str = "") -> None:
+    def deadlock(self, name: str = "Deadlock", end: Any = False, doc: str = "", explain: Any = None) -> None:
         """Every reachable state either has an enabled step or satisfies ``end``."""
-        self._prop(Property(name, "deadlock", _as_bool(end), doc or "no reachable state without an enabled step"))
+        self._prop(Property(name, "deadlock", _as_bool(end), doc or "no reachable state without an enabled step",
+                            _explain(explain)))
 
     def _prop(self, p: Property) -> None:
         if any(q.name == p.name for q in self.properties + self.liveness):
@@ -677,6 +681,10 @@ def _with_chosen(binding: dict[str, Any], t: StepBuilder) -> dict[str, Any]:
     if clash:
         raise ModelError(f"choose({sorted(clash)[0]!r}) reuses the name of a step parameter")
     return {**binding, **t.chosen}
+
+
+def _explain(explain: Any) -> dict[str, Any]:
+    return {} if explain is None else {"explain": explain}
 
 
 def _as_bool(x: Any) -> Expr:

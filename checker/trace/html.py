@@ -27,6 +27,7 @@ class TraceView:
     rows: list[dict[str, str]]
     mermaid: str
     files: dict[str, str] = field(default_factory=dict)  # kind (itf, mermaid, dot, state_graph) -> file name
+    why: list[str] = field(default_factory=list)  # why the last state is bad: headline, then clause lines
 
 
 CSS = """
@@ -39,6 +40,7 @@ vertical-align:top;font-size:0.92em} th{background:#f0f0f0} td.num{text-align:ri
 section.config{border-top:2px solid #ddd;margin-top:1.5em} section.trace{margin:1em 0 2em}
 .svgbox{overflow-x:auto;border:1px solid #ddd;padding:4px;background:white} pre{background:#f7f7f7;padding:8px;
 overflow-x:auto;font-size:0.85em} details{margin:0.5em 0} summary{cursor:pointer;color:#0645ad}
+.why{border-left:4px solid #b00020;background:#fff5f5;padding:4px 10px;margin:0.6em 0} .why pre{background:none}
 """
 
 
@@ -136,6 +138,8 @@ def _config_section(c: dict[str, Any], traces: list[TraceView]) -> list[str]:
         out.append(f"<p>{escape(c['description'])}</p>")
     for p in c["problems"]:
         out.append(f'<p class="fail">✗ {escape(p)}</p>')
+    for w in c.get("warnings", []):
+        out.append(f'<p class="inconclusive warning">⚠ {escape(w)}</p>')
     out.append("<table><tr><th>engine</th><th>states</th><th>transitions</th><th>depth</th><th>seconds</th>"
                "<th>states/s</th><th>stopped</th></tr>")
     for e in c["engines"]:
@@ -167,8 +171,12 @@ def _config_section(c: dict[str, Any], traces: list[TraceView]) -> list[str]:
 
 def _trace_section(t: TraceView) -> list[str]:
     out = [f'<section class="trace" id="trace-{escape(t.config)}-{escape(t.property)}">',
-           f"<h3>Counterexample: {escape(t.property)}</h3><p>{escape(t.title)}</p>",
-           f'<div class="svgbox">{t.svg}</div>']
+           f"<h3>Counterexample: {escape(t.property)}</h3><p>{escape(t.title)}</p>"]
+    if t.why:
+        out.append(f'<div class="why"><p><b>Why the last state is bad:</b> <span class="why-headline">'
+                   f'{escape(t.why[0].removeprefix("why: "))}</span></p>'
+                   + (f"<pre>{escape(chr(10).join(t.why[1:]))}</pre>" if len(t.why) > 1 else "") + "</div>")
+    out.append(f'<div class="svgbox">{t.svg}</div>')
     if t.files:
         out.append("<p>Files: " + " · ".join(f'<a href="{escape(f)}">{escape(f)}</a> ({escape(k)})'
                                                 for k, f in t.files.items()) + "</p>")
@@ -179,6 +187,9 @@ def _trace_section(t: TraceView) -> list[str]:
         out.append(f"<tr>{_cell(r['n'])}{_cell(r['actor'])}{_cell(r['step'])}{_cell(r['function'])}"
                    f"{_cell(r['changes'])}" + (_cell(r.get("views", "")) if has_views else "") + "</tr>")
     out.append("</table></details>")
+    if t.rows and t.rows[0].get("hidden"):
+        out.append("<details class=\"initial\"><summary>the whole initial state (program counters, actor locals, "
+                   f"ghost counters)</summary><p><code>{escape(t.rows[0].get('full', ''))}</code></p></details>")
     out.append(f"<details><summary>Mermaid source (paste into Markdown)</summary><pre>```mermaid\n{escape(t.mermaid)}```"
                "</pre></details>")
     out.append("</section>")

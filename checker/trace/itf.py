@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from checker import __version__
 from checker.lang.system import System
 from checker.result import Trace
+from checker.trace.text import trace_why
 
 if TYPE_CHECKING:
     from checker.trace.views import View
@@ -112,6 +113,9 @@ def trace_to_itf(trace: Trace, extra_meta: dict[str, Any] | None = None,
     if trace.failing_step is not None:
         meta["failing_step"] = {"key": trace.failing_step.key, "function": trace.failing_step.function,
                                 "message": trace.message}
+    why = trace_why(trace)
+    if why is not None:
+        meta["why"] = why.to_json()
     meta.update(extra_meta or {})
     # ADR-015: the loop runs from states[loop] to the LAST state, which is followed by states[loop]
     # again. A lasso Trace ends with a copy of states[loop]; drop the copy and keep the step that

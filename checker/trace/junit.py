@@ -69,6 +69,9 @@ def junit_xml(doc: dict[str, Any], texts: dict[tuple[str, str], str]) -> str:
             text = texts.get((cfg["name"], name), "")
             if kind == FAILURE:
                 counts["failures"] += 1
+                why = p.get("why", {}).get("headline")
+                if why:  # the failing clause, in the message CI systems show first
+                    msg = f"{msg}: {why}"
                 el = ET.SubElement(case, "failure", message=f"{name}: {msg}", type="violation"
                                    if p["verdict"] == "violated" else "missing-violation")
                 el.text = text or msg

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from checker.result import Trace
 from checker.trace.itf import describe, trace_actors, verdict_line
-from checker.trace.text import step_rows, wrap_items
+from checker.trace.text import step_rows, why_lines, wrap_items
 
 if TYPE_CHECKING:
     from checker.trace.views import View
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 _ESCAPES = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;", "%": "#37;", "{": "#123;", "}": "#125;",
             "\"": "#quot;"}
 VIOLATION_FILL = "rgb(255, 225, 225)"
+MAX_WHY_LINES = 16  # lines of the explanation in the final note
 
 
 def mm_text(s: str) -> str:
@@ -44,7 +45,7 @@ def trace_to_mermaid(trace: Trace, views: list[View] | None = None, title: str |
     for a in actors:
         lines.append(f"    participant {ids[a]} as {mm_text(a)}")
     init = [x for x in rows[0]["changes"].split(", ") if x]
-    note0 = ["initial state"] + wrap_items(init)
+    note0 = ["initial state"] + wrap_items(init) + ([rows[0]["hidden"]] if rows[0].get("hidden") else [])
     if rows[0].get("views"):
         note0.append("▸ " + rows[0]["views"])
     lines.append(f"    Note over {span}: " + "<br/>".join(mm_text(x) for x in note0))
@@ -79,6 +80,13 @@ def trace_to_mermaid(trace: Trace, views: list[View] | None = None, title: str |
     if doc:
         verdict += f" — {doc}"
     lines.append(f"    Note over {span}: " + "<br/>".join(mm_text(x) for x in textwrap.wrap(verdict, 80)))
+    why = why_lines(trace)
+    if why:  # the failing clauses, one per line; depth shown by "›" (Mermaid trims leading spaces)
+        shown = textwrap.wrap(why[0], 100) + ["›" * ((len(ln) - len(ln.lstrip())) // 2 - 1) + " " + ln.strip()
+                                               for ln in why[1:MAX_WHY_LINES]]
+        if len(why) > MAX_WHY_LINES:
+            shown.append(f"… {len(why) - MAX_WHY_LINES} more lines in the text view")
+        lines.append(f"    Note over {span}: " + "<br/>".join(mm_text(x) for x in shown))
     return "\n".join(lines) + "\n"
 
 

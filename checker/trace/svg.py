@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from checker.result import Trace
 from checker.trace.itf import trace_actors, verdict_line
-from checker.trace.text import step_rows
+from checker.trace.text import step_rows, why_lines
 
 if TYPE_CHECKING:
     from checker.trace.views import View
@@ -55,7 +55,10 @@ def trace_to_svg(trace: Trace, views: list[View] | None = None, title: str = "")
         ft = trace.failing_step
         body.append((f"✗ next: {ft.actor}  {ft.label} fails", [ft.function] + textwrap.wrap(trace.message, WRAP),
                      ft.actor))
-    widest = max(max(len(h), *(len(d) for d in ds)) if ds else len(h) for h, ds, _ in body)
+    why = why_lines(trace)
+    why_rows = textwrap.wrap(why[0], WRAP) if why else []  # the headline: failing clause and its values
+    widest = max([max(len(h), *(len(d) for d in ds)) if ds else len(h) for h, ds, _ in body]
+                 + [len(r) + 2 for r in why_rows])
     width = int(text_x + widest * CHAR + 30)
     parts: list[str] = []
     bg: list[str] = []  # row backgrounds, drawn under the lifelines
@@ -87,7 +90,9 @@ def trace_to_svg(trace: Trace, views: list[View] | None = None, title: str = "")
         parts.append(_t(text_x - 16, (y0 + y) / 2, "↻", "badtext", "end"))
     verdict = verdict_line(trace)
     parts.append(_t(text_x, y + 18, verdict, "head badtext"))
-    height = int(y + 34)
+    for j, line in enumerate(why_rows):
+        parts.append(_t(text_x + 12, y + 18 + LINE * (j + 1), line, "detail badtext"))
+    height = int(y + 34 + LINE * len(why_rows))
     heads: list[str] = []
     for a in actors:
         x = x_of[a]
