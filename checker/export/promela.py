@@ -6,9 +6,9 @@ The model is one process (``init``) whose ``do`` loop has one branch per transit
       d_step { <initial values>; <check the state> };
     end_loop:
       do
-      :: d_step { !x_bad && <guard> -> <body>; <check the state>; <reset scratch> }   /* one per step */
+      :: d_step { !x_prune && <guard> -> <body>; <check the state>; <reset scratch> }   /* one per step */
       ...
-      :: d_step { !x_bad && timeout -> <deadlock: assert the end condition> }
+      :: d_step { !x_prune && timeout -> <deadlock: assert the end condition> }
       od
     }
 
@@ -38,8 +38,17 @@ Semantics kept from :mod:`checker.lang.pycompile`:
   of an empty sequence, an index out of bounds, division by zero) are checked where the
   compiled code would raise, with Python's short-circuit order, and reported by
   ``assert(<site> == 0)``; errors in a guard have a branch of their own;
-* a state violating a selected invariant is stored but not expanded (``x_bad``), as the
-  explicit engine does; the deadlock property is SPIN's ``timeout``: no other branch enabled;
+* a state violating a selected invariant is expanded, as in the explicit engine (TLC's
+  ``-continue``; pan runs with ``-c0``); but when a step raises in such a state, the state is
+  pruned (docs/verdicts.md): ``x_prune``, a function of the state, is computed after the
+  initial state and after every step by a dry run of every step (variables saved and
+  restored, an error jumps to the restore) when the state violates an invariant, and every
+  branch requires ``!x_prune``. Then the ``do`` loop is an ``atomic { if <branches> fi;
+  d_step { <x_prune> } }; goto end_loop``: the state between the two is SPIN's "atomic", not
+  counted in its "nominal states" (used instead of "states, stored"). A pruned state is
+  reported by ``NOTE_PRUNE`` (an assertion on ``x_prune``, off under ``-DONLY``). Without
+  invariants or without steps that can raise, the loop is a plain ``do``;
+* the deadlock property is SPIN's ``timeout``: no other branch enabled;
 * property ``k`` (1-based, in the order given) is asserted as ``assert(!ON(k) || ((k==k) && P))``
   so that pan's message names it; compiling with ``-DONLY=k`` keeps only property ``k``'s
   assertions (SPIN then stops at its first violation: its shortest trace), ``-DONLY=0`` none.
@@ -889,6 +898,8 @@ class PromelaWriter:
         self.namer = Namer()
         self.vars: dict[int, Storage] = {v.slot: Storage(self.namer.fresh(v.name), v.typ) for v in system.vars}
         self.pre: dict[int, Storage] = {}
+        self.saved: dict[int, Storage] = {}  # variables saved during the dry run of a step (x_prune)
+        self.prunes = False
         self.temps_scalar: dict[tuple[str, str], str] = {}
         self.scratch: dict[tuple[Type, int], Storage] = {}
         self.sites: dict[int, ErrorSite] = {}
@@ -943,16 +954,22 @@ class PromelaWriter:
 
         for t in sysm.transitions:
             guard, gerr, bl = self._transition(t, invs, inv_code, inv_slots, trans)
-            body_lines.append(("step", [f"!x_bad && {'!' + _paren(gerr) + ' && ' if gerr else ''}{guard} ->"] + bl, t.index))
+            body_lines.append(("step", [f"!x_prune && {'!' + _paren(gerr) + ' && ' if gerr else ''}{guard} ->"] + bl,
+                               t.index))
             if gerr:
                 site = self.site(t.index, "evaluating the step's guard")
-                body_lines.append(("error", [f"!x_bad && {gerr} -> assert({site} == 0)"], t.index))
+                body_lines.append(("error", [f"!x_prune && {gerr} -> assert({site} == 0)"], t.index))
         if dead:
             dl = []
             for k, p in dead:
                 end, _ = live.scalar(p.expr)
                 dl.append(f"assert(!ON({k}) || (({k}=={k}) && {end}))")
-            body_lines.append(("deadlock", ["!x_bad && timeout -> " + "; ".join(dl)], None))
+            body_lines.append(("deadlock", ["!x_prune && timeout -> " + "; ".join(dl)], None))
+        # A step raising in a state that violates an invariant prunes that state (the explicit
+        # engine's rule, docs/verdicts.md): only possible with invariants and steps that can raise.
+        self.prunes = bool(invs) and any(site.tid is not None for site in self.sites.values())
+        prune: list[str] = self._prune_lines(invs) if self.prunes else []
+        init.lines += [ln.replace("@L@", "i") for ln in prune]
 
         out = self._header(invs, inv_code)
         out.append("init {")
@@ -960,7 +977,7 @@ class PromelaWriter:
         out += ["    " + ln for ln in init.lines] or ["    skip"]
         out.append("  };")
         out.append("end_loop:")
-        out.append("  do")
+        out.append("  atomic { if" if self.prunes else "  do")
         branches: list[Branch] = []
         for kind, lines, tid in body_lines:
             if tid is not None:
@@ -971,10 +988,20 @@ class PromelaWriter:
             out += ["       " + ln for ln in lines[1:]]
             out.append("     }")
             branches.append(Branch(first, len(out), kind, tid))
-        out.append("  od")
+        if self.prunes:
+            # the new state's x_prune, in the same atomic sequence (not a state of its own)
+            out.append("  fi;")
+            out.append("  /* does a step raise in the new state, which violates an invariant? (then: pruned) */")
+            out.append("  d_step {")
+            out += ["    " + ln.replace("@L@", "s") for ln in prune]
+            out.append("  } };")
+            out.append("  goto end_loop")
+        else:
+            out.append("  od")
         out.append("}")
         decl_bytes = sum(s.size_bytes() for s in self.vars.values())
         decl_bytes += sum(s.size_bytes() for s in self.scratch.values()) + sum(s.size_bytes() for s in self.pre.values())
+        decl_bytes += sum(s.size_bytes() for s in self.saved.values())
         decl_bytes += 4 * len(self.temps_scalar) + 16
         return PromelaModel("\n".join(out) + "\n", self.safety, self.sites, branches, decl_bytes)
 
@@ -996,11 +1023,16 @@ class PromelaWriter:
         ]
         out += [f"     {k + 1}. {p.name} ({p.kind})" for k, p in enumerate(self.safety)]
         out.append("*/")
-        out += ["", "#ifdef ONLY", "#define ON(k) (k == ONLY)", "#else", "#define ON(k) 1", "#endif", ""]
+        out += ["", "#ifdef ONLY", "#define ON(k) (k == ONLY)", "#define NOTE_PRUNE skip", "#else", "#define ON(k) 1",
+                "#define NOTE_PRUNE assert(x_prune == 0)  /* reported, not an error: see checker.export.spin */",
+                "#endif", ""]
         for v in sysm.vars:
             decls = self.vars[v.slot].decls()
             out.append(" ".join(decls) + f"  /* {v.name}: {v.typ!r} */")
-        out.append("bit x_bad;  /* the state violates an invariant: not expanded (as the explicit engine) */")
+        out.append("bit x_prune;  /* the state violates an invariant and a step raises in it: not expanded */")
+        out.append("bit x_err;  /* scratch: a step raised in the dry run computing x_prune */")
+        for st in self.saved.values():
+            out.append(" ".join(st.decls()) + "  /* scratch: a variable saved during the dry run */")
         for st in self.pre.values():
             out.append(" ".join(st.decls()) + "  /* pre-state copy (transition invariants) */")
         for (name, p), pname in self.temps_scalar.items():
@@ -1018,9 +1050,58 @@ class PromelaWriter:
         ks = [k for k, _ in invs if only is None or k in only]
         if not ks:
             return []
-        out = ["if", "   :: " + " && ".join(f"INV_{k}" for k in ks) + " -> skip", "   :: else -> x_bad = 1;"]
+        out = ["if", "   :: " + " && ".join(f"INV_{k}" for k in ks) + " -> skip", "   :: else ->"]
         out += [f"      assert(!ON({k}) || (({k}=={k}) && INV_{k}));" for k in ks]
         out.append("fi;")
+        return out
+
+    def _prune_lines(self, invs: list[tuple[int, Property]]) -> list[str]:
+        """Lines setting ``x_prune``: 1 when the state violates an invariant and some step raises
+        in it (a dry run of every step on the state, undone after). ``@L@`` is replaced to make
+        the labels unique (the lines are used twice: after the initial state and after a step)."""
+        from checker.lang.expr import And
+
+        n0 = len(self.sites)
+        out = ["if", "   :: !(" + " && ".join(f"INV_{k}" for k, _ in invs) + ") ->"]
+        for t in self.system.transitions:
+            body = list(t.body)
+            lead: list[Expr] = []
+            while body and isinstance(body[0], Require):
+                lead.append(body.pop(0).cond)  # type: ignore[union-attr]
+            enab = enabling_condition(body, self.system)
+            if enab is not None:
+                lead.append(enab)
+            b = _Body(self, t.index)
+            w = ExprWriter(self.vars, {})
+            guard, gerr = w.scalar(And(*lead)) if lead else ("1", None)
+            b.stmts(body, w, "")
+            label = f"x_dry_@L@{t.index}"
+            run = [re.sub(r"assert\((\d+) == 0\)", f"x_err = 1; goto {label}", ln) for ln in b.lines]
+            written = sorted(_assigned(t.body))
+            save, restore = [], []
+            for slot in written:
+                if slot not in self.saved:
+                    v = self.system.vars[slot]
+                    self.saved[slot] = Storage(self.namer.fresh(f"x_sv_{v.name}", internal=True), v.typ)
+                for c, sv in zip(self.vars[slot].all_cells(), self.saved[slot].all_cells()):
+                    save.append(f"{sv} = {c};")
+                    restore += [f"{c} = {sv};", f"{sv} = 0;"]
+            b.lines = []
+            b.reset("")
+            out.append(f"      /* {t.key} */")
+            if gerr:
+                out += ["      if", f"      :: {gerr} -> x_err = 1", "      :: else ->"]
+            else:
+                out += ["      if", "      :: 1 ->"]
+            out += ["         if", f"         :: {guard} ->"]
+            out += ["            " + ln for ln in save + run]
+            out.append(f"{label}:")
+            out += ["            " + ln for ln in restore + b.lines] + ["            skip"]
+            out += ["         :: else", "         fi", "      fi;"]
+        out += ["      x_prune = x_err; x_err = 0;", "      if :: x_prune -> NOTE_PRUNE :: else fi",
+                "   :: else -> x_prune = 0", "fi;"]
+        for k in range(n0, len(self.sites)):  # the dry run's error sites are not errors
+            del self.sites[ERROR_SITE_BASE + k]
         return out
 
     def _transition(self, t: Transition, invs, inv_code, inv_slots, trans):  # type: ignore[no-untyped-def]

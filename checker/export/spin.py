@@ -3,8 +3,11 @@
 An independent oracle for the explicit engine on the real specs: SPIN explores the exported
 model (:mod:`checker.export.promela`) breadth-first (``pan`` built with ``-DBFS -DSAFETY
 -DNOREDUCE``, run with ``-c0`` so it goes on past errors and reports every violated property),
-and this engine reports its state count (``states, stored`` minus ``STATE_OFFSET``) and a
-verdict per safety property. Each violated property gets SPIN's own shortest trace: ``pan`` is
+and this engine reports its state count (``nominal states``: stored minus atomic, minus
+``STATE_OFFSET``) and a verdict per safety property. As in the explicit engine, violating
+states are expanded; a state that violates an invariant and in which a step raises is pruned
+(pan reports ``assertion violated (x_prune==0)``, counted here, not an error), and properties
+not violated are then inconclusive. Each violated property gets SPIN's own shortest trace: ``pan`` is
 rebuilt with ``-DONLY=k`` (only property ``k`` asserted), stops at its first violation, and
 ``spin -t -p`` replays the trail; its ``d_step`` branches are mapped back to the spec's steps
 and re-executed on the compiled semantics (verify replays them again before showing them).
@@ -36,6 +39,7 @@ from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, P
 SAFETY = ("invariant", "transition", "deadlock")
 _TAG = re.compile(r"assertion violated \(.*?\(\((\d+)==\1\)&&")
 _SITE = re.compile(r"assertion violated \((\d+)==0\)")
+_PRUNED = re.compile(r"assertion violated \(x_prune==0\)")  # NOTE_PRUNE: a pruned state, not an error
 _STEP = re.compile(r"^\s*(\d+):\s+proc\s+\d+\s+\(\S+\)\s+\S+?:(\d+)\s")
 
 
@@ -51,6 +55,7 @@ class PanRun:
 
     stored: int | None
     tags: set[int] = field(default_factory=set)  # properties whose assertion failed
+    pruned: int = 0  # states pruned: they violate an invariant and a step raises in them
     sites: list[int] = field(default_factory=list)  # modelling-error sites, in the order reported
     complete: bool = True
     note: str = ""
@@ -99,9 +104,10 @@ class Pan:
             return PanRun(None, complete=False, note=f"SPIN stopped at the time limit ({timeout:g} s)",
                           seconds=time.perf_counter() - t0, output=out)
         wall = time.perf_counter() - t0
-        m = re.search(r"(\d+) states, stored", out)
+        m = re.search(r"(\d+) nominal states", out) or re.search(r"(\d+) states, stored", out)
         r = PanRun(int(m.group(1)) if m else None, seconds=wall, output=out)
         r.tags = {int(x) for x in _TAG.findall(out)}
+        r.pruned = len(_PRUNED.findall(out))
         for x in _SITE.findall(out):
             if int(x) not in r.sites:
                 r.sites.append(int(x))
@@ -200,6 +206,7 @@ def run(inp: EngineInput) -> EngineResult:
         stats = Stats(states=(main.stored - STATE_OFFSET) if main.stored is not None else 0,
                       transitions=max(main.transitions - STATE_OFFSET, 0),
                       depth=max(main.depth - STATE_OFFSET, 0), seconds=main.seconds)
+        stats.exhausted = main.complete and not main.sites
         if not main.complete:
             stats.limit_hit = "time" if "time limit" in main.note else "memory"
         result = EngineResult("spin", [], stats)
@@ -221,6 +228,11 @@ def run(inp: EngineInput) -> EngineResult:
                                                                  "map onto the spec's steps"))
                 else:
                     result.properties.append(PropertyResult(p.name, p.kind, VIOLATED, tr, engine="spin"))
+            elif main.complete and not main.sites and main.pruned:
+                result.properties.append(PropertyResult(
+                    p.name, p.kind, INCONCLUSIVE, engine="spin",
+                    note="not fully examined: past a violation of an invariant a step raises, so the search "
+                         "could not go on there (SPIN, as the explicit engine)"))
             elif main.complete and not main.sites:
                 result.properties.append(PropertyResult(
                     p.name, p.kind, HOLDS, engine="spin",
