@@ -59,7 +59,7 @@ def probe(compiled: CompiledSystem, props: list[Property], states: list[tuple]) 
             mid = text[1:-1]
             if mid:
                 mid[-1] = mid[-1].rstrip(";")
-            body.append("  d_step { " + " ".join(setv) + " x_bad = 0 };")
+            body.append("  d_step { " + " ".join(setv) + " x_prune = 0 };")
             body.append("  " + first)
             body += ["  " + ln for ln in mid]
             body.append(f'     ; printf("S {si} {b.tid} {fmt}\\n", {", ".join(names)})')
