@@ -968,14 +968,21 @@ class PromelaWriter:
         # A step raising in a state that violates an invariant prunes that state (the explicit
         # engine's rule, docs/verdicts.md): only possible with invariants and steps that can raise.
         self.prunes = bool(invs) and any(site.tid is not None for site in self.sites.values())
-        prune: list[str] = self._prune_lines(invs) if self.prunes else []
-        init.lines += [ln.replace("@L@", "i") for ln in prune]
+        prune: list[list[str]] = self._prune_lines(invs) if self.prunes else []
 
         out = self._header(invs, inv_code)
         out.append("init {")
+        if prune:  # the initial state's x_prune, in the same atomic sequence
+            out.append("  atomic {")
         out.append("  d_step {")
         out += ["    " + ln for ln in init.lines] or ["    skip"]
         out.append("  };")
+        if prune:
+            for chunk in prune:
+                out.append("  d_step {")
+                out += ["    " + ln.replace("@L@", "i") for ln in chunk]
+                out.append("  };")
+            out.append("  };")
         out.append("end_loop:")
         out.append("  atomic { if" if self.prunes else "  do")
         branches: list[Branch] = []
@@ -992,9 +999,10 @@ class PromelaWriter:
             # the new state's x_prune, in the same atomic sequence (not a state of its own)
             out.append("  fi;")
             out.append("  /* does a step raise in the new state, which violates an invariant? (then: pruned) */")
-            out.append("  d_step {")
-            out += ["    " + ln.replace("@L@", "s") for ln in prune]
-            out.append("  } };")
+            for k, chunk in enumerate(prune):
+                out.append("  d_step {")
+                out += ["    " + ln.replace("@L@", "s") for ln in chunk]
+                out.append("  }" + (" };" if k == len(prune) - 1 else ";"))
             out.append("  goto end_loop")
         else:
             out.append("  od")
@@ -1055,14 +1063,18 @@ class PromelaWriter:
         out.append("fi;")
         return out
 
-    def _prune_lines(self, invs: list[tuple[int, Property]]) -> list[str]:
-        """Lines setting ``x_prune``: 1 when the state violates an invariant and some step raises
-        in it (a dry run of every step on the state, undone after). ``@L@`` is replaced to make
-        the labels unique (the lines are used twice: after the initial state and after a step)."""
+    def _prune_lines(self, invs: list[tuple[int, Property]]) -> list[list[str]]:
+        """``d_step`` bodies, in order, setting ``x_prune``: 1 when the state violates an invariant
+        and some step raises in it (a dry run of every step on the state, undone after). Several
+        d_steps when one would exceed SPIN's limit on the jumps in a d_step (MAXDSTEP: 1024 or
+        2048). ``@L@`` is replaced to make the labels unique (the lines are used twice: after
+        the initial state and after a step)."""
         from checker.lang.expr import And
 
         n0 = len(self.sites)
-        out = ["if", "   :: !(" + " && ".join(f"INV_{k}" for k, _ in invs) + ") ->"]
+        bad = "   :: !(" + " && ".join(f"INV_{k}" for k, _ in invs) + ") ->"
+        chunks: list[list[str]] = []
+        out: list[str] = []
         for t in self.system.transitions:
             body = list(t.body)
             lead: list[Expr] = []
@@ -1088,21 +1100,25 @@ class PromelaWriter:
                     restore += [f"{c} = {sv};", f"{sv} = 0;"]
             b.lines = []
             b.reset("")
-            out.append(f"      /* {t.key} */")
+            one: list[str] = [f"      /* {t.key} */"]
             if gerr:
-                out += ["      if", f"      :: {gerr} -> x_err = 1", "      :: else ->"]
+                one += ["      if", f"      :: {gerr} -> x_err = 1", "      :: else ->"]
             else:
-                out += ["      if", "      :: 1 ->"]
-            out += ["         if", f"         :: {guard} ->"]
-            out += ["            " + ln for ln in save + run]
-            out.append(f"{label}:")
-            out += ["            " + ln for ln in restore + b.lines] + ["            skip"]
-            out += ["         :: else", "         fi", "      fi;"]
-        out += ["      x_prune = x_err; x_err = 0;", "      if :: x_prune -> NOTE_PRUNE :: else fi",
-                "   :: else -> x_prune = 0", "fi;"]
+                one += ["      if", "      :: 1 ->"]
+            one += ["         if", f"         :: {guard} ->"]
+            one += ["            " + ln for ln in save + run]
+            one.append(f"{label}:")
+            one += ["            " + ln for ln in restore + b.lines] + ["            skip"]
+            one += ["         :: else", "         fi", "      fi;"]
+            if out and _jumps(out) + _jumps(one) > DSTEP_JUMPS:
+                chunks.append(["if", bad] + out + ["   :: else", "fi;"])
+                out = []
+            out += one
+        chunks.append(["if", bad] + out + ["   :: else", "fi;", "x_prune = x_err; x_err = 0;",
+                                            "if :: x_prune -> NOTE_PRUNE :: else fi"])
         for k in range(n0, len(self.sites)):  # the dry run's error sites are not errors
             del self.sites[ERROR_SITE_BASE + k]
-        return out
+        return chunks
 
     def _transition(self, t: Transition, invs, inv_code, inv_slots, trans):  # type: ignore[no-untyped-def]
         from checker.lang.expr import And
@@ -1136,6 +1152,14 @@ class PromelaWriter:
             for st in self.pre.values():
                 b.lines += [f"{c} = 0;" for c in st.all_cells()]
         return guard, gerr, b.lines
+
+
+DSTEP_JUMPS = 600  # jumps per d_step of the dry run, well under SPIN's MAXDSTEP (1024 in old versions)
+
+
+def _jumps(lines: list[str]) -> int:
+    """An over-estimate of the jumps SPIN's d_step code generator counts in ``lines``."""
+    return sum(ln.count("::") + ln.count("goto") + ln.count("fi") + ln.count(":") for ln in lines)
 
 
 def _paren(x: str) -> str:

@@ -3,8 +3,8 @@
 An independent oracle for the explicit engine on the real specs: SPIN explores the exported
 model (:mod:`checker.export.promela`) breadth-first (``pan`` built with ``-DBFS -DSAFETY
 -DNOREDUCE``, run with ``-c0`` so it goes on past errors and reports every violated property),
-and this engine reports its state count (``nominal states``: stored minus atomic, minus
-``STATE_OFFSET``) and a verdict per safety property. As in the explicit engine, violating
+and this engine reports its state count (``states, stored`` minus ``atomic steps``
+-- pan's "nominal states" -- minus ``STATE_OFFSET``) and a verdict per safety property. As in the explicit engine, violating
 states are expanded; a state that violates an invariant and in which a step raises is pruned
 (pan reports ``assertion violated (x_prune==0)``, counted here, not an error), and properties
 not violated are then inconclusive. Each violated property gets SPIN's own shortest trace: ``pan`` is
@@ -104,8 +104,9 @@ class Pan:
             return PanRun(None, complete=False, note=f"SPIN stopped at the time limit ({timeout:g} s)",
                           seconds=time.perf_counter() - t0, output=out)
         wall = time.perf_counter() - t0
-        m = re.search(r"(\d+) nominal states", out) or re.search(r"(\d+) states, stored", out)
-        r = PanRun(int(m.group(1)) if m else None, seconds=wall, output=out)
+        m = re.search(r"(\d+) states, stored", out)
+        am = re.search(r"(\d+) atomic steps", out)  # states stored inside atomic sequences: not model states
+        r = PanRun(int(m.group(1)) - (int(am.group(1)) if am else 0) if m else None, seconds=wall, output=out)
         r.tags = {int(x) for x in _TAG.findall(out)}
         r.pruned = len(_PRUNED.findall(out))
         for x in _SITE.findall(out):
