@@ -293,7 +293,7 @@ def verify(
                 if verbose:
                     print_outcome(con, outcome, show_traces=not no_traces, show_coverage=coverage,
                                       full_initial=full_initial)
-                elif not quiet or outcome.status != "pass":
+                elif not quiet or outcome.status != "pass" or outcome.warnings:  # a warning needs attention
                     print_compact(con, outcome, show_traces=not no_traces)
         except Interrupted as sig:
             stopped = sig

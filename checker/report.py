@@ -19,6 +19,14 @@ def _fmt_bytes(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
 
+def _print_warnings(con: Console, out: Outcome) -> None:
+    """An outcome's warnings, one line each (coverage, :mod:`checker.coverage`): a vacuous property
+    first, in bold."""
+    for w in out.warnings:
+        style = "bold red" if " may hold vacuously" in w else "yellow"
+        con.print(f"  [{style}]warning:[/] {escape(w)}", highlight=False)
+
+
 def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_coverage: bool = False,
                   full_initial: bool = False) -> None:
     cfg = out.config
@@ -46,9 +54,7 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         if show_coverage and s.coverage:
             for key, n in s.coverage.items():
                 con.print(f"    {n:>10,}  {escape(key)}", highlight=False)
-    for w in out.warnings:  # coverage (checker.coverage): a vacuous property first, in bold
-        style = "bold red" if " may hold vacuously" in w else "yellow"
-        con.print(f"  [{style}]warning:[/] {escape(w)}", highlight=False)
+    _print_warnings(con, out)
     for name, v in out.verdicts.items():
         style = VERDICT_STYLE.get(v.verdict, "yellow")
         extra = ""
@@ -159,12 +165,15 @@ def compact_line(out: Outcome) -> str:
 
 def print_compact(con: Console, out: Outcome, show_traces: bool = True) -> None:
     """One line per configuration; what needs attention below it: a failed configuration in full
-    (unexpected violations with their traces), an inconclusive one with each undecided property's reason."""
+    (unexpected violations with their traces), otherwise each warning (one line each, ``warning:``),
+    and for an inconclusive one each undecided property's reason."""
     style = STATUS_STYLE[out.status]
     con.print(f"[{style}]{escape(compact_line(out))}[/]", highlight=False)
-    if out.status == FAIL:
+    if out.status == FAIL:  # in full, warnings included
         print_outcome(con, out, show_traces=show_traces)
-    elif out.status == UNKNOWN:
+        return
+    _print_warnings(con, out)  # what needs attention even when the verdicts are as expected
+    if out.status == UNKNOWN:
         for r in out.engine_results:
             if r.stats.limit_hit:
                 why = ("stopped" if r.stats.limit_hit in ("interrupted", "memory")

@@ -99,3 +99,27 @@ def test_bundled_configurations_fire_every_step_or_say_why() -> None:
     declaration, no vacuous property."""
     bad = {k: v for k, v in _bundled_warnings().items() if v}
     assert bad == {}
+
+
+def test_compact_output_shows_each_warning(tmp_path: Path) -> None:
+    """The default (compact) output, and -q, show a passing configuration's coverage warnings, one
+    line each under its line; a configuration that declares its unfired steps shows none."""
+    path = _write(tmp_path, BASE)
+    expected = _warnings(path)  # the vacuous properties, then the undeclared steps
+    assert len(expected) == 3 and "CPU0 softirq:complete, CPU0 softirq:unmask" in expected[-1], expected
+    for args in ([], ["-q"]):
+        res = CliRunner().invoke(main, ["verify", str(path), *args])
+        assert res.exit_code == 0, res.output
+        lines = res.output.splitlines()
+        head = next(k for k, ln in enumerate(lines) if ln.startswith("PASS") and "c.toml" in ln)
+        shown = []
+        for ln in lines[head + 1:]:
+            if not ln.strip().startswith("warning: "):
+                break
+            shown.append(ln.strip())
+        assert shown == [f"warning: {w}" for w in expected], res.output
+    declared = _write(tmp_path, BASE + '[coverage]\nunfired = { "CPU0 softirq:complete" = "claims its weight", '
+                                       '"CPU0 softirq:unmask" = "only after napi_complete_done" }\n', "d.toml")
+    res = CliRunner().invoke(main, ["verify", str(declared)])
+    assert res.exit_code == 0 and "warning" not in res.output, res.output
+    assert "d.toml" not in CliRunner().invoke(main, ["verify", str(declared), "-q"]).output
