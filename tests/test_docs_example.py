@@ -1,4 +1,6 @@
-"""The worked example of docs/language.md runs and gives the verdicts the page implies."""
+"""The worked example of docs/language.md runs and gives the verdicts the page implies.
+
+Its ```python blocks are runnable examples (each states its verdicts); fragments are fenced as ```py."""
 
 from __future__ import annotations
 

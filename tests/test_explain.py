@@ -190,8 +190,10 @@ def test_lasso_says_who_waits_where_the_run_stops() -> None:
     tr = out.verdicts["NoHangLive0"].trace
     assert tr is not None and tr.kind == "lasso"
     why = trace_why(tr)
-    assert why is not None and why.headline.startswith("NoHangLive0 fails: DISABLE0 at set_dis holds in state ")
-    assert "DISABLE0 at disabled never holds after it: the run stops in state" in why.headline
+    assert why is not None and why.headline.startswith(
+        "NoHangLive0 fails: DISABLE0 not at idle|done /\\ ~disabler.returned[0] holds in state ")
+    assert "(DISABLE0 at set_dis, disabler.returned[0] = false)" in why.headline
+    assert "disabler.returned[0] never holds after it: the run stops in state" in why.headline
     assert any(f.text.endswith("stuck mid-operation:") for f in why.findings)
 
 
@@ -209,8 +211,9 @@ def test_initial_state_is_trimmed_with_the_rest_one_flag_away(unmask_first: Outc
     full = step_rows(tr, full_initial=True)[0]
     assert "irq.was_sched[0]=false" in full["changes"] and not full["hidden"]
     cfg = str(ROOT / "models/napi_basic/unmask_first.toml")
-    plain = CliRunner().invoke(main, ["verify", cfg]).output
-    wide = CliRunner().invoke(main, ["verify", "--full-initial", cfg]).output
+    plain = CliRunner().invoke(main, ["verify", "-v", cfg]).output
+    wide = CliRunner().invoke(main, ["verify", "-v", "--full-initial", cfg]).output
+    assert "pending[0]=0" in plain  # the trace is shown (-v: expected violations too)
     assert "irq.was_sched[0]" not in plain and "irq.was_sched[0]=false" in wide
     write_results(tmp_path, [unmask_first], [], 0, ["napi-check"])
     html = (tmp_path / "report.html").read_text()

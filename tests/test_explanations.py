@@ -29,7 +29,7 @@ GATE = ROOT / "out" / "ci" / "result.json"  # written by the CI gate (.ci/run) j
 
 
 @lru_cache(maxsize=1)
-def gate_traces() -> dict[Path, dict[str, Path]]:
+def gate_traces() -> dict[Path, dict[str, list[Path]]]:
     """Per configuration, the trace files of the CI gate's run, if it is newer than every model, spec and engine file.
 
     These are the traces the gate showed (after the preferred-form search), so in CI the test
@@ -41,10 +41,10 @@ def gate_traces() -> dict[Path, dict[str, Path]]:
     if GATE.stat().st_mtime <= newest:
         return {}
     doc = json.loads(GATE.read_text(encoding="utf-8"))
-    out: dict[Path, dict[str, Path]] = {}
-    for c in doc.get("configurations", []):
-        files = {name: GATE.parent / e["trace"] for name, e in c.get("properties", {}).items()
-                 if e.get("verdict") == "violated" and e.get("trace")}
+    out: dict[Path, dict[str, list[Path]]] = {}
+    for c in doc.get("configurations", []):  # each property's first trace and those of its further causes
+        files = {name: [GATE.parent / t["trace"] for t in [e, *e.get("more_traces", [])] if t.get("trace")]
+                 for name, e in c.get("properties", {}).items() if e.get("verdict") == "violated" and e.get("trace")}
         out[(Path(doc.get("cwd", ROOT)) / c["configuration"]).resolve()] = files
     return out
 
@@ -65,12 +65,14 @@ def test_explanation_names_only_what_the_trace_shows(path: Path) -> None:
     if not named:
         return  # names nothing of the spec: nothing to compare with a trace (and no search to pay for)
     gate = gate_traces().get(path.resolve(), {})
-    if all(gate.get(p) is not None and gate[p].is_file() for p in cfg.expect):
-        shown = {p: itf_words(system, json.loads(gate[p].read_text(encoding="utf-8"))) for p in cfg.expect}
+    if all(gate.get(p) and all(f.is_file() for f in gate[p]) for p in cfg.expect):
+        shown = {p: set().union(*[itf_words(system, json.loads(f.read_text(encoding="utf-8"))) for f in gate[p]])
+                 for p in cfg.expect}
     else:
         engines = ["explicit"] if "explicit" in cfg.engines else list(cfg.engines)
         out = run_config(dataclasses.replace(cfg, properties=list(cfg.expect), engines=engines))
-        shown = {name: trace_words(v.trace) for name, v in out.verdicts.items() if v.trace is not None}
+        shown = {name: set().union(*[trace_words(t) for t in [v.trace, *v.more_traces]])
+                 for name, v in out.verdicts.items() if v.trace is not None}
     assert set(shown) == set(cfg.expect), f"{path}: no counterexample for {set(cfg.expect) - set(shown)}"
     every = [p.name for p in system.properties + system.liveness] + list(cfg.expect)
     problems = unexplained(path, cfg.description, cfg.expect, every, known, shown)
