@@ -76,3 +76,24 @@ def build(draw: st.DrawFn) -> System:
     ])))
     s.finish()
     return s
+
+
+def past_violation_system() -> System:
+    """x overflows its range (0..3) only after Small (x <= 2) is violated: the step raising there prunes
+    the violating state (no modelling error), so NonNegative is inconclusive; 8 states."""
+    s = System("past")
+    x = s.var("x", Int(0, 3))
+    y = s.var("y", Int(0, 1))
+
+    @s.action("up", func="test")
+    def _(t):  # type: ignore[no-untyped-def]
+        t.set(x, x + 1)
+
+    @s.action("flip", func="test")
+    def _(t):  # type: ignore[no-untyped-def]
+        t.set(y, 1 - y)
+
+    s.invariant("Small", x <= 2)
+    s.invariant("NonNegative", x >= 0)
+    s.finish()
+    return s

@@ -15,6 +15,7 @@ from checker.explicit.bfs import Limits, explore
 from checker.explicit.packed import Layout, build_kernel
 from checker.lang import Array, Bool, Int, Not, Seq, System
 from checker.lang.pycompile import CompiledSystem
+from random_systems import past_violation_system
 from spec.bench_nf import SPEC as NF
 from spec.napi_basic import SPEC as BASIC
 
@@ -242,21 +243,7 @@ def test_reached_states_are_the_explored_ones() -> None:
 def test_a_step_raising_past_a_violation_prunes_the_state_in_every_loop() -> None:
     # x overflows its range only after Small is violated: not a modelling error, but the end of the
     # explorable space past that violation; NonNegative is then inconclusive (not fully examined)
-    s = System("past")
-    x = s.var("x", Int(0, 3))
-    y = s.var("y", Int(0, 1))
-
-    @s.action("up", func="test")
-    def _(t):  # type: ignore[no-untyped-def]
-        t.set(x, x + 1)
-
-    @s.action("flip", func="test")
-    def _(t):  # type: ignore[no-untyped-def]
-        t.set(y, 1 - y)
-
-    s.invariant("Small", x <= 2)
-    s.invariant("NonNegative", x >= 0)
-    s.finish()
+    s = past_violation_system()
     c = CompiledSystem.build(s)
     got = [summary(explore(c, s.properties, Limits(**kw))) for kw in  # type: ignore[arg-type]
            (dict(handoff=0), dict(vector=False), dict(fast=False))]

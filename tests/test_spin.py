@@ -26,7 +26,7 @@ from checker.lang.pycompile import CompiledSystem
 from checker.result import HOLDS, INCONCLUSIVE, VIOLATED
 from checker.trace.replay import replay
 from checker.verify import instantiate, run_config
-from random_systems import build
+from random_systems import build, past_violation_system
 from spec import registry
 from spin_probe import probe
 
@@ -217,21 +217,7 @@ def test_deadlock_outside_the_end_states_is_found() -> None:
 def test_violating_states_are_expanded_and_pruned_where_a_step_raises() -> None:
     # as tests/test_explicit_fast.py: x overflows only past Small's violation (x == 3), which
     # prunes those states (no modelling error); flip still runs from violating states reached
-    s = System("past")
-    x = s.var("x", Int(0, 3))
-    y = s.var("y", Int(0, 1))
-
-    @s.action("up", func="test")
-    def _(t):  # type: ignore[no-untyped-def]
-        t.set(x, x + 1)
-
-    @s.action("flip", func="test")
-    def _(t):  # type: ignore[no-untyped-def]
-        t.set(y, 1 - y)
-
-    s.invariant("Small", x <= 2)
-    s.invariant("NonNegative", x >= 0)
-    s.finish()
+    s = past_violation_system()
     c = CompiledSystem.build(s)
     ex, sp = _both(s, c, s.properties)
     assert sp.error is None and ex.error is None
