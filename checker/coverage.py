@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.lang.expr import Expr, walk
-from checker.lang.system import Assign, If, Property, Stmt, System, Transition
+from checker.lang.system import Assign, If, Property, Stmt, System, Transition, assigned_slots
 
 #: Keys of a configuration's ``[coverage]`` table.
 COVERAGE_KEYS = {"unfired"}
@@ -109,16 +109,6 @@ def _pc_targets(body: list[Stmt], pc_slots: set[int], acc: set[tuple[int, int, i
                 _pc_targets(s.orelse, pc_slots, acc)
 
 
-def _assigns(body: list[Stmt], acc: set[int]) -> set[int]:
-    for s in body:
-        if isinstance(s, Assign):
-            acc.add(s.var.slot)
-        elif isinstance(s, If):
-            _assigns(s.then, acc)
-            _assigns(s.orelse, acc)
-    return acc
-
-
 def _mentions(system: System, e: Expr, dead: list[Transition], fired: list[Transition]) -> list[str]:
     """What ``e`` reads that only undeclared never-fired steps could make true or change."""
     pcs = {a.pc.value.slot: a for a in system.actors}
@@ -127,10 +117,10 @@ def _mentions(system: System, e: Expr, dead: list[Transition], fired: list[Trans
         _pc_targets(t.body, set(pcs), reached)
     dead_writes: set[int] = set()
     for t in dead:
-        _assigns(t.body, dead_writes)
+        assigned_slots(t.body, dead_writes)
     live_writes: set[int] = set()
     for t in fired:
-        _assigns(t.body, live_writes)
+        assigned_slots(t.body, live_writes)
     dead_keys = {(t.actor, t.label) for t in dead}
     out: list[str] = []
     for n in walk(e):

@@ -41,7 +41,7 @@ from checker.explicit.fingerprint import BITS as FP_BITS
 from checker.lang.expr import Expr
 from checker.lang.pycompile import CompiledSystem, StatementWriter, has_require, needs_range_check, scalar_py
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
-from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
+from checker.lang.types import Array, BoolType, Int, Seq, Type, value_range
 
 
 FP_BYTES = FP_BITS // 8
@@ -77,15 +77,10 @@ def seq_digits(t: Seq) -> SeqDigits:
 
 
 def _range(t: Type) -> tuple[int, int]:
-    if isinstance(t, BoolType):
-        return 0, 1
-    if isinstance(t, Int):
-        return t.lo, t.hi
-    if isinstance(t, Enum):
-        return 0, len(t.names) - 1
-    if isinstance(t, Flags):
-        return 0, t.full
-    raise Unsupported(f"type {t!r}")
+    r = value_range(t)
+    if r is None:
+        raise Unsupported(f"type {t!r}")
+    return r
 
 
 class Layout:

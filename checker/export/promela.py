@@ -64,7 +64,7 @@ from checker.lang.expr import Expr, var_expr
 from checker.lang.printer import show_expr
 from checker.lang.pycompile import has_require, needs_range_check
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
-from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type, scalar
+from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type, scalar, value_range
 
 STATE_OFFSET = 1  # SPIN's "states, stored" = the model's states + this (the state before the first d_step)
 ERROR_SITE_BASE = 1000  # error sites are numbered from here; properties from 1
@@ -880,13 +880,7 @@ class _Body:
 
 
 def _range(t: Type) -> tuple[int, int]:
-    if isinstance(t, Int):
-        return t.lo, t.hi
-    if isinstance(t, Enum):
-        return 0, len(t.names) - 1
-    if isinstance(t, Flags):
-        return 0, t.full
-    return 0, 1
+    return value_range(t) or (0, 1)
 
 
 class PromelaWriter:
@@ -1069,23 +1063,13 @@ class PromelaWriter:
         d_steps when one would exceed SPIN's limit on the jumps in a d_step (MAXDSTEP: 1024 or
         2048). ``@L@`` is replaced to make the labels unique (the lines are used twice: after
         the initial state and after a step)."""
-        from checker.lang.expr import And
 
         n0 = len(self.sites)
         bad = "   :: !(" + " && ".join(f"INV_{k}" for k, _ in invs) + ") ->"
         chunks: list[list[str]] = []
         out: list[str] = []
         for t in self.system.transitions:
-            body = list(t.body)
-            lead: list[Expr] = []
-            while body and isinstance(body[0], Require):
-                lead.append(body.pop(0).cond)  # type: ignore[union-attr]
-            enab = enabling_condition(body, self.system)
-            if enab is not None:
-                lead.append(enab)
-            b = _Body(self, t.index)
-            w = ExprWriter(self.vars, {})
-            guard, gerr = w.scalar(And(*lead)) if lead else ("1", None)
+            body, b, w, guard, gerr = self._guarded(t)
             b.stmts(body, w, "")
             label = f"x_dry_@L@{t.index}"
             run = [re.sub(r"assert\((\d+) == 0\)", f"x_err = 1; goto {label}", ln) for ln in b.lines]
@@ -1120,7 +1104,9 @@ class PromelaWriter:
             del self.sites[ERROR_SITE_BASE + k]
         return chunks
 
-    def _transition(self, t: Transition, invs, inv_code, inv_slots, trans):  # type: ignore[no-untyped-def]
+    def _guarded(self, t: Transition) -> tuple[list[Stmt], _Body, ExprWriter, str, str | None]:
+        """``t``'s body after its leading requires, a fresh body writer, an expression writer, and the
+        guard (leading requires and the enabling condition) with its error condition, if any."""
         from checker.lang.expr import And
 
         body = list(t.body)
@@ -1130,9 +1116,13 @@ class PromelaWriter:
         enab = enabling_condition(body, self.system)
         if enab is not None:
             lead.append(enab)
-        b = _Body(self, t.index)
         w = ExprWriter(self.vars, {})
         guard, gerr = w.scalar(And(*lead)) if lead else ("1", None)
+        return body, _Body(self, t.index), w, guard, gerr
+
+    def _transition(self, t: Transition, invs, inv_code, inv_slots, trans):  # type: ignore[no-untyped-def]
+
+        body, b, w, guard, gerr = self._guarded(t)
         for slot, st in self.pre.items():  # transition invariants read the pre-state from these copies
             if scalar(st.typ):
                 b.lines.append(f"{cell(st, [])} = {cell(self.vars[slot], [])};")

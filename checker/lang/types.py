@@ -270,3 +270,16 @@ class Seq(Type):
 def scalar(t: Type) -> bool:
     """True for types held in one machine word (everything but arrays and sequences)."""
     return not isinstance(t, (Array, Seq))
+
+
+def value_range(t: Type) -> tuple[int, int] | None:
+    """The least and greatest machine value of a scalar type (a bool is 0..1), or None for others."""
+    if isinstance(t, BoolType):
+        return 0, 1
+    if isinstance(t, Int):
+        return t.lo, t.hi
+    if isinstance(t, Enum):
+        return 0, len(t.names) - 1
+    if isinstance(t, Flags):
+        return 0, t.full
+    return None
