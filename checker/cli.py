@@ -176,6 +176,9 @@ def _config_files(paths: tuple[Path, ...], bundled: bool, note: Console, verbose
 @click.option("--max-depth", type=int, default=None, callback=_positive_int, help="Explore at most this many steps deep.")
 @click.option("--max-seconds", type=float, default=None, callback=_positive_float, help="Stop each engine after this long.")
 @click.option("--store", type=click.Choice(["exact", "fingerprint"]), default=None, help="How visited states are kept.")
+@click.option("--memory-mb", type=int, default=None, callback=_positive_int,
+              help="Fingerprint store: MiB of memory for visited fingerprints before they spill to disk "
+              "(default: a quarter of this machine's memory, at most 8 GiB).")
 @click.option("--workers", type=click.IntRange(1, 1024), default=None,
               help="Explicit engine: threads (numpy loop) or processes (packed kernel) on large BFS levels (default 1).")
 @click.option("--symmetry", is_flag=True, default=None,
@@ -204,6 +207,7 @@ def verify(
     max_depth: int | None,
     max_seconds: float | None,
     store: str | None,
+    memory_mb: int | None,
     workers: int | None,
     symmetry: bool | None,
     stop_first: bool | None,
@@ -256,7 +260,7 @@ def verify(
             _fail(str(err) if err.where else f"--spec: {err}")
     overrides = {"max_states": max_states, "max_depth": max_depth, "max_seconds": max_seconds, "store": store,
                  "workers": workers, "symmetry": symmetry or None, "stop_at_first_violation": stop_first or None,
-                 "max_traces": max_traces}
+                 "max_traces": max_traces, "memory_mb": memory_mb}
     outcomes = []
     errors: list[str] = []
     stopped: Interrupted | None = None

@@ -20,6 +20,8 @@
     max_traces = 3                     # counterexamples of distinct causes per violated property (checker.cause)
     symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
     workers = 2                        # explicit engine: threads/processes expanding large frontiers
+    memory_mb = 6144                   # fingerprint store: memory for visited fingerprints before it spills
+                                       # to disk (default: a quarter of the machine's, at most 8 GiB)
     [coverage]                         # steps left out on purpose, and why (checker.coverage)
     unfired = { "TIMER*:*" = "no watchdog timer in this configuration" }
 
@@ -47,7 +49,7 @@ from checker.lang.system import SpecDef
 TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options",
             "coverage"}
 LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers",
-              "stop_at_first_violation", "max_traces"}
+              "stop_at_first_violation", "max_traces", "memory_mb"}
 
 
 class ConfigError(Exception):

@@ -140,7 +140,8 @@ def outcome_json(o: Outcome, out_dir: Path | None, sink: list[TraceView] | None 
             "engine": r.engine, "states": s.states, "transitions": s.transitions, "depth": s.depth,
             "seconds": round(s.seconds, 4), "states_per_second": round(s.states_per_second, 1),
             "peak_rss_bytes": s.peak_rss_bytes, "limit_hit": s.limit_hit, "store": s.store,
-            "collision_probability": s.collision_probability, "coverage": s.coverage, "error": r.error,
+            "collision_probability": s.collision_probability, "spilled_bytes": s.spilled_bytes,
+            "coverage": s.coverage, "error": r.error,
         })
         if r.error_trace is not None:
             tv, text = _write_trace_files(o, f"{r.engine}.modelling_error", r.error_trace, out_dir, r.error or "")

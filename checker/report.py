@@ -48,6 +48,8 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
             line += f", peak RSS {_fmt_bytes(s.peak_rss_bytes)}"
         if s.store == "fingerprint":
             line += f", fingerprint collision probability {s.collision_probability:.1e}"
+        if s.spilled_bytes:
+            line += f", {_fmt_bytes(s.spilled_bytes)} of fingerprints on disk"
         if s.limit_hit:
             line += f"  [yellow]stopped: {s.limit_hit} limit[/]"
         con.print(line, highlight=False)

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, Sequence
 from checker.explicit.fingerprint import collision_probability, key_fingerprint, state_fingerprint
 from checker.cause import Cause, describe_cause, kernel_function
 from checker.explicit.packed import Kernel, Layout, Unsupported
+from checker.explicit.store import FingerprintStore
 from checker.explicit.vector import VectorKernel, unpack_all
 from checker.explicit.vector_bfs import vector_loop
 from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
@@ -60,6 +61,7 @@ class Limits:
     handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
     stop_at_first_violation: bool = False  # end after the first violating state (others: inconclusive)
     max_traces: int = DEFAULT_MAX_TRACES  # counterexamples of distinct causes per property (checker.cause)
+    memory_mb: int | None = None  # fingerprint store: memory for visited fingerprints, then disk (checker.explicit.store)
 
 
 class Explorer:
@@ -88,6 +90,8 @@ class Explorer:
         self.parent = array("i")
         self.via = array("H" if len(self.system.transitions) < 1 << 16 else "i")
         self.init_states: list[State] = [self.system.init_state()]
+        self._fps: FingerprintStore | None = None  # the packed loop's fingerprint store (may spill to disk)
+        self._stop_tid: int | None = None  # the step of the last state added before the states limit stopped a call
 
     # -- traces
     def path_to(self, idx: int) -> tuple[list[State], list[int]]:
@@ -226,6 +230,9 @@ class Explorer:
             self.engine_note = "generic" + (" + symmetry" if canon else "")
             limit_hit = self._generic_loop(canon)
         result = self._result(limit_hit)
+        if self._fps is not None:
+            result.stats.spilled_bytes = self._fps.disk_bytes()
+            self._fps.close()
         result.stats.symmetry = canon is not None
         result.reached = self._reached(kernel)
         return result
@@ -385,7 +392,11 @@ class Explorer:
         """
         lay = kernel.layout
         fp = self.store != "exact"
-        self._seen = seen = set()
+        if fp:
+            self._fps = FingerprintStore(self.limits.memory_mb)
+            self._seen = seen = self._fps.hot
+        else:
+            self._seen = seen = set()
         parent, via = self.parent, self.via
         lim = self.limits
         self._max_n = lim.max_states or (1 << 62)
@@ -427,6 +438,7 @@ class Explorer:
                         stop_children(children[j:])
                         break
                     limit_hit = self._merge(kernel, fk, fi, collect(child), nk)
+                    self._settle()
             if self.cut_short:
                 break
             if nk:  # as the generic loop: a level cut short by a limit still counts
@@ -453,6 +465,7 @@ class Explorer:
                 self._rollback(snap, nk)
                 nxt, limit_hit = self._chunk(kernel, fk, fi, pos, stop, nk, True)
             pos = nxt
+            self._settle()
             if limit_hit is not None or self.cut_short:
                 return limit_hit
             now = time.perf_counter()
@@ -491,6 +504,8 @@ class Explorer:
                     return pos, "error"
                 pos = at[0] + 1  # pruned: go on with the next state
                 continue
+            if self._fps is not None and self._fps.cold and len(self.parent) > p0:
+                self._drop_seen(p0, nk0, nk, viol, at)
             limit_hit = self._after_chunk(lay, fk, fi, viol, dead, at)
             if self._all_done():
                 if not exact:
@@ -500,6 +515,33 @@ class Explorer:
             if limit_hit is not None or not exact:
                 return pos, limit_hit
         return pos, None
+
+    def _settle(self) -> None:
+        if self._fps is not None:
+            self._fps.settle()
+
+    def _drop_seen(self, p0: int, nk0: int, nk: list[int], viol: list[tuple[int, int]], at: list[int]) -> None:
+        """The kernel added states ``p0..`` (keys ``nk[nk0:]``) missing from the hot set only: drop those
+        the fingerprint store holds in memory runs or on disk, keeping the others' order."""
+        keys = nk[nk0:]
+        fps = [key_fingerprint(k) for k in keys]
+        old = self._fps.cold_mask(fps).tolist()  # type: ignore[union-attr]
+        if not any(old):
+            return
+        if at[2]:
+            self._stop_tid = self.via[-1]
+        self._seen.difference_update([f for f, o in zip(fps, old) if o])
+        kept = [i for i, o in enumerate(old) if not o]
+        renum = {p0 + i: p0 + j for j, i in enumerate(kept)}
+        par = [self.parent[p0 + i] for i in kept]
+        vias = [self.via[p0 + i] for i in kept]
+        del self.parent[p0:]
+        del self.via[p0:]
+        del nk[nk0:]
+        self.parent.extend(par)
+        self.via.extend(vias)
+        nk.extend([keys[i] for i in kept])
+        viol[:] = [(renum[i], k) for i, k in viol if i in renum]
 
     def _snapshot(self, nk: list[int]) -> tuple[Any, ...]:
         return (len(self.parent), len(nk), list(self.fired), {n: len(h) for n, h in self.hits.items()})
@@ -540,6 +582,9 @@ class Explorer:
             # the common case, at C speed: keep the successors not seen yet, in order
             hashed = [key_fingerprint(k) for k in keys] if fp else keys
             fresh = [c for c, k in enumerate(hashed) if k not in seen]
+            if self._fps is not None and self._fps.cold and fresh:
+                old = self._fps.cold_mask([hashed[c] for c in fresh]).tolist()
+                fresh = [c for c, o in zip(fresh, old) if not o]
             seen.update([hashed[c] for c in fresh])
             parent.extend([par[c] for c in fresh])
             via.extend([vias[c] for c in fresh])
@@ -570,7 +615,7 @@ class Explorer:
                 break
             k = keys[c]
             kk = key_fingerprint(k) if fp else k
-            if kk in seen:
+            if kk in seen or (self._fps is not None and kk in self._fps):
                 continue
             seen.add(kk)
             parent.append(par[c])
@@ -601,7 +646,8 @@ class Explorer:
             return None
         # The generic loop counts all successors of the state it stopped in: do the same.
         succ = self.c.successors(lay.unpack(fk[at[0]]))
-        done = [tid for tid, _ in succ].index(self.via[-1]) + 1
+        last = self.via[-1] if self._stop_tid is None else self._stop_tid  # see _drop_seen
+        done = [tid for tid, _ in succ].index(last) + 1
         self.extra_trans = len(succ) - done
         return "states"
 
