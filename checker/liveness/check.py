@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.lang.expr import Ite, Sum
-from checker.lang.pycompile import CompiledSystem, State
+from checker.lang.pycompile import CompiledSystem, State, _slots
 from checker.lang.system import Property
 from checker.lang.temporal import Starvation, Temporal
 from checker.liveness.cycles import FairSearch, Lasso, path_inside, sccs
@@ -92,11 +92,12 @@ def check_temporal(c: CompiledSystem, g: StateGraph, p: Property, search: FairSe
                               detail={"prefix": tr.loop, "loop": len(tr) - (tr.loop or 0)})
     for k, (pe, qe) in enumerate(zip(tmp.p, tmp.q)):
         pf, qf = c.state_fn(pe), c.state_fn(qe)
-        notq = [not qf(s) for s in g.states]
+        states = g.partial(_slots(pe, _slots(qe, set())))
+        notq = [not qf(s) for s in states]
         if p.kind == "eventually":
             sources = [0] if notq[0] else []
         else:
-            sources = [u for u in range(n) if notq[u] and pf(g.states[u])]
+            sources = [u for u in range(n) if notq[u] and pf(states[u])]
         lasso = search.find(sources, notq.__getitem__)
         if lasso is not None:
             tr = lasso_trace(c, g, lasso, p.name)
@@ -130,9 +131,10 @@ def starvation_bound(c: CompiledSystem, g: StateGraph, p: Property, groups: list
     """
     st: Starvation = p.extra["starvation"]
     m = len(st.instances)
-    wfn = c.state_fn(Sum(range(m), lambda k: Ite(st.waiting[k], 1 << k, 0)))
-    sfn = c.edge_fn(Sum(range(m), lambda k: Ite(st.served[k], 1 << k, 0)))
-    states = g.states
+    wexpr = Sum(range(m), lambda k: Ite(st.waiting[k], 1 << k, 0))
+    sexpr = Sum(range(m), lambda k: Ite(st.served[k], 1 << k, 0))
+    wfn, sfn = c.state_fn(wexpr), c.edge_fn(sexpr)
+    states = g.partial(_slots(wexpr, _slots(sexpr, set())))
     size = len(states)
     wmask = [wfn(s) for s in states]
     edges: dict[int, list[tuple[int, int, int]]] = {

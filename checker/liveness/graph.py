@@ -10,9 +10,12 @@ Each node keeps one representative full state; edges keep the transition index. 
 from __future__ import annotations
 
 import time
+from array import array
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from checker.lang.pycompile import CompiledSystem, State, StepError
 from checker.lang.system import System
@@ -20,10 +23,27 @@ from checker.lang.system import System
 Edge = tuple[int, int]  # (transition index, target node)
 
 
+class PackedStates(Sequence[State]):
+    """The nodes' representative states, kept packed (checker.explicit.packed) and unpacked on access."""
+
+    def __init__(self, keys: list[int], layout: Any) -> None:
+        self.keys = keys
+        self.layout = layout
+        self._unpack = layout.unpack
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._unpack(k) for k in self.keys[i]]
+        return self._unpack(self.keys[i])
+
+
 @dataclass
 class StateGraph:
     system: System
-    states: list[State]  # representative full state of each node
+    states: Sequence[State]  # representative full state of each node (a list, or PackedStates)
     succ: list[list[Edge]]
     parent: list[int]
     via: list[int]
@@ -35,6 +55,13 @@ class StateGraph:
     n_edges: int = 0
     fired: list[int] = field(default_factory=list)
     depth: list[int] = field(default_factory=list)  # BFS distance from the initial state
+
+    def partial(self, slots: set[int]) -> Sequence[State]:
+        """The nodes' states with at least the variables ``slots`` (others may be None): what an
+        expression reading only those needs, without unpacking whole states."""
+        if isinstance(self.states, PackedStates):
+            return list(map(self.states.layout.unpack_slots(slots), self.states.keys))
+        return self.states
 
     @property
     def complete(self) -> bool:
@@ -60,7 +87,167 @@ def build_graph(
     limits: dict[str, Any] | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> StateGraph:
-    """Explore every reachable (projected) state of ``c``; respects max_states, max_depth and max_seconds."""
+    """Explore every reachable (projected) state of ``c``; respects max_states, max_depth and max_seconds.
+
+    The successors come from the packed kernel of the safety search (checker.explicit.packed) when
+    the system allows it, else from the generic semantics; both give the same graph, node for node
+    and edge for edge (a kernel failure, such as a modelling error, is redone on the generic semantics
+    for its message)."""
+    from checker.explicit.packed import Unsupported, build_kernel
+
+    try:
+        kernel = build_kernel(c, [])
+    except Unsupported:
+        kernel = None
+    if kernel is not None:
+        g = _build_packed(c, kernel, limits or {}, progress)
+        if g is not None:
+            return g
+    return _build_generic(c, limits, progress)
+
+
+class _NoneSeen(set):  # type: ignore[type-arg]
+    """A "seen" set that stays empty: the packed kernel then reports every successor, edges included."""
+
+    add = id  # a C function, so the kernel's look-ups and adds stay at C speed
+
+
+GRAPH_CHUNK = 4096  # nodes expanded per kernel call
+
+
+def _projection(c: CompiledSystem, lay: Any) -> int:
+    """The bit mask of a packed key without the starvation counters' fields (-1: nothing to drop)."""
+    drop = set(ghost_slots(c.system))
+    if not drop:
+        return -1
+    mask = (1 << lay.bits) - 1
+    for slot in drop:
+        for f in _fields_of(lay.shape[slot]):
+            fl = lay.fields[f]
+            mask &= ~(((1 << fl.width) - 1) << fl.off)
+    return mask
+
+
+def _fields_of(shape: Any) -> list[int]:
+    return [f for sh in shape for f in _fields_of(sh)] if isinstance(shape, list) else [shape]
+
+
+def _build_packed(c: CompiledSystem, kernel: Any, lim: dict[str, Any],
+                  progress: Callable[[int, float], None] | None) -> StateGraph | None:
+    """:func:`build_graph` on the packed kernel; None when the kernel fails (the generic loop then redoes it)."""
+    t0 = time.perf_counter()
+    system = c.system
+    lay = kernel.layout
+    max_states = lim.get("max_states") or 0
+    max_seconds = lim.get("max_seconds")
+    max_depth = lim.get("max_depth")
+    proj = _projection(c, lay)
+    init = system.init_state()
+    k0 = lay.pack(init)
+    keys = [k0]  # packed full state of each node's representative
+    index: dict[int, int] = {k0 & proj: 0}
+    parent, via, depth = [-1], [-1], [0]
+    nt = len(system.transitions)
+    fired = [0] * nt
+    succ: list[list[Edge]] = []
+    n_edges = 0
+    limit_hit: str | None = None
+    ident = range(1 << 62)  # frontier position = node index
+    never = _NoneSeen()
+    n = 0
+    while n < len(keys):
+        now = time.perf_counter() - t0
+        if n:
+            if max_seconds is not None and now > max_seconds:
+                limit_hit = "time"
+                break
+            if progress is not None:
+                progress(len(keys), now)
+        b = min(len(keys), n + GRAPH_CHUNK)
+        if max_depth is not None:
+            if depth[n] >= max_depth:
+                limit_hit = "depth"
+                break
+            b = bisect_left(depth, max_depth, n, b)  # BFS order: depths never decrease
+        par, tids, nk = array("i"), array("i"), []
+        try:
+            kernel.run(keys, ident, n, b, never, par, tids, nk, [], [], fired, 0, 1 << 62, [0, 0, 0], (), False)
+        except Exception:  # noqa: BLE001 - the generic loop reports it in the spec's terms
+            return None
+        stop = b
+        if max_states and len(keys) + len(nk) > max_states:
+            # the generic loop stops after the first node whose successors pass the limit
+            dst = []
+            prev = n
+            for i, (k, src, tid) in enumerate(zip(nk, par, tids)):
+                if src != prev:
+                    if len(keys) > max_states:
+                        stop = src
+                        del nk[i:], par[i:], tids[i:]
+                        break
+                    prev = src
+                kk = k & proj
+                j = index.get(kk)
+                if j is None:
+                    j = index[kk] = len(keys)
+                    keys.append(k)
+                    parent.append(src)
+                    via.append(tid)
+                    depth.append(depth[src] + 1)
+                dst.append(j)
+            else:
+                if len(keys) > max_states:
+                    stop = (par[-1] + 1) if par else b
+        else:
+            get = index.get
+            dst = []
+            d_app = dst.append
+            for k, src, tid in zip(nk, par, tids):
+                kk = k & proj
+                j = get(kk)
+                if j is None:
+                    j = index[kk] = len(keys)
+                    keys.append(k)
+                    parent.append(src)
+                    via.append(tid)
+                    depth.append(depth[src] + 1)
+                d_app(j)
+        edges = list(zip(tids.tolist(), dst))
+        at = 0
+        counts = Counter(par)
+        for u in range(n, stop):
+            m = counts.get(u, 0)
+            succ.append(edges[at:at + m])
+            at += m
+        n_edges += len(edges)
+        if stop < b:
+            limit_hit = "states"
+            n = stop
+            break
+        n = b
+        if max_states and len(keys) > max_states:
+            limit_hit = "states"
+            break
+    if limit_hit is not None and any(fired):
+        # as the generic loop: count the steps of expanded nodes only
+        fired = [0] * nt
+        for out in succ:
+            for tid, _ in out:
+                fired[tid] += 1
+    g = StateGraph(system, PackedStates(keys, lay), succ, parent, via, limit_hit=limit_hit, n_edges=n_edges,
+                   fired=fired, depth=depth)
+    while len(g.succ) < len(g.states):
+        g.succ.append([])
+    g.seconds = time.perf_counter() - t0
+    return g
+
+
+def _build_generic(
+    c: CompiledSystem,
+    limits: dict[str, Any] | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> StateGraph:
+    """:func:`build_graph` on the generic semantics (logical states)."""
     t0 = time.perf_counter()
     system = c.system
     lim = limits or {}
