@@ -95,15 +95,22 @@ def build_graph(
     for its message)."""
     from checker.explicit.packed import Unsupported, build_kernel
 
+    t0 = time.perf_counter()
+    g, n = _build_generic(c, limits, progress, handoff=HANDOFF)
+    if n is None:
+        return g  # small: done before compiling a kernel would pay off
     try:
         kernel = build_kernel(c, [])
     except Unsupported:
         kernel = None
     if kernel is not None:
-        g = _build_packed(c, kernel, limits or {}, progress)
-        if g is not None:
-            return g
-    return _build_generic(c, limits, progress)
+        done = _build_packed(c, kernel, limits or {}, progress, g, n, t0)
+        if done is not None:
+            return done
+    return _build_generic(c, limits, progress)[0]
+
+
+HANDOFF = 2048  # the packed kernel takes over once this many nodes are expanded and as many wait
 
 
 class _NoneSeen(set):  # type: ignore[type-arg]
@@ -132,37 +139,33 @@ def _fields_of(shape: Any) -> list[int]:
     return [f for sh in shape for f in _fields_of(sh)] if isinstance(shape, list) else [shape]
 
 
-def _build_packed(c: CompiledSystem, kernel: Any, lim: dict[str, Any],
-                  progress: Callable[[int, float], None] | None) -> StateGraph | None:
-    """:func:`build_graph` on the packed kernel; None when the kernel fails (the generic loop then redoes it)."""
-    t0 = time.perf_counter()
+def _build_packed(c: CompiledSystem, kernel: Any, lim: dict[str, Any], progress: Callable[[int, float], None] | None,
+                  g0: StateGraph, n: int, t0: float) -> StateGraph | None:
+    """:func:`build_graph` on the packed kernel, from the graph ``g0`` whose first ``n`` nodes are
+    expanded; None when the kernel fails (the generic loop then redoes it all)."""
     system = c.system
     lay = kernel.layout
     max_states = lim.get("max_states") or 0
     max_seconds = lim.get("max_seconds")
     max_depth = lim.get("max_depth")
     proj = _projection(c, lay)
-    init = system.init_state()
-    k0 = lay.pack(init)
-    keys = [k0]  # packed full state of each node's representative
-    index: dict[int, int] = {k0 & proj: 0}
-    parent, via, depth = [-1], [-1], [0]
+    keys = [lay.pack(s) for s in g0.states]  # packed full state of each node's representative
+    index: dict[int, int] = {k & proj: i for i, k in enumerate(keys)}
+    parent, via, depth = list(g0.parent), list(g0.via), list(g0.depth)
     nt = len(system.transitions)
-    fired = [0] * nt
-    succ: list[list[Edge]] = []
-    n_edges = 0
+    fired = list(g0.fired)
+    succ: list[list[Edge]] = g0.succ[:n]
+    n_edges = g0.n_edges
     limit_hit: str | None = None
     ident = range(1 << 62)  # frontier position = node index
     never = _NoneSeen()
-    n = 0
     while n < len(keys):
         now = time.perf_counter() - t0
-        if n:
-            if max_seconds is not None and now > max_seconds:
-                limit_hit = "time"
-                break
-            if progress is not None:
-                progress(len(keys), now)
+        if max_seconds is not None and now > max_seconds:
+            limit_hit = "time"
+            break
+        if progress is not None:
+            progress(len(keys), now)
         b = min(len(keys), n + GRAPH_CHUNK)
         if max_depth is not None:
             if depth[n] >= max_depth:
@@ -246,8 +249,11 @@ def _build_generic(
     c: CompiledSystem,
     limits: dict[str, Any] | None = None,
     progress: Callable[[int, float], None] | None = None,
-) -> StateGraph:
-    """:func:`build_graph` on the generic semantics (logical states)."""
+    handoff: int | None = None,
+) -> tuple[StateGraph, int | None]:
+    """:func:`build_graph` on the generic semantics (logical states). With ``handoff``: stops before
+    expanding a node ``n >= handoff`` when ``handoff`` more wait, and returns the graph so far and ``n``
+    (else None)."""
     t0 = time.perf_counter()
     system = c.system
     lim = limits or {}
@@ -269,6 +275,9 @@ def _build_generic(
     fired = g.fired
     n = 0
     while n < len(g.states):
+        if handoff is not None and n >= handoff and len(g.states) - n >= handoff:
+            g.seconds = time.perf_counter() - t0
+            return g, n
         if n & 1023 == 0 and n:
             now = time.perf_counter() - t0
             if max_seconds is not None and now > max_seconds:
@@ -310,4 +319,4 @@ def _build_generic(
     while len(g.succ) < len(g.states):
         g.succ.append([])
     g.seconds = time.perf_counter() - t0
-    return g
+    return g, None
