@@ -49,7 +49,7 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         if s.store == "fingerprint":
             line += f", fingerprint collision probability {s.collision_probability:.1e}"
         if s.spilled_bytes:
-            line += f", {_fmt_bytes(s.spilled_bytes)} of fingerprints on disk"
+            line += f", {_fmt_bytes(s.spilled_bytes)} spilled to disk"
         if s.limit_hit:
             line += f"  [yellow]stopped: {s.limit_hit} limit[/]"
         con.print(line, highlight=False)

@@ -67,7 +67,7 @@ class Stats:
     exhausted: bool = True  # every reachable state was expanded (False: cut short), so coverage is complete
     store: str = "exact"
     collision_probability: float = 0.0
-    spilled_bytes: int = 0  # fingerprint store: fingerprints written to disk (checker.explicit.store)
+    spilled_bytes: int = 0  # fingerprint store: fingerprints and parent entries on disk (checker.explicit.store)
     symmetry: bool = False  # states are orbits under the spec's declared symmetry (safety only)
 
     @property

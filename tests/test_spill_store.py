@@ -4,6 +4,7 @@ and a search that spills explores the same states, in the same order, with the s
 from __future__ import annotations
 
 import os
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from checker.config import load_config
 from checker.engines import engine_names
 from checker.explicit import bfs, store
 from checker.explicit.bfs import Explorer, Limits
-from checker.explicit.store import FingerprintStore
+from checker.explicit.store import FingerprintStore, SpillArray
 from checker.verify import instantiate
 from spec import registry
 
@@ -52,6 +53,7 @@ def _spilling(spills: list[FingerprintStore]) -> Any:
     def make(memory_mb: int | None = None) -> FingerprintStore:
         st = FingerprintStore(memory_mb, hot_max=1024)
         st.run_budget = 24_000  # 3,000 fingerprints in memory, the rest on disk
+        st.parent_budget = 6_000  # 1,000 parent and step entries in memory, then all but PARENTS_KEPT spill
         spills.append(st)
         return st
     return make
@@ -67,9 +69,12 @@ def test_a_spilling_search_is_the_in_memory_search(name: str, monkeypatch: pytes
     r_mem = mem.run()
     spills: list[FingerprintStore] = []
     monkeypatch.setattr(bfs, "FingerprintStore", _spilling(spills))
+    monkeypatch.setattr(bfs, "PARENTS_KEPT", 300)
     disk = Explorer(compiled, props, Limits(), store="fingerprint")
     r_disk = disk.run()
-    assert spills[0].spills > 0 and r_disk.stats.spilled_bytes > 0
+    assert spills[0].spills > 0
+    assert isinstance(disk.parent, SpillArray) and disk.parent.base > r_disk.stats.states // 2
+    assert r_disk.stats.spilled_bytes > 6 * disk.parent.base  # fingerprints, parents and steps
     assert r_mem.stats.spilled_bytes == 0
     assert r_disk.stats.states == r_mem.stats.states > 5000
     assert r_disk.stats.transitions == r_mem.stats.transitions
@@ -90,3 +95,20 @@ def test_states_limit_with_a_spilling_store(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(bfs, "FingerprintStore", _spilling([]))
     r = Explorer(compiled, props, Limits(max_states=20_000), store="fingerprint").run()
     assert r.stats.limit_hit == "states" and 19_000 < r.stats.states <= 20_000
+
+
+def test_spill_array_reads_and_trims_across_the_file() -> None:
+    a, ref = SpillArray("i"), array("i")
+    for k in range(5000):
+        a.append(3 * k - 7)
+        ref.append(3 * k - 7)
+        if k % 997 == 0:
+            a.spill(100)
+    assert a.base > 4000 and a.memory_bytes() < 1200 * 4
+    assert len(a) == len(ref) and a == ref
+    assert [a[i] for i in (0, 5, 4000, -1)] == [ref[i] for i in (0, 5, 4000, -1)]
+    del a[4990:]
+    del ref[4990:]
+    assert a == ref
+    with pytest.raises(IndexError):
+        del a[10:]  # on disk already

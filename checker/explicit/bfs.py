@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Sequence
 from checker.explicit.fingerprint import collision_probability, key_fingerprint, state_fingerprint
 from checker.cause import Cause, describe_cause, kernel_function
 from checker.explicit.packed import Kernel, Layout, Unsupported
-from checker.explicit.store import FingerprintStore
+from checker.explicit.store import PARENTS_KEPT, FingerprintStore, SpillArray
 from checker.explicit.vector import VectorKernel, unpack_all
 from checker.explicit.vector_bfs import vector_loop
 from checker.explicit.symmetry import CHECKED_STATES, SymmetryError, check_state
@@ -87,8 +87,13 @@ class Explorer:
         self.store = store
         self.progress = progress
         # 4 bytes per parent index, 2 per step index (4 with more than 65,535 steps)
-        self.parent = array("i")
-        self.via = array("H" if len(self.system.transitions) < 1 << 16 else "i")
+        via_type = "H" if len(self.system.transitions) < 1 << 16 else "i"
+        if store == "fingerprint":  # parents and steps may spill to disk too (checker.explicit.store)
+            self.parent: array[int] = SpillArray("i")
+            self.via: array[int] = SpillArray(via_type)
+        else:
+            self.parent = array("i")
+            self.via = array(via_type)
         self.init_states: list[State] = [self.system.init_state()]
         self._fps: FingerprintStore | None = None  # the packed loop's fingerprint store (may spill to disk)
         self._stop_tid: int | None = None  # the step of the last state added before the states limit stopped a call
@@ -232,6 +237,9 @@ class Explorer:
         result = self._result(limit_hit)
         if self._fps is not None:
             result.stats.spilled_bytes = self._fps.disk_bytes()
+            for arr in (self.parent, self.via):
+                if isinstance(arr, SpillArray):
+                    result.stats.spilled_bytes += arr.base * arr.itemsize
             self._fps.close()
         result.stats.symmetry = canon is not None
         result.reached = self._reached(kernel)
@@ -517,8 +525,16 @@ class Explorer:
         return pos, None
 
     def _settle(self) -> None:
-        if self._fps is not None:
-            self._fps.settle()
+        """Between chunks: the fingerprint store moves fingerprints down, the parents spill past their budget."""
+        fps = self._fps
+        if fps is None:
+            return
+        fps.settle()
+        par, via = self.parent, self.via
+        if isinstance(par, SpillArray) and isinstance(via, SpillArray) and \
+                par.memory_bytes() + via.memory_bytes() > fps.parent_budget:
+            par.spill(PARENTS_KEPT)
+            via.spill(PARENTS_KEPT)
 
     def _drop_seen(self, p0: int, nk0: int, nk: list[int], viol: list[tuple[int, int]], at: list[int]) -> None:
         """The kernel added states ``p0..`` (keys ``nk[nk0:]``) missing from the hot set only: drop those

@@ -22,8 +22,12 @@ those of an in-memory fingerprint store.
 
 The interface for other loops (a native kernel, a partition of a distributed search):
 ``add(fps) -> new mask``, ``contains(fps) -> mask``, ``len(store)``, ``settle()`` (move a full hot
-set down; call between batches), ``close()``. The parent pointers (index of the parent state and
-of the step) are kept by the explorer, 6 bytes a state, in memory.
+set down; call between batches), ``close()``.
+
+The parent pointers (index of the parent state and of the step, 6 bytes a state) are
+:class:`SpillArray` objects: arrays the kernel appends to at C speed, whose oldest entries move
+to a file once they pass a quarter of the budget (``FingerprintStore.parent_budget``); a trace
+reads its few dozen entries back from there.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import Iterable
+from array import array
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -39,6 +44,7 @@ PAGE = 512  # fingerprints per disk page (4 KiB): one page read per disk look-up
 HOT_BYTES = 80  # about what a Python set spends per int of 64 bits (the int and its slot)
 MAX_DISK_RUNS = 6  # more are merged into one
 MERGE_BLOCK = 1 << 22  # fingerprints per block of a streaming merge of disk runs
+PARENTS_KEPT = 1 << 16  # newest parent entries kept in memory when the rest spill
 _U64 = np.uint64
 
 
@@ -123,6 +129,7 @@ class FingerprintStore:
         # a hot set of an eighth of the budget at most (2M fingerprints: ~160 MiB), the rest for runs
         self.hot_max = hot_max or max(1024, min(1 << 21, budget // 8 // HOT_BYTES))
         self.run_budget = max(budget - self.hot_max * HOT_BYTES, 1 << 16)
+        self.parent_budget = max(budget // 4, 1 << 20)  # for the explorer's parent and step arrays
         self.runs: list[np.ndarray] = []
         self.disk: list[_DiskRun] = []
         self._spill_parent = spill_dir
@@ -255,4 +262,79 @@ class FingerprintStore:
         self.disk = [_DiskRun(path, n)]
 
 
-__all__ = ["FingerprintStore", "default_memory_mb"]
+class SpillArray(array):
+    """An append-only ``array`` (parent indices, step indices) whose oldest part moves to a file.
+
+    The packed kernel appends at C speed (``append``/``extend`` are the array's own); indices keep
+    counting from the first entry ever appended: ``len``, reading an entry and deleting a tail
+    (``del a[i:]``, the explorer's roll-backs) take the entries on disk into account. Reading an
+    entry on disk is one small read (traces and causes walk back a few dozen entries per violation).
+    """
+
+    base: int
+    _file: Any
+
+    def __new__(cls, typecode: str, spill_dir: str | None = None) -> SpillArray:
+        self = super().__new__(cls, typecode)
+        self.base = 0  # entries on disk: the first in memory has index base
+        self._file = None
+        self._dir = spill_dir
+        return self
+
+    def __len__(self) -> int:
+        return self.base + array.__len__(self)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return array(self.typecode, [self[j] for j in range(*i.indices(len(self)))])
+        if i < 0:
+            i += len(self)
+        if i >= self.base:
+            return array.__getitem__(self, i - self.base)
+        if i < 0:
+            raise IndexError("array index out of range")
+        self._file.seek(i * self.itemsize)
+        return array(self.typecode, self._file.read(self.itemsize))[0]
+
+    def __delitem__(self, i: Any) -> None:
+        if not (isinstance(i, slice) and i.step is None and (i.stop is None or i.stop >= len(self))):
+            raise TypeError("a SpillArray deletes tails only")
+        start = i.start or 0
+        if start < 0:
+            start += len(self)
+        if start < self.base:
+            raise IndexError("cannot delete entries already on disk")
+        array.__delitem__(self, slice(start - self.base, None))
+
+    def __eq__(self, other: object) -> bool:
+        if not self.base and not getattr(other, "base", 0):
+            return array.__eq__(self, other)  # type: ignore[no-any-return]
+        return isinstance(other, array) and len(self) == len(other) and all(
+            self[j] == other[j] for j in range(len(self)))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def memory_bytes(self) -> int:
+        return array.__len__(self) * self.itemsize
+
+    def spill(self, keep: int) -> None:
+        """Move all but the newest ``keep`` entries in memory to the file."""
+        n = array.__len__(self) - keep
+        if n <= 0:
+            return
+        if self._file is None:
+            fd, path = tempfile.mkstemp(prefix="napi-check-parents-", dir=self._dir)
+            self._file = os.fdopen(fd, "w+b")
+            os.unlink(path)  # removed when closed (or when the process ends)
+        self._file.seek(0, os.SEEK_END)
+        self._file.write(memoryview(self)[:n].tobytes())
+        self._file.flush()
+        array.__delitem__(self, slice(0, n))
+        self.base += n
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+__all__ = ["FingerprintStore", "SpillArray", "default_memory_mb"]
