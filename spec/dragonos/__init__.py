@@ -95,9 +95,23 @@ def build(k: SimpleNamespace, parts: Parts = DEFAULT) -> System:
         c.actors["sys"] = parts.direct_poll(c)
     if k.T > 0:
         parts.tick(c)  # after every actor: the tick looks at all of them
+    _check_facts(c)
     parts.properties(c, others)
     add_liveness(s)
     return s
+
+
+def _check_facts(c: Ctx) -> None:
+    """Every part exported the facts the properties read (a replaced part that forgot one would
+    otherwise weaken a property silently)."""
+    kthreads = {c.actors["handler"].name, c.actors["poller"].name}
+    for name in kthreads - set(c.facts.asleep):
+        raise ModelError(f"the part building actor {name!r} exported no 'asleep' fact "
+                         "(c.facts.asleep[actor.name]; the wait queue's add_sleeper does it)")
+    for a in c.s.actors:
+        if a.name not in kthreads and a.name not in c.facts.resting:
+            raise ModelError(f"the part building actor {a.name!r} exported no 'resting' fact "
+                             "(c.facts.resting[actor.name] = when it is not part-way through anything)")
 
 
 def add_liveness(s: System) -> None:
