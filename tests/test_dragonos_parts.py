@@ -137,5 +137,6 @@ def test_a_part_that_exports_no_resting_fact_is_refused() -> None:
         return actor
 
     spec = make_spec("dragonos_quiet", "", DEFAULT.replace(virtio_driver=quiet))
-    with pytest.raises(ModelError, match="'drv0' exported no 'resting' fact"):
+    with pytest.raises(ModelError, match="'drv0' exported no 'resting' fact") as err:
         spec.instantiate({"version": "V2"})
+    assert err.value.where == f"{__file__}:{quiet.__code__.co_firstlineno}"  # the part's code
