@@ -178,43 +178,31 @@ def _build_packed(c: CompiledSystem, kernel: Any, lim: dict[str, Any], progress:
         except Exception:  # noqa: BLE001 - the generic loop reports it in the spec's terms
             return None
         stop = b
-        if max_states and len(keys) + len(nk) > max_states:
-            # the generic loop stops after the first node whose successors pass the limit
-            dst = []
-            prev = n
-            for i, (k, src, tid) in enumerate(zip(nk, par, tids)):
-                if src != prev:
-                    if len(keys) > max_states:
-                        stop = src
-                        del nk[i:], par[i:], tids[i:]
-                        break
-                    prev = src
-                kk = k & proj
-                j = index.get(kk)
-                if j is None:
-                    j = index[kk] = len(keys)
-                    keys.append(k)
-                    parent.append(src)
-                    via.append(tid)
-                    depth.append(depth[src] + 1)
-                dst.append(j)
-            else:
+        # near the states limit: the generic loop stops after the first node whose successors pass it
+        careful = bool(max_states) and len(keys) + len(nk) > max_states
+        get = index.get
+        dst: list[int] = []
+        d_app = dst.append
+        prev = n
+        for i, (k, src, tid) in enumerate(zip(nk, par, tids)):
+            if careful and src != prev:
                 if len(keys) > max_states:
-                    stop = (par[-1] + 1) if par else b
+                    stop = src
+                    del nk[i:], par[i:], tids[i:]
+                    break
+                prev = src
+            kk = k & proj
+            j = get(kk)
+            if j is None:
+                j = index[kk] = len(keys)
+                keys.append(k)
+                parent.append(src)
+                via.append(tid)
+                depth.append(depth[src] + 1)
+            d_app(j)
         else:
-            get = index.get
-            dst = []
-            d_app = dst.append
-            for k, src, tid in zip(nk, par, tids):
-                kk = k & proj
-                j = get(kk)
-                if j is None:
-                    j = index[kk] = len(keys)
-                    keys.append(k)
-                    parent.append(src)
-                    via.append(tid)
-                    depth.append(depth[src] + 1)
-                d_app(j)
+            if careful and len(keys) > max_states:
+                stop = (par[-1] + 1) if par else b
         edges = list(zip(tids.tolist(), dst))
         at = 0
         counts = Counter(par)
