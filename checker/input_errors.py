@@ -162,7 +162,7 @@ def limit_problem(name: str, value: Any) -> str | None:
 #: ``[options]`` keys the engines read (checker/liveness, the explicit engine); keys containing "seed"
 #: are recorded in result.json as seeds. A new option must be added here to be accepted.
 OPTION_KEYS = {"liveness", "fairness", "starvation_bound", "symmetry", "constraint", "state_constraint",
-               "constraints"}
+               "constraints", "induct_instances"}
 
 
 def option_problems(options: dict[str, Any]) -> list[InputError]:
@@ -175,6 +175,9 @@ def option_problems(options: dict[str, Any]) -> list[InputError]:
             continue
         if key not in OPTION_KEYS:
             out.append(InputError(f"options.{key}", f"unknown option ({did_you_mean(key, OPTION_KEYS, 'options')})"))
+        elif key == "induct_instances" and not isinstance(value, str):
+            out.append(InputError("options.induct_instances", f"must name the constant that counts the instances "
+                                  f"(e.g. \"N\"), got {value!r}"))
         elif key == "starvation_bound" and not isinstance(value, bool):
             out.append(InputError("options.starvation_bound", f"must be true or false, got {value!r}"))
         elif key == "liveness" and not isinstance(value, dict):

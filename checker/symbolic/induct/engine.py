@@ -216,6 +216,10 @@ class Run:
         system = self.inp.system
         base = self.instance(res, system, self.inp.compiled, [])
         results: dict[str, Outcome] = {}
+        not_all_n: dict[str, str] = {}
+        if self.inp.options.get("induct_instances"):  # every number of instances (induct.param)
+            results, not_all_n = self.every_n(targets)
+            targets = [tg for tg in targets if tg.name not in results]
         sym = self.symbolic()
         refused = ""
         if sym is not None:
@@ -247,7 +251,18 @@ class Run:
                 if refused and o.verdict == HOLDS:
                     o.note += f"; for the configuration's constants only ({refused})"
             results.update(got)
+        for name, why in not_all_n.items():  # proved (or not) at this N only: say why not for every N
+            if name in results:
+                results[name].note += f"; not proved for every {self.inp.options['induct_instances']}: {why}"
         return results
+
+    def every_n(self, targets: list[Target]) -> tuple[dict[str, Outcome], dict[str, str]]:
+        from checker.symbolic.induct.param import every_n
+
+        names = [tg.name for tg in targets if tg.prop is not None]
+        got, why = every_n(self.inp, self.props, names, self.deadline, _query_ms(self.inp))
+        self.lap("all_n")
+        return got, why
 
     def symbolic(self) -> Symbolic | None:
         want = self.limit("induct_symbolic", "auto")

@@ -28,16 +28,18 @@ import numpy as np
 import z3
 
 from checker.explicit.bfs import Limits, explore
+from checker.lang.expr import ModelError
 from checker.lang.family import ANY, InstId
 from checker.lang.pycompile import CompiledSystem
-from checker.lang.system import Property, SpecDef, System
+from checker.lang.system import Property, SpecDef, System, assigned_slots
+from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
 from checker.symbolic.induct.mine import Clause, mine
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
 from checker.symbolic.induct.symbolic import OFFSETS, SymbolicEncoder, make_symbolic, rename, sentinel, symbolic_properties
 from checker.symbolic.invariant_check import check_invariant
-from checker.symbolic.problem import Problem
+from checker.symbolic.problem import ERROR, PRUNED, Problem
 from checker.symbolic.translate import concrete_flat
 
 VARS = ("i", "j")
@@ -301,10 +303,19 @@ class AllN:
         lits = [z3.Bool(f"c!{k}") for k in range(len(cands))]
         self.cti: dict[str, str] = {}
 
+        cache: dict[tuple[int, int, tuple[int, ...]], Any] = {}
+
+        def atom(i: int, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+            key = (id(st), i, tuple(bind[v].get_id() for v in VARS if v in bind))
+            got = cache.get(key)
+            if got is None:
+                got = cache[key] = self._atom_term(atoms[i], st, bind)
+            return got
+
         def term(k: int, st: dict[int, Any], bind: dict[str, Any], universe: list[Any]) -> Any:
             kind, c = cands[k]
             if kind == "clause":
-                ls = [self._atom_term(atoms[i], st, bind) for i, _ in c]
+                ls = [atom(i, st, bind) for i, _ in c]
                 ls = [t if pol else z3.Not(t) for t, (_, pol) in zip(ls, c)]
                 return z3.Or(*ls) if len(ls) > 1 else ls[0]
             _, key, body = c
@@ -328,9 +339,14 @@ class AllN:
                     inst.append(t)
                 solver.add(z3.Implies(lits[k], z3.And(*inst)))
 
+        goals: dict[tuple[int, int], Any] = {}
+
         def goal(k: int, st: dict[int, Any], universe: list[Any]) -> Any:
-            t = term(k, st, {"i": wi, "j": wj}, universe)
-            return z3.And(wi != wj, z3.Not(t)) if arity(k) == 2 else z3.Not(t)
+            key = (id(st), k)
+            if key not in goals:
+                t = term(k, st, {"i": wi, "j": wj}, universe)
+                goals[key] = z3.And(wi != wj, z3.Not(t)) if arity(k) == 2 else z3.Not(t)
+            return goals[key]
 
         # init
         x0 = {v.slot: tr.init_value(v) for v in self.psys.vars}
@@ -344,6 +360,8 @@ class AllN:
                 live[k] = False
                 self._note_cti(cands[k], "the initial state")
             s0.pop()
+        # the slots each candidate reads: a step that assigns none of them cannot falsify it
+        reads = [self._reads(c, atoms) for c in cands]
         # the steps
         steps = []
         for t in self.psys.transitions:
@@ -355,18 +373,22 @@ class AllN:
             s = z3.Solver()
             s.add(*tr.wf(x, universe), run.alive, *run.side)
             assume(s, x, universe)
-            steps.append((t, s, run, universe))
+            writes = assigned_slots(t.body)
+            steps.append((t, s, run, universe, {k for k in range(len(cands)) if reads[k] & writes}))
         rounds = 0
         changed = True
         while changed:
             changed = False
-            for t, s, run, universe in steps:
+            for t, s, run, universe, touched in steps:
                 while True:
                     if time.perf_counter() > self.deadline:
                         raise TimeoutError
                     idx = [k for k in range(len(cands)) if live[k]]
+                    check = [k for k in idx if k in touched]
+                    if not check:
+                        break
                     s.push()
-                    posts = {k: goal(k, run.st, universe) for k in idx}
+                    posts = {k: goal(k, run.st, universe) for k in check}
                     s.add(z3.Or(*posts.values()))
                     r = s.check(*[lits[k] for k in idx])
                     rounds += 1
@@ -376,7 +398,7 @@ class AllN:
                             raise TimeoutError
                         break
                     m = s.model()
-                    for k in idx:
+                    for k in check:
                         if z3.is_true(m.eval(posts[k], model_completion=True)):
                             live[k] = False
                             changed = True
@@ -386,7 +408,7 @@ class AllN:
         self.stats["houdini_queries"] = rounds
         # the abstraction's obligations under the result
         broken = ""
-        for t, s, run, universe in steps:
+        for t, s, run, universe, _ in steps:
             for what, ob in run.obligations:
                 if s.check(z3.Not(ob), *[lits[k] for k in range(len(cands)) if live[k]]) != z3.unsat:
                     broken = f"{t.key}: {what} not excluded"
@@ -421,7 +443,9 @@ class AllN:
         todo = list(roots)
         while todo:
             k = todo.pop()
-            for _, s, run, universe in steps:
+            for _, s, run, universe, touched in steps:
+                if k not in touched:
+                    continue
                 s.push()
                 s.add(goal(k, run.st, universe))
                 r = s.check(*[lits[j] for j in live_idx])
@@ -434,6 +458,13 @@ class AllN:
                         todo.append(j)
         nclauses = sum(1 for c in cands if c[0] == "clause")
         return sorted(j for j in need if j < nclauses)
+
+    def _reads(self, cand: tuple[str, Any], atoms: list[TAtom]) -> set[int]:
+        kind, c = cand
+        if kind == "clause":
+            names = {atoms[i].var for i, _ in c} | {atoms[i].var2 for i, _ in c if atoms[i].var2}
+            return {self.psys.var_named(n).slot for n in names}
+        return slots_of(c[2], set())
 
     def _atom_term(self, a: TAtom, st: dict[int, Any], bind: dict[str, Any]) -> Any:
         var = self.psys.var_named(a.var)
@@ -491,7 +522,10 @@ class AllN:
 
     # ---- the independent check on the grounded IR
     def ground_check(self, proved: list[str], timeout_ms: int) -> tuple[bool, str]:
-        for n in CHECK_AT:
+        """Init ⇒ J, J ∧ T ⇒ J', J ⇒ P and no modelling error on the grounded IR at N = 2, 3, 4 and
+        the configuration's own N."""
+        own = self.constants[self.count]
+        for n in sorted(set(CHECK_AT) | ({own} if isinstance(own, int) else set())):
             vals = dict(self.constants)
             vals[self.count] = n
             sym = make_symbolic(self.spec, vals, self.sym_names) if self.sym_names else None
@@ -545,3 +579,64 @@ def _neg(text: str) -> str:
 
 
 __all__ = ["AllN", "NotInClass", "PResult", "templates"]
+
+
+# ---------------------------------------------------------------- the engine's entry
+
+
+def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
+            timeout_ms: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The all-N proof for ``inp`` (``options.induct_instances`` names the constant that counts the
+    instances): (outcomes of the properties proved for every N, why the others were not)."""
+    from checker.result import HOLDS
+    from checker.symbolic.bmc import Outcome
+
+    count = str(inp.options.get("induct_instances"))
+    system = inp.system
+    spec = system.spec_def
+    if spec is None or count not in system.constants:
+        return {}, {p: f"options.induct_instances: {count!r} is not a constant of this spec" for p in names}
+    sym_names = []
+    want = inp.options.get("induct_symbolic", inp.limits.get("induct_symbolic", "auto"))
+    if want not in (False, []):
+        from checker.symbolic.induct.symbolic import DATA_BOUNDS
+
+        cands = list(DATA_BOUNDS) if want in ("auto", True) else [str(n) for n in want]
+        sym = make_symbolic(spec, system.constants, [n for n in cands if n in system.constants])
+        sym_names = sym.names if sym is not None else []
+    cpu0 = time.process_time()
+    try:
+        alln = AllN(spec, system.constants, [p for p in props if p.name in names], count, sym_names, deadline)
+        res = alln.run()
+    except NotInClass as err:
+        return {}, {p: f"the spec is outside the all-N translation: {err}" for p in names}
+    except ModelError as err:
+        return {}, {p: f"the spec cannot be built for every {count}: {err}" for p in names}
+    except TimeoutError:
+        return {}, {p: "time limit reached" for p in names}
+    if not res.proved:
+        return {}, res.failed
+    ok, why = alln.ground_check(res.proved, timeout_ms)
+    if not ok:
+        return {}, {**res.failed, **{p: f"the all-N invariant failed the grounded re-check ({why})" for p in res.proved}}
+    cpu = time.process_time() - cpu0
+    st = res.stats
+    mined = ", ".join(f"{st[k]:,} at N={k[8:]}" for k in sorted(st) if k.startswith("states_N"))
+    note = (f"proved {res.claim} by Houdini over an instance sort: an inductive invariant of {len(res.lines)} "
+            f"clause(s) ∀ i ≠ j, mined from the states reached ({mined}; {st['candidates']:,} candidates), "
+            f"every ∀ instantiated at the K constants of each VC (complete for every N), and re-checked "
+            f"inductive on the grounded IR at N={', '.join(map(str, CHECK_AT))}; {cpu:.1f} s CPU")
+    detail = {"invariant": [f"∀ i ≠ j: {ln}" if "j" in _vars_text(ln) else f"∀ i: {ln}" if "i" in _vars_text(ln)
+                            else ln for ln in res.lines],
+              "clauses": len(res.lines), "parameters": res.claim, "stats": dict(st, cpu_seconds=round(cpu, 2))}
+    out = {p: Outcome(HOLDS, note=note, detail=detail) for p in res.proved}
+    # no modelling error: the abstraction's obligations for every N, the grounded check at each N checked
+    for extra in (ERROR, PRUNED):
+        out[extra] = Outcome(HOLDS, note=note)
+    return out, res.failed
+
+
+def _vars_text(line: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\b([ij])\b", line))
