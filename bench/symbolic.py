@@ -13,6 +13,7 @@ covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
     python bench/symbolic.py --quick              # N = 1, 2 only
     python bench/symbolic.py --cap 300            # seconds per engine run
     python bench/symbolic.py --engines induct     # one engine (invariant inference: checker.symbolic.induct)
+    python bench/symbolic.py --spec napi_basic --engines induct-all --quick   # induct, every N at once
 
 Every run is a child process killed at ``cap + 30`` s (a Z3 call that overruns its timeout, an
 exploration that runs out of memory), so one run never holds up the table. Not a test: runs take
@@ -61,8 +62,11 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
     c = CompiledSystem.build(system)
     props = [system.prop(p) for p in PROPS[spec]]
     limits = {"max_seconds": cap, "query_timeout": cap, "max_bound": 40, "max_states": max_states}
+    options = {}
+    if engine == "induct-all":  # induct with the all-N translation (checker.symbolic.induct.param)
+        engine, options = "induct", {"induct_instances": "N"}
     t0, cpu0 = time.perf_counter(), time.process_time()
-    res = load_engine(engine)(EngineInput(system, c, props, limits))
+    res = load_engine(engine)(EngineInput(system, c, props, limits, options))
     secs, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     verdicts = {p.verdict for p in res.properties}
     verdict = verdicts.pop() if len(verdicts) == 1 else "/".join(sorted(verdicts))
@@ -75,7 +79,7 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
     elif engine == "pdr":
         inv = next((p.detail.get("invariant") for p in res.properties if p.detail.get("invariant")), None)
         extra = f"{len(inv)} conjuncts" if inv else ""
-    elif engine == "induct":
+    elif engine in ("induct", "induct-all"):
         p0 = next((p for p in res.properties if p.verdict == "holds"), None)
         if p0 is not None:
             extra = f"{p0.detail.get('clauses')} clauses" + (" + Spacer lemmas" if "Spacer" in p0.note else "")

@@ -498,27 +498,61 @@ class AllN:
         if m is None:
             self.cti[name] = f"false in {step}"
             return
-        self.cti[name] = (f"counterexample to induction: step {step} breaks it for some instance w!i; "
-                          f"pre-state: {self._show(m, x, universe)}; after: {self._show(m, post, universe)}")
+        pre, names = self._show(m, x, universe)
+        after, _ = self._show(m, post, universe, names)
+        changed = {k: v for k, v in after.items() if pre.get(k) != v}
+        who = names.get(str(m.eval(universe[-2], model_completion=True)), "?")
+        shown = ", ".join(f"{k}={v}" for k, v in pre.items())
+        self.cti[name] = (f"counterexample to induction (instances named #1, #2 ...): from a state where "
+                          f"{shown}, step {step} makes {name} false for instance {who}: "
+                          + ", ".join(f"{k} becomes {v}" for k, v in changed.items()))
 
-    def _show(self, m: Any, st: dict[int, Any], universe: list[Any]) -> str:
-        """A state of a Z3 model in the spec's names, per instance constant."""
-        out = []
-        for v in self.psys.vars:
-            val = st[v.slot]
-            if isinstance(val, FArr):
-                for u in universe:
-                    comps = [m.eval(c[u], model_completion=True) for c in val.comps]
-                    out.append(f"{v.name}[{u}]={'/'.join(str(c) for c in comps)}")
-            elif isinstance(val, PSeq):
-                out.append(f"len({v.name})={m.eval(val.length, model_completion=True)}")
-                out.extend(f"count({v.name},{u})={m.eval(val.cnt[u], model_completion=True)}" for u in universe)
-            elif isinstance(val, list):
-                out.extend(f"{v.name}[{k}]={m.eval(x, model_completion=True)}" for k, x in enumerate(val)
-                           if not isinstance(x, Flg))
-            elif not isinstance(val, Flg):
-                out.append(f"{v.name}={m.eval(val, model_completion=True)}")
-        return ", ".join(out)
+    def _show(self, m: Any, st: dict[int, Any], universe: list[Any],
+              names: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+        """A model's state in the spec's names, the instances named #1, #2 ... in universe order."""
+        names = dict(names or {})
+        elems = []
+        for u in universe:
+            e = str(m.eval(u, model_completion=True))
+            if e not in names:
+                names[e] = f"#{len(names) + 1}"
+            if e not in elems:
+                elems.append(e)
+        rep = {e: next(u for u in universe if str(m.eval(u, model_completion=True)) == e) for e in elems}
+        out: dict[str, str] = {}
+
+        def val(t: Any) -> str:
+            v = m.eval(t, model_completion=True)
+            return names.get(str(v), str(v))
+
+        for var in self.psys.vars:
+            v = st[var.slot]
+            typ = var.typ
+            if isinstance(v, FArr):
+                for e in elems:
+                    comps = [val(c[rep[e]]) for c in v.comps]
+                    elem = typ.elem  # type: ignore[attr-defined]
+                    if isinstance(elem, Enum):
+                        comps = [elem.names[int(comps[0])]] if comps[0].lstrip("-").isdigit() else comps
+                    if isinstance(elem, Flags):
+                        comps = ["|".join(b for b, c in zip(elem.names, comps) if c == "True") or "0"]
+                    out[f"{var.name}[{names[e]}]"] = comps[0] if len(comps) == 1 else "/".join(comps)
+            elif isinstance(v, PSeq):
+                out[f"len({var.name})"] = val(v.length)
+                for e in elems:
+                    out[f"count({var.name}, {names[e]})"] = val(v.cnt[rep[e]])
+            elif isinstance(v, list):
+                elem = typ.elem  # type: ignore[attr-defined]
+                for k, x in enumerate(v):
+                    if not isinstance(x, Flg):
+                        shown = val(x)
+                        if isinstance(elem, Enum) and shown.isdigit():
+                            shown = elem.names[int(shown)]
+                        out[f"{var.name}[{k}]"] = shown
+            elif not isinstance(v, Flg):
+                out[var.name] = val(v)
+        out = {k: rename(v, self.sym_names) for k, v in out.items()}
+        return out, names
 
     # ---- the independent check on the grounded IR
     def ground_check(self, proved: list[str], timeout_ms: int) -> tuple[bool, str]:
@@ -610,8 +644,8 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         res = alln.run()
     except NotInClass as err:
         return {}, {p: f"the spec is outside the all-N translation: {err}" for p in names}
-    except ModelError as err:
-        return {}, {p: f"the spec cannot be built for every {count}: {err}" for p in names}
+    except (ModelError, TypeError, ValueError) as err:  # e.g. range(ANY): a spec not written over a family
+        return {}, {p: f"the spec cannot be built for every {count} (checker.lang.family): {err}" for p in names}
     except TimeoutError:
         return {}, {p: "time limit reached" for p in names}
     if not res.proved:
