@@ -408,7 +408,7 @@ class AllN:
         self.stats["houdini_queries"] = rounds
         # the abstraction's obligations under the result
         broken = ""
-        for t, s, run, universe, _ in steps:
+        for t, s, run, _u, _ in steps:
             for what, ob in run.obligations:
                 if s.check(z3.Not(ob), *[lits[k] for k in range(len(cands)) if live[k]]) != z3.unsat:
                     broken = f"{t.key}: {what} not excluded"
