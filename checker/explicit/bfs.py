@@ -638,11 +638,14 @@ class Explorer:
             self.pruned_note = (f"not fully examined: past a violation of {', '.join(broken)} step {t.key} "
                                 f"[{t.function}] raises ({err.message}), so the search could not go on there")
 
+    def _state_count(self) -> int:
+        return len(self.parent)
+
     def _result(self, limit_hit: str | None) -> EngineResult:
         sys_ = self.system
         elapsed = time.perf_counter() - self.t0
         stats = Stats(store=self.store)
-        stats.states = len(self.parent)
+        stats.states = self._state_count()
         stats.transitions = self.n_trans
         stats.depth = self.depth
         stats.seconds = elapsed

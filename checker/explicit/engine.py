@@ -14,4 +14,10 @@ def run_safety(inp: EngineInput) -> EngineResult:
                     symmetry=bool(lim.get("symmetry", False)), workers=int(lim.get("workers", 1)),
                     stop_at_first_violation=bool(lim.get("stop_at_first_violation", False)),
                     max_traces=int(lim.get("max_traces", DEFAULT_MAX_TRACES)))
+    if lim.get("cluster"):  # distributed on Ray (optional dependency: imported only here)
+        from checker.cluster.engine import explore_cluster
+
+        partitions = int(lim["workers"]) if lim.get("workers") else None
+        return explore_cluster(inp.compiled, inp.properties, limits, lim.get("store", "exact"), inp.progress,
+                               str(lim["cluster"]), partitions)
     return explore(inp.compiled, inp.properties, limits, lim.get("store", "exact"), inp.progress)

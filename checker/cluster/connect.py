@@ -1,0 +1,113 @@
+"""Joining a Ray cluster for a run: ``--cluster ADDRESS`` / ``[limits] cluster = "ADDRESS"``.
+
+* ``local:N`` — start Ray on this machine with N CPUs (N workers), stopped after the run.
+* ``auto`` or ``HOST:PORT`` — a running cluster (``ray start --head`` printed the address);
+  ``ray://HOST:10001`` — the Ray client. The cluster is left running.
+
+If Ray is already initialised in this process (a test's local multi-node cluster, a notebook),
+that connection is used as it is. Connecting is bounded by :data:`CONNECT_SECONDS`: an address
+that never answers is an error, not a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CONNECT_SECONDS = 60
+_LOCAL = re.compile(r"^local:([1-9][0-9]{0,3})$")
+_ADDRESS = re.compile(r"^(auto|local|ray://[^\s]+|[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5})$")
+
+
+class ClusterError(Exception):
+    """The cluster cannot be used (Ray missing, address unreachable)."""
+
+
+def address_problem(value: Any) -> str | None:
+    """Why ``value`` is not a cluster address; None if it is one."""
+    if not isinstance(value, str) or not (_LOCAL.match(value) or _ADDRESS.match(value)):
+        return f'must be "local:N" (N workers on this machine), "auto", "HOST:PORT" or "ray://HOST:PORT", got {value!r}'
+    return None
+
+
+def ray_available() -> bool:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def init_options() -> dict[str, Any]:
+    """ray.init options for napi-check's workers: quiet, no dashboard, and this checkout importable."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    return {"include_dashboard": False, "logging_level": "ERROR", "log_to_driver": False,
+            "runtime_env": {"env_vars": {"PYTHONPATH": path}}}
+
+
+class Session:
+    def __init__(self, local: int | None) -> None:
+        self.local = local
+
+    def cpus(self) -> float:
+        import ray
+
+        return float(ray.cluster_resources().get("CPU", 1))
+
+    def default_partitions(self) -> int:
+        return self.local or max(1, int(self.cpus()))
+
+    def cpus_per_worker(self, partitions: int) -> float:
+        """One CPU per worker when the cluster has them, else an equal share (all workers must start)."""
+        return min(1.0, int(self.cpus() / partitions * 100) / 100) or 0.01
+
+
+@contextmanager
+def cluster_session(address: str) -> Iterator[Session]:
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("--cluster needs Ray: pip install 'napi-check[cluster]'") from None
+    m = _LOCAL.match(address)
+    local = int(m.group(1)) if m else None
+    started = False
+    if not ray.is_initialized():
+        opts = init_options()
+        if local is not None:
+            opts.update(num_cpus=local, object_store_memory=max(80, 40 * local) * 1024 * 1024)
+        else:
+            opts["address"] = address
+        with _deadline(CONNECT_SECONDS, f"no Ray cluster answered at {address} within {CONNECT_SECONDS} s"):
+            ray.init(**opts)
+        started = True
+    try:
+        yield Session(local)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+@contextmanager
+def _deadline(seconds: int, message: str) -> Iterator[None]:
+    """Raise ClusterError if the block takes longer (main thread only: elsewhere no bound)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(*_: Any) -> None:
+        raise ClusterError(message)
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
