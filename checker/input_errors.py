@@ -156,6 +156,10 @@ def limit_problem(name: str, value: Any) -> str | None:
         return check_number(value, whole=False, hi=MAX_SECONDS)
     if name == "workers":
         return check_number(value, whole=True, hi=MAX_WORKERS)
+    if name == "cluster":
+        from checker.cluster.connect import cluster_problem
+
+        return cluster_problem(value)
     return check_number(value, whole=True, hi=MAX_COUNT)
 
 

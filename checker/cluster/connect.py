@@ -1,6 +1,7 @@
 """Joining a Ray cluster for a run: ``--cluster ADDRESS`` / ``[limits] cluster = "ADDRESS"``.
 
-* ``local:N`` — start Ray on this machine with N CPUs (N workers), stopped after the run.
+* ``local:N`` — start Ray on this machine with N CPUs (N workers); it serves every configuration
+  of the command and stops when the command ends.
 * ``auto`` or ``HOST:PORT`` — a running cluster (``ray start --head`` printed the address);
   ``ray://HOST:10001`` — the Ray client. The cluster is left running.
 
@@ -11,6 +12,8 @@ that never answers is an error, not a hang.
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import os
 import re
 import signal
@@ -36,20 +39,27 @@ def address_problem(value: Any) -> str | None:
     return None
 
 
-def ray_available() -> bool:
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def cluster_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be used as a cluster (a bad address, or Ray not installed); None if it can."""
+    why = address_problem(value)
+    if why is None and importlib.util.find_spec("ray") is None:
+        why = "needs Ray, which is not installed: pip install 'napi-check[cluster]'"
+    return why
 
 
 def init_options() -> dict[str, Any]:
-    """ray.init options for napi-check's workers: quiet, no dashboard, and this checkout importable."""
+    """ray.init options for napi-check's workers: quiet, no dashboard."""
+    return {"include_dashboard": False, "logging_level": "ERROR", "log_to_driver": False}
+
+
+def importable_here() -> None:
+    """Make this copy of napi-check importable by the Ray processes this process starts (they inherit
+    the environment): a checkout run with ``PYTHONPATH=.`` as well as an installed package. (A
+    separate worker environment per job, Ray's ``runtime_env``, would cost seconds per run.)"""
     root = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-    return {"include_dashboard": False, "logging_level": "ERROR", "log_to_driver": False,
-            "runtime_env": {"env_vars": {"PYTHONPATH": path}}}
+    parts = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if root not in parts:
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in [root, *parts] if p)
 
 
 class Session:
@@ -65,8 +75,14 @@ class Session:
         return self.local or max(1, int(self.cpus()))
 
     def cpus_per_worker(self, partitions: int) -> float:
-        """One CPU per worker when the cluster has them, else an equal share (all workers must start)."""
-        return min(1.0, int(self.cpus() / partitions * 100) / 100) or 0.01
+        """One CPU per worker when the nodes have them, else 1/k of one (every worker must find a place)."""
+        import ray
+
+        per_node = [float(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")]
+        for k in range(1, partitions + 1):
+            if sum(int(c * k + 1e-9) for c in per_node) >= partitions:
+                return int(100 / k) / 100
+        return 0.01
 
 
 @contextmanager
@@ -77,21 +93,17 @@ def cluster_session(address: str) -> Iterator[Session]:
         raise ClusterError("--cluster needs Ray: pip install 'napi-check[cluster]'") from None
     m = _LOCAL.match(address)
     local = int(m.group(1)) if m else None
-    started = False
     if not ray.is_initialized():
         opts = init_options()
         if local is not None:
+            importable_here()
             opts.update(num_cpus=local, object_store_memory=max(80, 40 * local) * 1024 * 1024)
         else:
             opts["address"] = address
         with _deadline(CONNECT_SECONDS, f"no Ray cluster answered at {address} within {CONNECT_SECONDS} s"):
             ray.init(**opts)
-        started = True
-    try:
-        yield Session(local)
-    finally:
-        if started:
-            ray.shutdown()
+        atexit.register(ray.shutdown)  # the next configuration of this command reuses the connection
+    yield Session(local)
 
 
 @contextmanager

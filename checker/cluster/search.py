@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from checker.cluster.connect import cluster_session
+from checker.cluster.connect import ClusterError, cluster_session
 from checker.cluster.keys import owners, to_rows, words_for
 from checker.cluster.partition import Partition
 from checker.explicit.bfs import Explorer, Limits
@@ -36,6 +36,7 @@ from checker.lang.system import Property
 from checker.result import INCONCLUSIVE, EngineResult, Progress, ProgressFn, PropertyResult
 
 LOST = "worker lost"
+START_SECONDS = 120  # workers not all placed by then (too few CPUs, a node gone): an error, not a hang
 
 
 class ClusterExplorer(Explorer):
@@ -90,6 +91,13 @@ class ClusterExplorer(Explorer):
             actor = ray.remote(Partition).options(num_cpus=session.cpus_per_worker(n), scheduling_strategy="SPREAD",
                                                   max_restarts=0)
             self.workers = [actor.remote(p, n, shared, self.store) for p in range(n)]
+            try:
+                ray.get([w.figures.remote() for w in self.workers], timeout=START_SECONDS)
+            except ray.exceptions.GetTimeoutError:
+                for w in self.workers:
+                    ray.kill(w)
+                raise ClusterError(f"{n} workers could not all start within {START_SECONDS} s "
+                                   f"(cluster resources: {ray.cluster_resources()})") from None
             try:
                 limit_hit = self._levels(n)
                 result = self._result(limit_hit)
@@ -163,9 +171,9 @@ class ClusterExplorer(Explorer):
             summaries = ray.get([o[n] for o in outs])
             got = ray.get([w.absorb.remote(*[outs[q][p] for q in range(n)]) for p, w in enumerate(self.workers)])
             orders = np.sort(np.concatenate([g["order"] for g in got]))
-            stop = self._replay_level(summaries, got, orders, steps)
-            if stop is not None:
-                return stop
+            ended, why = self._replay_level(summaries, got, orders, steps)
+            if ended:
+                return why
             self.count += len(orders)
             for t, c in enumerate(np.sum([s["fired"] for s in summaries], axis=0).tolist()):
                 self.fired[t] += c
@@ -194,8 +202,9 @@ class ClusterExplorer(Explorer):
                 self._hit(p, pidx, tid, kind)
 
     def _replay_level(self, summaries: list[dict[str, Any]], got: list[dict[str, Any]], orders: np.ndarray,
-                      steps: int) -> str | None:
-        """Replay the level's events in the single-process order; None, or why and where the search ends."""
+                      steps: int) -> tuple[bool, str | None]:
+        """Replay the level's events in the single-process order: (whether the search ends in this
+        level, the limit that ended it)."""
         events: list[tuple[int, int, tuple[Any, ...]]] = []  # (key, kind, data); kind 0: invariant, 1: deadlock
         for g in got:
             events += [(e[0], 0, e) for e in g["events"]]
@@ -225,13 +234,13 @@ class ClusterExplorer(Explorer):
                 stop = ("done", rank)
         if stop is not None:
             self.cut_short = True
-            return self._cut(summaries, orders, steps, stop[1] + 1, None)
+            return True, self._cut(summaries, orders, steps, stop[1] + 1, None)
         if error is not None and (state_limit is None or error[0] * steps <= state_limit):
-            return self._cut(summaries, orders, steps, error[0], error)
+            return True, self._cut(summaries, orders, steps, error[0], error)
         if state_limit is not None:
-            return self._cut(summaries, orders, steps, state_limit // steps, None, state_limit % steps)
+            return True, self._cut(summaries, orders, steps, state_limit // steps, None, state_limit % steps)
         self._count_pruned(summaries, None)
-        return None
+        return False, None
 
     def _cut(self, summaries: list[dict[str, Any]], orders: np.ndarray, steps: int, upto: int,
              error: tuple[Any, ...] | None, partial: int | None = None) -> str | None:
@@ -252,7 +261,7 @@ class ClusterExplorer(Explorer):
         for t, c in enumerate(fired):
             self.fired[t] += c
         self.count += kept
-        if kept:
+        if kept and not self.cut_short:  # as in one process: a level ended by every property done does not count
             self.depth += 1
         self.n_trans = sum(self.fired) + self.extra_trans
         if error is not None:
