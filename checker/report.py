@@ -177,6 +177,7 @@ def print_compact(con: Console, out: Outcome, show_traces: bool = True) -> None:
         for r in out.engine_results:
             if r.stats.limit_hit:
                 why = ("stopped" if r.stats.limit_hit in ("interrupted", "memory")
+                       else "stopped: a cluster worker was lost" if r.stats.limit_hit == "worker lost"
                        else f"stopped at its {r.stats.limit_hit} limit")
                 con.print(f"    {escape(r.engine)}: {escape(why)} after "
                           f"{r.stats.states:,} states, depth {r.stats.depth}, {r.stats.seconds:.1f} s",

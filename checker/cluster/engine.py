@@ -1,4 +1,4 @@
-"""The explicit engine on a cluster: what ``run_safety`` calls when ``[limits] cluster`` is set.
+"""The explicit engine's safety entry, on a cluster when ``[limits] cluster`` is set (:func:`run_safety`).
 
 The cluster search needs the packed kernel (checker.explicit.packed); a run it cannot take —
 symmetry reduction, transition invariants, a spec the kernel does not translate — runs in this
@@ -7,11 +7,24 @@ process as before, and every property's note says so.
 
 from __future__ import annotations
 
+from checker.engines import EngineInput
 from checker.explicit.bfs import Limits, explore
+from checker.explicit.engine import limits_of
+from checker.explicit.engine import run_safety as run_here
 from checker.explicit.packed import Unsupported, build_kernel
 from checker.lang.pycompile import CompiledSystem
 from checker.lang.system import Property
 from checker.result import EngineResult, ProgressFn
+
+
+def run_safety(inp: EngineInput) -> EngineResult:
+    """The explicit safety search: on the cluster ``inp.limits["cluster"]``, else in this process."""
+    lim = inp.limits
+    if not lim.get("cluster"):
+        return run_here(inp)
+    partitions = int(lim["workers"]) if lim.get("workers") else None
+    return explore_cluster(inp.compiled, inp.properties, limits_of(inp), lim.get("store", "exact"), inp.progress,
+                           str(lim["cluster"]), partitions)
 
 
 def explore_cluster(compiled: CompiledSystem, props: list[Property], limits: Limits, store: str,
