@@ -168,5 +168,8 @@ class Partition:
         return self.parent[i], self.via[i]
 
     def figures(self) -> dict[str, int]:
-        return {"states": len(self.parent), "moved": self.moved,
+        """States stored, bytes of batches sent to other partitions, bytes held per stored state (visited
+        set and parent pointers), peak resident memory of this worker."""
+        held = getattr(self.store, "nbytes", lambda: 0)() + len(self.parent) * 8 + len(self.via) * 4
+        return {"states": len(self.parent), "moved": self.moved, "held": held,
                 "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}

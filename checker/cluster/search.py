@@ -45,11 +45,15 @@ class ClusterExplorer(Explorer):
     def __init__(self, compiled: CompiledSystem, props: list[Property], limits: Limits, store: str,
                  progress: ProgressFn | None, address: str, partitions: int | None) -> None:
         super().__init__(compiled, props, limits, store, progress)
+        if limits.symmetry or any(p.kind == "transition" for p in props):
+            raise ValueError("the cluster search takes no symmetry reduction or transition invariants "
+                             "(checker.cluster.engine runs those in one process)")
         self.address = address
         self.partitions = partitions
         self.count = 0
         self.moved = 0
         self.peak_rss = 0
+        self.worker_figures: list[dict[str, int]] = []  # per worker, at the end (Partition.figures)
 
     # -- the explorer's hooks, over partitions
     def _state_count(self) -> int:
@@ -107,9 +111,9 @@ class ClusterExplorer(Explorer):
                 result = self._lost(err)
             finally:
                 try:
-                    figs = ray.get([w.figures.remote() for w in self.workers], timeout=30)
-                    self.moved = sum(f["moved"] for f in figs)
-                    self.peak_rss = max(f["rss"] for f in figs)
+                    self.worker_figures = ray.get([w.figures.remote() for w in self.workers], timeout=30)
+                    self.moved = sum(f["moved"] for f in self.worker_figures)
+                    self.peak_rss = max(f["rss"] for f in self.worker_figures)
                 except Exception:  # noqa: BLE001 - figures of a broken cluster are best effort
                     pass
                 for w in self.workers:
