@@ -91,9 +91,12 @@ def measure(paths: list[str], workers: list[int], max_states: int | None) -> int
             assert summary(res) == summary(one), f"{path}: {n} workers disagree with one process"
             states = res.stats.states
             held = sum(f["held"] for f in ex.worker_figures)
+            cpu = sum(f["cpu_ms"] for f in ex.worker_figures) / 1000
             print(f"  {n} worker(s): {secs:.1f} s, {states / secs:,.0f} states/s, overhead x{secs / base:.2f}; "
                   f"moved {ex.moved / states:.1f} B/state, held {held / states:.1f} B/state, "
-                  f"worker peak RSS {ex.peak_rss / 2**20:.0f} MiB", flush=True)
+                  f"worker peak RSS {ex.peak_rss / 2**20:.0f} MiB; workers' CPU {cpu:.1f} s "
+                  f"({cpu / states * 1e6:.1f} us/state; one process {base / one.stats.states * 1e6:.1f} us/state wall)",
+                  flush=True)
     return 0
 
 

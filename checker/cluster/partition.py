@@ -169,7 +169,8 @@ class Partition:
 
     def figures(self) -> dict[str, int]:
         """States stored, bytes of batches sent to other partitions, bytes held per stored state (visited
-        set and parent pointers), peak resident memory of this worker."""
+        set and parent pointers), peak resident memory and CPU time of this worker process."""
         held = getattr(self.store, "nbytes", lambda: 0)() + len(self.parent) * 8 + len(self.via) * 4
-        return {"states": len(self.parent), "moved": self.moved, "held": held,
-                "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return {"states": len(self.parent), "moved": self.moved, "held": held, "rss": ru.ru_maxrss * 1024,
+                "cpu_ms": int((ru.ru_utime + ru.ru_stime) * 1000)}
