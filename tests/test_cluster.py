@@ -121,16 +121,17 @@ def test_pruned_states_and_modelling_errors(cluster) -> None:  # type: ignore[no
     assert err[0] is not None and "modelling error" in err[0]
 
 
-def test_bundled_configuration_through_the_cli(cluster, root: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("cfg,states", [("models/napi_basic/second_scheduler_no_missed.toml", "265 states"),
+                                        ("examples/own_driver/netvsc_2017.toml", "1,089 states")])  # a user's spec file
+def test_configuration_through_the_cli(cluster, root: Path, cfg: str, states: str) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
     from checker.cli import main
 
-    cfg = root / "models" / "napi_basic" / "second_scheduler_no_missed.toml"
-    one = CliRunner().invoke(main, ["verify", str(cfg), "-v"])
-    many = CliRunner().invoke(main, ["verify", str(cfg), "-v", "--cluster", "local:2"])
+    one = CliRunner().invoke(main, ["verify", str(root / cfg), "-v"])
+    many = CliRunner().invoke(main, ["verify", str(root / cfg), "-v", "--cluster", "local:2"])
     assert one.exit_code == many.exit_code == 0, many.output
-    assert "265 states" in many.output
+    assert states in many.output
     assert _timeless(many.output) == _timeless(one.output)
 
 

@@ -91,6 +91,7 @@ class ClusterExplorer(Explorer):
         self._setup()
         with cluster_session(self.address) as session:
             n = self.partitions or session.default_partitions()
+            _ship_user_modules()
             shared = ray.put((self.system, self.props))
             actor = ray.remote(Partition).options(num_cpus=session.cpus_per_worker(n), scheduling_strategy="SPREAD",
                                                   max_restarts=0)
@@ -298,6 +299,25 @@ class ClusterExplorer(Explorer):
                                               f"{self.depth} ({why}); no verdict from a partial state space")
                           for p in self.props]
         return res
+
+
+def _ship_user_modules() -> None:
+    """Users' spec files (checker.spec_loader runs them as modules ``napi_check_user_*``) and the files
+    beside them that they import exist only here: pickle their functions by value, not by module name."""
+    import sys
+    from pathlib import Path
+
+    from ray import cloudpickle
+
+    user = {n: m for n, m in list(sys.modules.items()) if n.startswith("napi_check_user_")}
+    dirs = {Path(m.__file__).resolve().parent for m in user.values() if getattr(m, "__file__", None)}
+    for name, mod in list(sys.modules.items()):
+        f = getattr(mod, "__file__", None)
+        if name in user or (f and Path(f).resolve().parent in dirs):
+            try:
+                cloudpickle.register_pickle_by_value(mod)
+            except (ValueError, TypeError):  # not picklable by value (a package without a file, ...)
+                pass
 
 
 def explore_on_cluster(compiled: CompiledSystem, props: list[Property], limits: Limits, store: str,
