@@ -100,24 +100,8 @@ def test_known_counts_and_a_violation(cluster) -> None:  # type: ignore[no-untyp
 
 
 def test_pruned_states_and_modelling_errors(cluster) -> None:  # type: ignore[no-untyped-def]
-    from checker.lang import Int, System
-
     same(CompiledSystem.build(past_violation_system()), 2)  # a step raising past a violation: pruned
-    s = System("overflow")
-    x = s.var("x", Int(0, 3))
-    y = s.var("y", Int(0, 1))
-
-    @s.action("up", func="test")
-    def _(t):  # type: ignore[no-untyped-def]
-        t.set(x, x + 1)
-
-    @s.action("flip", func="test")
-    def _(t):  # type: ignore[no-untyped-def]
-        t.set(y, 1 - y)
-
-    s.invariant("Positive", x >= 0)
-    s.finish()
-    err = same(CompiledSystem.build(s), 2)[-1]
+    err = same(CompiledSystem.build(past_violation_system(guarded=False)), 2)[-1]
     assert err[0] is not None and "modelling error" in err[0]
 
 

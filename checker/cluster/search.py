@@ -70,15 +70,7 @@ class ClusterExplorer(Explorer):
             tids.append(tid)
             idx = par
         tids.reverse()
-        s = self.init_states[tid]
-        states = [s]
-        for t in tids:
-            nxt = self.c.step(s, t)
-            if nxt is None:
-                raise RuntimeError(f"nondeterminism: step {self.system.transitions[t].key} did not replay")
-            states.append(nxt)
-            s = nxt
-        return states, tids
+        return self._replay(tid, tids)
 
     def _cause(self, pidx: int, tid: int) -> tuple[int, int]:
         return self._now_cause

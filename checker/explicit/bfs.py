@@ -97,7 +97,11 @@ class Explorer:
             tids.append(self.via[idx])
             idx = self.parent[idx]
         tids.reverse()
-        s = self.init_states[self.via[idx]]
+        return self._replay(self.via[idx], tids)
+
+    def _replay(self, root: int, tids: list[int]) -> tuple[list[State], list[int]]:
+        """States from initial state ``root`` along the steps ``tids`` (re-checking determinism)."""
+        s = self.init_states[root]
         states = [s]
         for tid in tids:
             nxt = self.c.step(s, tid)
