@@ -138,3 +138,20 @@ def test_a_lost_worker_ends_the_run_inconclusive(cluster) -> None:  # type: igno
     assert res.stats.limit_hit == LOST and not res.stats.exhausted
     assert 1 < res.stats.states < 2192 and res.stats.depth == 5
     assert all(p.verdict == INCONCLUSIVE and "worker was lost" in p.note for p in res.properties)
+
+
+def test_an_address_nobody_answers_at_is_an_error_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import time
+
+    from checker.cluster.connect import ClusterError, cluster_session
+
+    with socket.socket() as s:  # a port that was free a moment ago: nobody listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    t0 = time.perf_counter()
+    with pytest.raises(ClusterError, match="no Ray cluster at"):
+        with cluster_session(f"127.0.0.1:{port}"):
+            pass
+    assert time.perf_counter() - t0 < 10

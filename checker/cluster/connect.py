@@ -7,7 +7,7 @@
 
 If Ray is already initialised in this process (a test's local multi-node cluster, a notebook),
 that connection is used as it is. Connecting is bounded by :data:`CONNECT_SECONDS`: an address
-that never answers is an error, not a hang.
+that never answers is an error, not a hang: a HOST:PORT is first probed over TCP (5 s).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from typing import Any
 
 CONNECT_SECONDS = 60
 _LOCAL = re.compile(r"^local:([1-9][0-9]{0,3})$")
-_ADDRESS = re.compile(r"^(auto|local|ray://[^\s]+|[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5})$")
+_ADDRESS = re.compile(r"^(auto|ray://[^\s]+|(?!local:)[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5})$")
+PROBE_SECONDS = 5  # a HOST:PORT that accepts no TCP connection by then is not a Ray head
 
 
 class ClusterError(Exception):
@@ -99,11 +100,31 @@ def cluster_session(address: str) -> Iterator[Session]:
             importable_here()
             opts.update(num_cpus=local, object_store_memory=max(80, 40 * local) * 1024 * 1024)
         else:
+            _probe(address)
             opts["address"] = address
-        with _deadline(CONNECT_SECONDS, f"no Ray cluster answered at {address} within {CONNECT_SECONDS} s"):
-            ray.init(**opts)
+        try:
+            with _deadline(CONNECT_SECONDS, f"no Ray cluster answered at {address} within {CONNECT_SECONDS} s"):
+                ray.init(**opts)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise ClusterError(f"cannot connect to the Ray cluster at {address}: {err}") from None
         atexit.register(ray.shutdown)  # the next configuration of this command reuses the connection
     yield Session(local)
+
+
+def _probe(address: str) -> None:
+    """Fail fast on a HOST:PORT nobody listens at (Ray's own connect retries for minutes, in C++,
+    where no Python timeout interrupts it)."""
+    import socket
+
+    if address == "auto":
+        return
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_SECONDS):
+            pass
+    except (OSError, ValueError) as err:
+        raise ClusterError(f"no Ray cluster at {address}: {err}") from None
 
 
 @contextmanager
