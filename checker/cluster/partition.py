@@ -30,7 +30,7 @@ import numpy as np
 from checker.cause import kernel_function
 from checker.cluster.keys import owners, to_ints, to_rows, words_for
 from checker.cluster.store import VisitedStore, make_store
-from checker.cluster.successors import PackedSuccessors, Successors
+from checker.cluster.successors import Successors, make_successors
 from checker.lang.pycompile import CompiledSystem
 from checker.lang.system import Property, System
 
@@ -44,7 +44,7 @@ class Partition:
         invs = [p for p in props if p.kind == "invariant"]
         self.inv_fns = [self.c.state_fn(p.expr) for p in invs]
         self.dead_fns = [self.c.state_fn(p.expr) for p in props if p.kind == "deadlock"]
-        self.succ: Successors = PackedSuccessors(self.c, invs)
+        self.succ: Successors = make_successors(self.c, invs)
         self.layout = self.succ.layout  # type: ignore[attr-defined]
         self.words = words_for(self.layout.bits)
         self.n_steps = len(system.transitions)
@@ -70,9 +70,9 @@ class Partition:
     def expand(self) -> tuple[Any, ...]:
         """Batches for partitions 0..count-1, then a summary (fired, deadlocks, prunes, error)."""
         ex = self.succ.expand(self.f_keys, self.f_vbad)
-        src = np.frombuffer(ex.src, dtype=np.int64) if len(ex.src) else np.empty(0, dtype=np.int64)
-        tids = np.frombuffer(ex.tids, dtype=np.int32).astype(np.int64) if len(ex.tids) else np.empty(0, dtype=np.int64)
-        rows = to_rows(ex.keys, self.words)
+        src = np.asarray(ex.src, dtype=np.int64)  # arrays (packed kernel) or numpy (native batches)
+        tids = np.asarray(ex.tids, dtype=np.int64)
+        rows = ex.keys if isinstance(ex.keys, np.ndarray) else to_rows(ex.keys, self.words)
         order = self.f_rank[src] * self.n_steps + tids
         pgid = self.f_idx[src] * self.count + self.index
         pmask = self.f_mask[src] | self.fn_bit[tids]

@@ -97,3 +97,77 @@ class PackedSuccessors:
         for tid in range(err.tid):
             if self.c.step(s, tid) is not None:
                 fired[tid] -= 1
+
+
+class NativeSuccessors:
+    """The native (C) kernel's batch interface (checker.explicit.native, ``NativeKernel.successors``):
+    numpy rows in, every successor out in search order; deduplicated here, first occurrence kept.
+    Raises ImportError / NativeUnavailable when there is none (no C compiler, IR it does not translate)."""
+
+    def __init__(self, compiled: CompiledSystem, invariants: list[Property]) -> None:
+        from checker.explicit.native import build_native
+
+        self.c = compiled
+        self.kernel = build_native(compiled, invariants)
+        self.layout = self.kernel.layout
+        self.n_steps = len(compiled.system.transitions)
+        self.packed = PackedSuccessors(compiled, invariants)  # for the rare paths' error re-derivation
+
+    def expand(self, keys: list[int], vbad: set[int], stop: int | None = None) -> Expansion:
+        import numpy as np
+
+        from checker.explicit.native import StateFailed
+
+        n = len(keys) if stop is None else stop
+        states = self.kernel.to_words(keys[:n]) if n else np.zeros((0, self.kernel.words), np.uint64)
+        bad_mask = np.zeros(n, dtype=bool)
+        bad_mask[[p for p in vbad if p < n]] = True
+        parts: list[tuple] = []
+        out = Expansion([], array("q"), array("i"), [], [], [0] * self.n_steps)
+        start = 0
+        while start < n:
+            try:
+                got = self.kernel.successors(states[start:n], bad_mask[start:n])
+                parts.append((start, got))
+                break
+            except StateFailed as fail:
+                bad = start + fail.row
+                if bad > start:  # the states before it do not fail
+                    parts.append((start, self.kernel.successors(states[start:bad], bad_mask[start:bad])))
+                err = self.packed._step_error(keys[bad], RuntimeError("native kernel"))
+                if bad in vbad:
+                    out.pruned.append((bad, err))
+                    start = bad + 1
+                    continue
+                out.error = (bad, err)
+                break
+        if not parts:
+            return out
+        succ = np.concatenate([g[0] for _, g in parts])
+        par = np.concatenate([g[1] + s for s, g in parts])
+        tid = np.concatenate([g[2] for _, g in parts]).astype(np.int64)
+        flag = np.concatenate([g[3] for _, g in parts])
+        out.fired = np.bincount(tid, minlength=self.n_steps).tolist()
+        rows = np.ascontiguousarray(succ).view(f"V{8 * self.kernel.words}").ravel()
+        _, first = np.unique(rows, return_index=True)
+        first.sort()
+        expanded = np.ones(n, dtype=bool)
+        expanded[[p for p, _ in out.pruned]] = False
+        if out.error is not None:
+            expanded[out.error[0]:] = False
+        has = np.zeros(n, dtype=bool)
+        has[par] = True
+        out.dead = np.flatnonzero(expanded & ~has).tolist()
+        out.keys = rows[first]  # type: ignore[assignment]  # numpy rows (Partition.expand takes both)
+        out.src = par[first]  # type: ignore[assignment]
+        out.tids = tid[first]  # type: ignore[assignment]
+        out.viol = np.flatnonzero(flag[first]).tolist()
+        return out
+
+
+def make_successors(compiled: CompiledSystem, invariants: list[Property]) -> Successors:
+    """The fastest successor function available: native if it builds here, else the packed kernel."""
+    try:
+        return NativeSuccessors(compiled, invariants)
+    except Exception:  # noqa: BLE001 - ImportError (not on this version), NativeUnavailable (no compiler, IR)
+        return PackedSuccessors(compiled, invariants)
