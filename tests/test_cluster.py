@@ -120,7 +120,8 @@ def test_configuration_through_the_cli(cluster, root: Path, cfg: str, states: st
 
 
 def _timeless(out: str) -> str:
-    """The output without what depends on timing: seconds, rates, memory."""
+    """The output without what depends on timing (seconds, rates, memory) and the search loop's name."""
+    out = re.sub(r"\n *search loop: [^\n]*", "", out)
     out = re.sub(r"\([\d,]+ states/s\)|peak RSS [\d,.]+ \w+", "", out)
     return re.sub(r"\d[\d,]*\.\d+", "#", out)
 

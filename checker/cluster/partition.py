@@ -167,10 +167,10 @@ class Partition:
         i = gid // self.count
         return self.parent[i], self.via[i]
 
-    def figures(self) -> dict[str, int]:
+    def figures(self) -> dict[str, Any]:
         """States stored, bytes of batches sent to other partitions, bytes held per stored state (visited
         set and parent pointers), peak resident memory and CPU time of this worker process."""
         held = getattr(self.store, "nbytes", lambda: 0)() + len(self.parent) * 8 + len(self.via) * 4
         ru = resource.getrusage(resource.RUSAGE_SELF)
         return {"states": len(self.parent), "moved": self.moved, "held": held, "rss": ru.ru_maxrss * 1024,
-                "cpu_ms": int((ru.ru_utime + ru.ru_stime) * 1000)}
+                "cpu_ms": int((ru.ru_utime + ru.ru_stime) * 1000), "successors": type(self.succ).__name__}

@@ -53,7 +53,7 @@ class ClusterExplorer(Explorer):
         self.count = 0
         self.moved = 0
         self.peak_rss = 0
-        self.worker_figures: list[dict[str, int]] = []  # per worker, at the end (Partition.figures)
+        self.worker_figures: list[dict[str, Any]] = []  # per worker, at the end (Partition.figures)
 
     # -- the explorer's hooks, over partitions
     def _state_count(self) -> int:
@@ -113,6 +113,9 @@ class ClusterExplorer(Explorer):
                     ray.kill(w)
         result.stats.peak_rss_bytes = max(result.stats.peak_rss_bytes, self.peak_rss)
         result.stats.store = f"{self.store}, {n} partitions"
+        kinds = sorted({f["successors"].removesuffix("Successors").lower() for f in self.worker_figures})
+        if hasattr(result.stats, "loop"):  # which search loop ran (shown by the report)
+            result.stats.loop = f"cluster: {n} workers, {'/'.join(kinds) or 'packed'} successors"
         self.cluster_figures = {"partitions": n, "bytes_moved": self.moved}
         return result
 
