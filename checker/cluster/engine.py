@@ -24,11 +24,12 @@ def run_safety(inp: EngineInput) -> EngineResult:
         return run_here(inp)
     partitions = int(lim["workers"]) if lim.get("workers") else None
     return explore_cluster(inp.compiled, inp.properties, limits_of(inp), lim.get("store", "exact"), inp.progress,
-                           str(lim["cluster"]), partitions)
+                           str(lim["cluster"]), partitions, lim.get("memory_mb"))
 
 
 def explore_cluster(compiled: CompiledSystem, props: list[Property], limits: Limits, store: str,
-                    progress: ProgressFn | None, address: str, partitions: int | None) -> EngineResult:
+                    progress: ProgressFn | None, address: str, partitions: int | None,
+                    memory_mb: int | None = None) -> EngineResult:
     why = None
     if limits.symmetry:
         why = "symmetry reduction"
@@ -47,4 +48,4 @@ def explore_cluster(compiled: CompiledSystem, props: list[Property], limits: Lim
         return res
     from checker.cluster.search import explore_on_cluster
 
-    return explore_on_cluster(compiled, props, limits, store, progress, address, partitions)
+    return explore_on_cluster(compiled, props, limits, store, progress, address, partitions, memory_mb)

@@ -36,7 +36,8 @@ from checker.lang.system import Property, System
 
 
 class Partition:
-    def __init__(self, index: int, count: int, model: tuple[System, list[Property]], store: str = "exact") -> None:
+    def __init__(self, index: int, count: int, model: tuple[System, list[Property]], store: str = "exact",
+                 memory_mb: int | None = None) -> None:
         system, props = model
         self.index = index
         self.count = count
@@ -51,7 +52,7 @@ class Partition:
         fnames: dict[str, int] = {}
         fn_id = [fnames.setdefault(kernel_function(t), len(fnames)) for t in system.transitions]
         self.fn_bit = np.array([1 << f for f in fn_id], dtype=object if len(fnames) > 63 else np.uint64)
-        self.store: VisitedStore = make_store(store)
+        self.store: VisitedStore = make_store(store, memory_mb)
         self.parent = array("q")
         self.via = array("i")
         self.vmask: dict[int, int] = {}  # local index -> bit mask of the invariants the state violates

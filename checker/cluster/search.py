@@ -43,13 +43,14 @@ class ClusterExplorer(Explorer):
     """The explorer's bookkeeping (hits, causes, traces, results) over partitions held by Ray actors."""
 
     def __init__(self, compiled: CompiledSystem, props: list[Property], limits: Limits, store: str,
-                 progress: ProgressFn | None, address: str, partitions: int | None) -> None:
+                 progress: ProgressFn | None, address: str, partitions: int | None, memory_mb: int | None = None) -> None:
         super().__init__(compiled, props, limits, store, progress)
         if limits.symmetry or any(p.kind == "transition" for p in props):
             raise ValueError("the cluster search takes no symmetry reduction or transition invariants "
                              "(checker.cluster.engine runs those in one process)")
         self.address = address
         self.partitions = partitions
+        self.memory_mb = memory_mb  # per worker: a fingerprint store spills to disk past it (checker.cluster.store)
         self.count = 0
         self.moved = 0
         self.peak_rss = 0
@@ -87,7 +88,7 @@ class ClusterExplorer(Explorer):
             shared = ray.put((self.system, self.props))
             actor = ray.remote(Partition).options(num_cpus=session.cpus_per_worker(n), scheduling_strategy="SPREAD",
                                                   max_restarts=0)
-            self.workers = [actor.remote(p, n, shared, self.store) for p in range(n)]
+            self.workers = [actor.remote(p, n, shared, self.store, self.memory_mb) for p in range(n)]
             try:
                 ray.get([w.figures.remote() for w in self.workers], timeout=START_SECONDS)
             except ray.exceptions.GetTimeoutError:
@@ -316,7 +317,8 @@ def _ship_user_modules() -> None:
 
 
 def explore_on_cluster(compiled: CompiledSystem, props: list[Property], limits: Limits, store: str,
-                       progress: ProgressFn | None, address: str, partitions: int | None = None) -> EngineResult:
+                       progress: ProgressFn | None, address: str, partitions: int | None = None,
+                       memory_mb: int | None = None) -> EngineResult:
     """Explore on the Ray cluster at ``address`` (``local:N``: N local workers) with ``partitions`` workers
     (default: one per CPU of the cluster, N for ``local:N``)."""
-    return ClusterExplorer(compiled, props, limits, store, progress, address, partitions).run()
+    return ClusterExplorer(compiled, props, limits, store, progress, address, partitions, memory_mb).run()

@@ -67,6 +67,33 @@ class FingerprintStore(SortedRunsStore):
         return fps.view("V8")
 
 
-def make_store(kind: str) -> VisitedStore:
-    """The store for ``[limits] store`` (``exact`` or ``fingerprint``)."""
-    return FingerprintStore() if kind == "fingerprint" else SortedRunsStore()
+class SpillingStore:
+    """Fingerprints in the disk-spilling store of checker.explicit.store (TLC's DiskFPSet: a hot set,
+    sorted runs in memory, page-indexed runs on disk past ``memory_mb``). ImportError where that
+    store does not exist."""
+
+    def __init__(self, memory_mb: int | None) -> None:
+        from checker.explicit.store import FingerprintStore as Spilling
+
+        self.fps = Spilling(memory_mb=memory_mb)
+
+    def __len__(self) -> int:
+        return len(self.fps)
+
+    def add_new(self, rows: np.ndarray) -> np.ndarray:
+        new = self.fps.add(np.array([key_fingerprint(k) for k in to_ints(rows)], dtype=np.uint64))
+        self.fps.settle()
+        return np.asarray(new, dtype=bool)
+
+
+def make_store(kind: str, memory_mb: int | None = None) -> VisitedStore:
+    """The store for ``[limits] store`` (``exact`` or ``fingerprint``); with ``memory_mb`` (a memory
+    budget per worker), fingerprints that spill to disk past it when that store is available."""
+    if kind != "fingerprint":
+        return SortedRunsStore()
+    if memory_mb is not None:
+        try:
+            return SpillingStore(memory_mb)
+        except ImportError:
+            pass
+    return FingerprintStore()
