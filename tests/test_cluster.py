@@ -36,6 +36,7 @@ START_SECONDS = 120  # a cluster that does not come up fails the test run instea
 def cluster():  # type: ignore[no-untyped-def]
     from ray.cluster_utils import Cluster
 
+    saved = os.environ.get("PYTHONPATH")
     importable_here()
     tests = str(Path(__file__).resolve().parent)  # test-defined systems are pickled by reference
     os.environ["PYTHONPATH"] = os.pathsep.join([tests, os.environ["PYTHONPATH"]])
@@ -53,6 +54,10 @@ def cluster():  # type: ignore[no-untyped-def]
     yield c
     ray.shutdown()
     c.shutdown()
+    if saved is None:  # later tests' subprocesses (the wheel test) see the environment as it was
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = saved
 
 
 def summary(r):  # type: ignore[no-untyped-def]
