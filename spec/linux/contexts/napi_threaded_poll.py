@@ -31,7 +31,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.lang import And, Or
+
 from spec.linux.kernel import LinuxKernel
+from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
 CPU = 0  # the kthreads' CPU
@@ -62,18 +65,24 @@ def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
     def woken(t: Any, i: int) -> None:
         kt.set_fact(t, i, "owns", True)
         t.goto("tp_read" if reads_state else poll)
-    fn.call("napi_thread_wait", ret=woken)
+    def stopped(t: Any, i: int) -> None:
+        # napi_thread_wait returned -1: napi_threaded_poll returns 0, the thread exits (kthread->exited)
+        assert kn.kthreads is not None
+        kn.kthreads.exit(t, i)
+        t.goto("exited")
+    fn.call("napi_thread_wait", ret=woken, ret_false=stopped if kn.kthreads is not None else None)
 
     if reads_state:
         @kt.step("tp_read", func="net/core/dev.c:napi_threaded_poll (6.19; val = READ_ONCE(napi->state); "
-                                 "in_busy_poll = val & IN_BUSY_POLL)")
+                                 "in_busy_poll = val & IN_BUSY_POLL)" + cite(kn, "tp.read"))
         def tp_read(t: Any, i: int) -> None:
             with t.if_(state[i].has("IN_BUSY_POLL")):
                 t.goto("tp_clr")
             with t.else_():
                 t.goto(poll)
 
-        @kt.step("tp_clr", func="net/core/dev.c:napi_threaded_poll (6.19; assign_bit(NAPI_STATE_IN_BUSY_POLL, false))")
+        @kt.step("tp_clr", func="net/core/dev.c:napi_threaded_poll (6.19; assign_bit(NAPI_STATE_IN_BUSY_POLL, false))"
+                 + cite(kn, "tp.assign"))
         def tp_clr(t: Any, i: int) -> None:
             t.set(state[i], state[i].without_bits("IN_BUSY_POLL"))
             t.goto(poll)
@@ -91,11 +100,17 @@ def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
     kt.mark("bh", *[lb for lb in kt.labels if lb.startswith("k_")])
 
     @kt.step("k_again", func="net/core/dev.c:napi_threaded_poll_loop (local_bh_enable; repoll: cond_resched(); "
-                             "local_bh_disable)")
+                             "local_bh_disable)" + cite(kn, "tpl.bh_on", "tpl.resched", "tpl.bh"))
     def again(t: Any, i: int) -> None:
         kt.set_fact(t, i, "owns", True)
         t.goto(poll)
     kt.mark("nopre", *kt.in_set("bh"))
-    kt.quiescent = lambda n: [kt.L.asleep[n], kn.kthread_interruptible[n]]
-    kt.at_end = lambda: [kt.L.asleep[i] for i in range(kn.n_inst)]
+    if kn.kthreads is None:
+        kt.quiescent = lambda n: [kt.L.asleep[n], kn.kthread_interruptible[n]]
+        kt.at_end = lambda: [kt.L.asleep[i] for i in range(kn.n_inst)]
+    else:  # napi_stop_kthread: an exited kthread acts for nothing either
+        kt.label("exited")  # terminal: the thread function has returned (no step)
+        kt.terminal = ("exited",)
+        kt.quiescent = lambda n: [Or(kt.at(n, "exited"), And(kt.L.asleep[n], kn.kthread_interruptible[n]))]
+        kt.at_end = lambda: [Or(kt.L.asleep[i], kt.at(i, "exited")) for i in range(kn.n_inst)]
     return kt
