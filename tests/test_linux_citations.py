@@ -17,6 +17,7 @@ FEATURES = [
     dict(N=1, CPUS=2, threaded=True, busy_poll=True, DEFER=1, disable=True, netpoll=True),
     dict(N=1, CPUS=2, threaded=True, stop_kthread=True, lifecycle=True, disable=True),
     dict(N=1, CPUS=2, disable=True, delete=True, DEFER=1),
+    dict(N=1, CPUS=2, start_kthread=True, stop_kthread=True),
 ]
 CITE = re.compile(r"\[(?P<rel>[0-9.]+) (?P<file>[\w.-]+\.[ch]):(?P<line>[0-9][0-9,-]*)\]")
 
@@ -49,6 +50,7 @@ def test_the_new_steps_are_cited() -> None:
     assert "[7.1 dev.c:7161]" in s["SYSFS:st_read"]  # napi_stop_kthread's READ_ONCE
     assert "[7.1 dev.c:7815,7832]" in s["napi/kthread0:should_stop"]  # while (!kthread_should_stop()) ... return -1
     assert "[7.1 virtio_net.c:729]" in s["DISABLE0:open_mask"]
+    assert "[7.1 dev.c:7229]" in s["SYSFS:on_set"] and "[7.1 dev.c:1656]" in s["napi/kthread0:run"]
     s618 = _steps("6.18")
     assert "[6.18 dev.c:7062]" in s618["SYSFS:st_stop"] and "[6.18 dev.c:7682]" in s618["napi/kthread0:test"]
     # 6.18.34 has no vanilla tree here: its steps cite 6.18's lines, but busy_poll_stop its own

@@ -84,6 +84,17 @@ def test_stop_without_the_wait_loses_the_instance() -> None:
         assert ("napi/kthread0", "test") not in steps  # it never tested SCHED_THREADED
 
 
+def test_threaded_turned_on_at_run_time() -> None:
+    labels = _labels(start_kthread=True, stop_kthread=True)
+    assert {"SYSFS:on_lock", "SYSFS:on_set", "SYSFS:idle", "napi/kthread0:run"} <= labels
+    sy = SPEC.instantiate({"start_kthread": True})
+    assert list(sy.var_named("napi_state").init) == [0] and list(sy.var_named("kthread_created").init) == [False]
+    for name, states in (("linux71_start_stop_kthread", 30_571), ("linux618_start_kthread_disable", 356_964)):
+        out = _run(name)
+        assert all(v.verdict == HOLDS for v in out.verdicts.values())
+        assert out.engine_results[0].stats.states == states
+
+
 def test_lifecycle_configuration_holds() -> None:
     out = _run("linux619_lifecycle")
     assert all(v.verdict == HOLDS for v in out.verdicts.values())

@@ -54,9 +54,9 @@ Abstractions (what and why)
 ---------------------------
 * Packets are counted, not identified; whether GRO holds packets at a completion (n->gro.bitmask)
   is a nondeterministic choice when ``gro_held`` is on (else GRO is empty); irq_suspend_timeout = 0;
-  THREADED_BUSY_POLL's kthread busy-poll mode (the bit is never set), RPS/backlog NAPI, turning
-  threaded NAPI *on* at run time (napi_set_threaded(n, 1): kthread_run + assign_bit(THREADED)) and
-  ndo_poll_controller are not modelled. Turning it off is (``stop_kthread``: threaded_store ->
+  THREADED_BUSY_POLL's kthread busy-poll mode (the bit is never set), RPS/backlog NAPI and
+  ndo_poll_controller are not modelled. Threaded NAPI turned on at run time is (``start_kthread``:
+  napi_kthread_create, assign_bit(THREADED)), and turned off (``stop_kthread``: threaded_store ->
   netif_set_threaded -> napi_set_threaded -> napi_stop_kthread -> kthread_stop, and
   napi_thread_wait's kthread_should_stop()); napi_enable_locked's napi_restore_config ->
   napi_set_threaded is not (the per-NAPI config is taken to agree with dev->threaded).
@@ -173,6 +173,8 @@ CONSTANTS = [
              "the driver's ndo_open enables it first (napi_enable + virtnet_napi_do_enable's reschedule)"),
     Constant("stop_kthread", bool, False, "with threaded: a task writes 0 to /sys/class/net/<dev>/threaded "
              "(netif_set_threaded -> napi_set_threaded -> napi_stop_kthread on instance 0)"),
+    Constant("start_kthread", bool, False, "with threaded = false: a task writes 1 to /sys/class/net/<dev>/threaded "
+             "(napi_kthread_create, assign_bit(THREADED) on instance 0); with stop_kthread it writes 0 after"),
     Constant("stop_kthread_no_wait", bool, False, "variant (a mutation, not a release): napi_stop_kthread without "
              "its wait for SCHED_THREADED"),
     Constant("BP_CPU", int, -1, "CPU of the busy poller; -1: the last CPU", min=-1, max=1),

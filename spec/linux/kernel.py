@@ -60,6 +60,9 @@ class LinuxKernel:
         #: a task writes 0 to /sys/class/net/<dev>/threaded: netif_set_threaded -> napi_set_threaded ->
         #: napi_stop_kthread on instance 0 (needs threaded NAPI)
         self.stopping: bool = bool(getattr(k, "stop_kthread", False))
+        #: a task writes 1 to /sys/class/net/<dev>/threaded first: netif_set_threaded -> napi_kthread_create
+        #: (kthread_run) -> napi_set_threaded -> assign_bit(THREADED) on instance 0 (needs threaded = false)
+        self.starting: bool = bool(getattr(k, "start_kthread", False))
         #: the citation of the driver's ->poll in traces (an era may name dev->poll)
         self.poll_func = f"{DEV}: <driver>_poll"
         for variant in variants:
@@ -130,6 +133,11 @@ class LinuxKernel:
         return i % self.ncpu
 
     @property
+    def kthreaded(self) -> bool:
+        """A NAPI kthread exists or may be created (threaded NAPI from the start, or turned on)."""
+        return self.threaded or self.starting
+
+    @property
     def drivers(self) -> int:
         """Instances of the driver task (napi_enable at open, napi_disable/napi_enable or del)."""
         return max(self.disablers, 1 if self.opening else 0)
@@ -141,7 +149,7 @@ class LinuxKernel:
 
     @property
     def lock_holders(self) -> int:
-        return self.drivers + (1 if self.stopping else 0)
+        return self.drivers + (1 if self.stopping or self.starting else 0)
 
     # ------------------------------------------------------------------ shared state
     def declare_state(self) -> None:
@@ -176,7 +184,10 @@ class LinuxKernel:
         self.kthread_interruptible = s.var(
             "kthread_interruptible", Array(n_inst, Bool),
             doc="napi kthread's __state == TASK_INTERRUPTIBLE (set_current_state; wake_up_process clears)") \
-            if self.threaded else None
+            if self.kthreaded else None
+        self.kthread_created = s.var("kthread_created", Array(n_inst, Bool), init=[False] * n_inst,
+                                     doc="napi->thread != NULL (napi_kthread_create: kthread_run)") \
+            if self.starting else None
         self.netdev_lock = s.var("netdev_lock", Int(-1, max(self.lock_holders, 1) - 1), init=-1,
                                  doc="netdev_lock(dev) holder") if self.lock_holders else None
         # napi_hash membership: napi_by_id (the busy poller's lookup) finds n; napi_disable removes it

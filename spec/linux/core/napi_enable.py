@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.lang import Not
+from checker.lang import And, Not
 
 from spec.linux.kernel import DEV
 from spec.linux.lines import cite
@@ -52,11 +52,14 @@ def napi_enable(fn: Call, caller: str = "reconfiguration while NAPI is disabled"
         n = fn.napi(i)
         with t.if_(state[n] == v.val[i]):
             new = v.val[i].without_bits("SCHED", "NPSVC")
-            if kn.threaded and kn.kthreads is not None:
-                # dev->threaded && n->thread: both cleared under netdev_lock by the threaded_store task
-                # (netif_set_threaded, napi_stop_kthread), which this task's lock orders wholly
-                # before or after: "not yet asked to stop" says the same
-                with t.if_(Not(kn.kthreads.should_stop(n))):
+            if kn.kthreads is not None or kn.kthread_created is not None:
+                # dev->threaded && n->thread: both set (napi_kthread_create) and cleared (napi_stop_kthread)
+                # under netdev_lock by the threaded_store task, which this task's lock orders wholly
+                # before or after: "created and not yet asked to stop" says the same
+                alive = [Not(kn.kthreads.should_stop(n))] if kn.kthreads is not None else []
+                if kn.kthread_created is not None:
+                    alive.append(kn.kthread_created[n])
+                with t.if_(And(*alive)):
                     t.set(state[n], new.with_bits("THREADED"))
                 with t.else_():
                     t.set(state[n], new)
