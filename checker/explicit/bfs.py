@@ -33,6 +33,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
+
 from checker.explicit.fingerprint import collision_probability, key_fingerprint, state_fingerprint
 from checker.cause import Cause, describe_cause, kernel_function
 from checker.explicit.packed import Kernel, Layout, Unsupported
@@ -58,6 +60,7 @@ class Limits:
     fast: bool = True  # use the packed kernel when the system allows it (False: the generic loop)
     vector: bool = True  # with fast: expand whole frontiers with numpy when the state fits in an int64
     handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
+    native: bool = True  # with fast, wider states: the C kernel from the first level of ``handoff`` states
     stop_at_first_violation: bool = False  # end after the first violating state (others: inconclusive)
     max_traces: int = DEFAULT_MAX_TRACES  # counterexamples of distinct causes per property (checker.cause)
 
@@ -221,14 +224,42 @@ class Explorer:
 
                 limit_hit = packed_loop_parallel(self, kernel, lim.workers)
             else:
-                limit_hit = self._packed_loop(kernel)
+                limit_hit = self._native_or_packed(kernel, invs)
         else:
             self.engine_note = "generic" + (" + symmetry" if canon else "")
             limit_hit = self._generic_loop(canon)
         result = self._result(limit_hit)
         result.stats.symmetry = canon is not None
+        result.stats.loop = self.engine_note
         result.reached = self._reached(kernel)
         return result
+
+    def _native_or_packed(self, kernel: Kernel, invs: list[Property]) -> str | None:
+        """The packed loop, handing large levels to the native (C) loop when one can be built
+        (exact store; see checker.explicit.native). Otherwise the packed loop goes on, and the
+        engine note says why in one line."""
+        lim = self.limits
+        if not lim.native or self.store != "exact":
+            if lim.native:
+                self.engine_note = "packed kernel (native kernel: exact store only)"
+            return self._packed_loop(kernel)
+        limit_hit = self._packed_loop(kernel, handoff=lim.handoff)
+        if limit_hit != "handoff":
+            return limit_hit
+        from checker.explicit.native import NativeUnavailable, build_native
+        from checker.explicit.native_bfs import native_loop
+
+        try:
+            nk = build_native(self.c, invs)
+        except NativeUnavailable as err:
+            self.engine_note = f"packed kernel (native kernel unavailable: {err})"
+            return self._packed_loop(kernel, resume=self._handoff)
+        built = "cached" if nk.info.cached else f"compiled in {nk.info.compile_seconds:.1f} s"
+        self.engine_note = f"packed kernel + native C kernel ({built})"
+        self.native_compile_seconds = nk.info.compile_seconds
+        limit_hit = native_loop(self, nk, self._handoff)
+        self.n_trans = sum(self.fired) + self.extra_trans
+        return limit_hit
 
     def _reached(self, kernel: Kernel | None) -> Callable[[], Iterable[State]] | None:
         """Every stored state as a logical tuple (exact store only; orbit representatives under symmetry)."""
@@ -237,7 +268,7 @@ class Explorer:
         seen = self._seen
         if kernel is None:
             return lambda: iter(seen)
-        if not isinstance(seen, set):  # the numpy loop's sorted array: unpack field arrays at once
+        if isinstance(seen, np.ndarray):  # the numpy loop's sorted array: unpack field arrays at once
             return lambda: unpack_all(kernel.layout, seen)
         unpack = kernel.layout.unpack
         return lambda: (unpack(k) for k in seen)
@@ -372,7 +403,7 @@ class Explorer:
         return limit_hit
 
     def _packed_loop(self, kernel: Kernel, level_hook: Callable[..., Any] | None = None,
-                     handoff: int | None = None) -> str | None:
+                     handoff: int | None = None, resume: tuple[Any, Any] | None = None) -> str | None:
         """The fast loop: packed keys, the generated kernel, logical states only for the rare paths.
 
         With ``handoff``, it stops before expanding a level of at least that many states and
@@ -382,13 +413,17 @@ class Explorer:
         ``level_hook(fk, fi, seen)`` (parallel mode) may hand part of a level to worker processes:
         it returns ``[(start, stop), children]`` — this process expands ``fk[start:stop]``, then
         merges the children's successors in slice order (see checker.explicit.parallel).
+
+        ``resume`` (keys, indices): go on from that frontier, a handoff not taken, with ``self._seen``.
         """
         lay = kernel.layout
         fp = self.store != "exact"
-        self._seen = seen = set()
         parent, via = self.parent, self.via
         lim = self.limits
         self._max_n = lim.max_states or (1 << 62)
+        if resume is not None:
+            return self._packed_levels(kernel, list(resume[0]), resume[1], self._seen, level_hook, None)
+        self._seen = seen = set()
         fk: list[int] = []
         for k, s in enumerate(self.init_states):
             key = lay.pack(s)
@@ -402,6 +437,12 @@ class Explorer:
                 self._record(len(parent) - 1, s)
             fk.append(key)
         fi: Sequence[int] = range(len(fk))  # every new state joins the next frontier: indices are consecutive
+        return self._packed_levels(kernel, fk, fi, seen, level_hook, handoff)
+
+    def _packed_levels(self, kernel: Kernel, fk: list[int], fi: Sequence[int], seen: Any,
+                       level_hook: Callable[..., Any] | None, handoff: int | None) -> str | None:
+        parent = self.parent
+        lim = self.limits
         self._last_report = self.t0
         limit_hit: str | None = None
         while fk and limit_hit is None:
