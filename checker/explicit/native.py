@@ -210,7 +210,8 @@ static inline void putf(u64 *k, int off, int w, u64 v) {
     k[i] = (k[i] & ~(m << s)) | ((v & m) << s);
     if (s + w > 64) { int r = 64 - s; k[i + 1] = (k[i + 1] & ~(m >> r)) | ((v & m) >> r); }
 }
-static inline i64 bc_(i64 i, i64 n, int *bad) { if (i < 0 || i >= n) { *bad = 1; return 0; } return i; }
+static inline i64 bcc_(i64 i, i64 n, int *bad) { if (i < 0 || i >= n) { *bad = 1; return 0; } return i; }
+#define bc_(i, n) bcc_((i), (n), &bad)
 static inline i64 fdiv_(i64 a, i64 b, int *bad) {
     if (b == 0) { *bad = 1; return 0; }
     i64 q = a / b; if ((a % b != 0) && ((a < 0) != (b < 0))) q--; return q;
