@@ -91,6 +91,8 @@ class Explorer:
         self.parent = array("i")
         self.via = array("H" if len(self.system.transitions) < 1 << 16 else "i")
         self.init_states: list[State] = [self.system.init_state()]
+        self.engine_note = ""
+        self.native_compile_seconds = 0.0  # C compile time of the native kernel (0: none, or from the cache)
 
     # -- traces
     def path_to(self, idx: int) -> tuple[list[State], list[int]]:
