@@ -47,6 +47,7 @@ from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, P
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
+NATIVE_COMPILE_LEVEL = 16384  # a level this large, or a cached native kernel, before the C compile is paid
 DEFAULT_MAX_TRACES = 3  # counterexamples of distinct causes per violated property
 
 
@@ -239,7 +240,8 @@ class Explorer:
     def _native_or_packed(self, kernel: Kernel, invs: list[Property]) -> str | None:
         """The packed loop, handing large levels to the native (C) loop when one can be built
         (exact store; see checker.explicit.native). Otherwise the packed loop goes on, and the
-        engine note says why in one line."""
+        engine note says why in one line. A kernel not compiled yet waits for a level of
+        ``NATIVE_COMPILE_LEVEL`` states: below that, the search is over before a compile pays."""
         lim = self.limits
         if not lim.native or self.store != "exact":
             if lim.native:
@@ -248,11 +250,20 @@ class Explorer:
         limit_hit = self._packed_loop(kernel, handoff=lim.handoff)
         if limit_hit != "handoff":
             return limit_hit
-        from checker.explicit.native import NativeUnavailable, build_native
+        from checker.explicit.native import NativeUnavailable, compiler, native_source
         from checker.explicit.native_bfs import native_loop
 
         try:
-            nk = build_native(self.c, invs)
+            if compiler() is None:
+                raise NativeUnavailable("no C compiler on the PATH (set CC)")
+            src = native_source(self.c, invs)
+            level = lim.handoff and max(lim.handoff, NATIVE_COMPILE_LEVEL)  # handoff 0: from the first level
+            if not src.cached and len(self._handoff[0]) < level:
+                limit_hit = self._packed_loop(kernel, handoff=level, resume=self._handoff)
+                if limit_hit != "handoff":
+                    self.engine_note = "packed kernel (too small to compile the native kernel)"
+                    return limit_hit
+            nk = src.load()
         except NativeUnavailable as err:
             self.engine_note = f"packed kernel (native kernel unavailable: {err})"
             return self._packed_loop(kernel, resume=self._handoff)
@@ -424,7 +435,7 @@ class Explorer:
         lim = self.limits
         self._max_n = lim.max_states or (1 << 62)
         if resume is not None:
-            return self._packed_levels(kernel, list(resume[0]), resume[1], self._seen, level_hook, None)
+            return self._packed_levels(kernel, list(resume[0]), resume[1], self._seen, level_hook, handoff)
         self._seen = seen = set()
         fk: list[int] = []
         for k, s in enumerate(self.init_states):

@@ -456,13 +456,17 @@ class BuildInfo:
     path: str = ""
 
 
+def _object_path(source: str) -> Path:
+    digest = hashlib.sha256((" ".join(C_FLAGS) + "\n" + source).encode()).hexdigest()[:24]
+    return cache_dir() / f"k{digest}.so"
+
+
 def _load(source: str) -> tuple[ctypes.CDLL, BuildInfo]:
     cc = compiler()
     if cc is None:
         raise NativeUnavailable("no C compiler on the PATH (set CC)")
-    digest = hashlib.sha256((" ".join(C_FLAGS) + "\n" + source).encode()).hexdigest()[:24]
-    d = cache_dir()
-    so = d / f"k{digest}.so"
+    so = _object_path(source)
+    d = so.parent
     info = BuildInfo(path=str(so))
     if so.exists():
         info.cached = True
@@ -559,15 +563,39 @@ class NativeKernel:
         return tuple(np.concatenate([o[j] for o in outs]) for j in range(4))  # type: ignore[return-value]
 
 
-def build_native(compiled: CompiledSystem, invariants: list[Property]) -> NativeKernel:
-    """Generate, compile (or take from the cache) and load the native kernel; raises
-    :class:`NativeUnavailable` with a one-line reason when there is none."""
+@dataclass
+class NativeSource:
+    """The generated C of a configuration, before compiling."""
+
+    source: str
+    layout: Layout
+    ntrans: int
+
+    @property
+    def cached(self) -> bool:
+        """Its compiled object is in the cache (loading costs no compile)."""
+        return _object_path(self.source).exists()
+
+    def load(self) -> NativeKernel:
+        """Compile (or take from the cache) and load; raises :class:`NativeUnavailable`."""
+        lib, info = _load(self.source)
+        lay = self.layout
+        return NativeKernel(lay, max(1, (lay.bits + 63) // 64), lib, info, self.ntrans, self.source)
+
+
+def native_source(compiled: CompiledSystem, invariants: list[Property]) -> NativeSource:
+    """The C of the native kernel; raises :class:`NativeUnavailable` for IR it does not translate."""
     try:
         source, lay = generate_c(compiled, invariants)
     except Unsupported as err:
         raise NativeUnavailable(f"the native kernel does not translate {err}") from err
-    lib, info = _load(source)
-    return NativeKernel(lay, max(1, (lay.bits + 63) // 64), lib, info, len(compiled.system.transitions), source)
+    return NativeSource(source, lay, len(compiled.system.transitions))
+
+
+def build_native(compiled: CompiledSystem, invariants: list[Property]) -> NativeKernel:
+    """Generate, compile (or take from the cache) and load the native kernel; raises
+    :class:`NativeUnavailable` with a one-line reason when there is none."""
+    return native_source(compiled, invariants).load()
 
 
 class NativeStore:
@@ -616,5 +644,5 @@ class NativeStore:
                 yield self.kernel.to_int(r)
 
 
-__all__ = ["NativeKernel", "NativeStore", "NativeUnavailable", "StateFailed", "build_native", "compiler",
-           "generate_c"]
+__all__ = ["NativeKernel", "NativeSource", "NativeStore", "NativeUnavailable", "StateFailed", "build_native",
+           "compiler", "generate_c", "native_source"]
