@@ -11,7 +11,10 @@ handles every spec whose variables are scalars, arrays and sequences of scalars,
 transition invariants. The generic loop runs the compiled successor function over logical
 states (key: the state tuple in exact mode, its 64-bit fingerprint in fingerprint mode); it is
 the reference, and the one used for transition invariants and symmetry reduction
-(checker.explicit.symmetry). ``Limits.workers`` > 1 expands large levels of the fast loop
+(checker.explicit.symmetry). Large levels of the fast loop go to numpy frontiers when the state
+fits in 62 bits (checker.explicit.vector_bfs), else to the same kernel compiled to C with a C
+hash set of exact states (checker.explicit.native_bfs; exact store, one process, a C compiler
+present). ``Limits.workers`` > 1 expands large levels of the fast loop
 in several processes (checker.explicit.parallel). All of them give the same states,
 transitions, depth, coverage, verdicts and traces (tests/test_explicit_fast.py).
 
