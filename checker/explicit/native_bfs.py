@@ -1,7 +1,10 @@
 """The BFS loop over the native kernel (see :mod:`checker.explicit.native`).
 
-It takes over from the packed loop at a level of at least ``Limits.handoff`` states (so small
-configurations never pay for a compile). Storage per distinct state: its packed words in the C
+It takes over from the packed loop at a level of at least ``Limits.handoff`` states when the
+compiled kernel is in the cache, else at one of ``bfs.NATIVE_COMPILE_LEVEL`` states (so small
+configurations never pay for a compile; ``handoff = 0``: from the first level, whatever the cost).
+
+Storage per distinct state: its packed words in the C
 store (8 bytes per 64 bits of state), one slot of the C hash table (8 bytes, at most 70 % full),
 and, as on the other loops, the parent index (4 bytes) and the step index (2) in the explorer's
 arrays, so traces are rebuilt by replay exactly as there.
