@@ -65,12 +65,10 @@ class _CGen(_Gen):
 
     def ex(self, e: Expr) -> str:  # noqa: C901 - one case per operator
         op = e.op
+        if op == "lit" and not isinstance(e.typ, Array):  # a sequence literal: its code, as the Python kernel's
+            return f"{int(super().ex(e)) if isinstance(e.typ, Seq) else int(e.value)}LL"
         if isinstance(e.typ, Array):
             raise Unsupported("array used as a value")
-        if op == "lit":
-            if isinstance(e.typ, Seq):
-                return f"{int(super().ex(e))}LL"
-            return f"{int(e.value)}LL"
         if op == "var" or (op == "index" and isinstance(e.args[0].typ, Array)):
             return self.read(self.ref(e))
         if op == "temp":
@@ -156,12 +154,7 @@ class _CGen(_Gen):
                 self.assign(s, ind)
 
     def assign(self, s: Assign, ind: str) -> None:
-        target: Expr = s.var.expr
-        for p in s.path:
-            target = Expr("index", (target, p), target.typ.elem)  # type: ignore[attr-defined]
-        if isinstance(target.typ, Array):
-            raise Unsupported("whole-array assignment")
-        r = self.ref(target)
+        target, r = self.target(s)
         v = self.tmp()
         self.lines.append(f"{ind}int64_t {v} = {self.ex(s.value)}; if (bad) goto fail;")
         typ = target.typ
