@@ -40,7 +40,7 @@ def both(c: CompiledSystem, **lim: object) -> tuple:
     gen = explore(c, c.system.properties, Limits(fast=False, **lim))  # type: ignore[arg-type]
     assert summary(vec) == summary(fast)
     if NATIVE:
-        nat = explore(c, c.system.properties, Limits(fast=True, vector=False, handoff=0, **lim))  # type: ignore[arg-type]
+        nat = explore(c, c.system.properties, Limits(fast=True, vector=False, handoff=0, compile_level=0, **lim))  # type: ignore[arg-type]
         assert "native C kernel" in nat.stats.loop
         assert summary(nat) == summary(fast)
     return summary(fast), summary(gen)
@@ -77,6 +77,11 @@ def test_numpy_loop_stops_where_the_sequential_search_does(props: list[str], max
            summary(explore(c, chosen, Limits(vector=False, max_states=max_states, **kw))),  # type: ignore[arg-type]
            summary(explore(c, chosen, Limits(fast=False, max_states=max_states, **kw)))]  # type: ignore[arg-type]
     assert got[0] == got[1] == got[2]
+    if NATIVE:  # the native loop, from the first level
+        nat = explore(c, chosen, Limits(vector=False, handoff=0, compile_level=0, max_states=max_states,
+                                        **kw))  # type: ignore[arg-type]
+        assert "native C kernel" in nat.stats.loop
+        assert summary(nat) == got[0]
     # Alone, SchedIffQueued is decided in the fourth level, mid-level (25 states). Violating states
     # are expanded, so every other run explores the whole space (4,223 states) — SchedIffQueued has
     # one cause only, and Deadlock is violated in 21 steps only past its violations — unless the
@@ -250,7 +255,7 @@ def test_reached_states_are_the_explored_ones() -> None:
         got = list(vec.reached())
         assert len(got) == vec.stats.states and set(got) == set(gen.reached())
         if NATIVE:
-            nat = explore(c, props, Limits(vector=False, handoff=0))
+            nat = explore(c, props, Limits(vector=False, handoff=0, compile_level=0))
             assert nat.reached is not None and sorted(nat.reached()) == sorted(got)
 
 
@@ -273,7 +278,7 @@ def test_native_falls_back_without_a_compiler(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CC", "no-such-compiler-xyz")
     c = CompiledSystem.build(BASIC.instantiate({"N": 2}))
     props = [p for p in c.system.properties if p.kind == "invariant"]
-    r = explore(c, props, Limits(vector=False, handoff=0))
+    r = explore(c, props, Limits(vector=False, handoff=0, compile_level=0))
     assert r.stats.loop.startswith("packed kernel (native kernel unavailable: no C compiler")
     assert summary(r) == summary(explore(c, props, Limits(fast=False)))
 
@@ -285,7 +290,7 @@ def test_a_step_raising_past_a_violation_prunes_the_state_in_every_loop() -> Non
     c = CompiledSystem.build(s)
     loops = [dict(handoff=0), dict(vector=False, native=False), dict(fast=False)]
     if NATIVE:
-        loops.append(dict(vector=False, handoff=0))
+        loops.append(dict(vector=False, handoff=0, compile_level=0))
     got = [summary(explore(c, s.properties, Limits(**kw))) for kw in loops]  # type: ignore[arg-type]
     assert all(g == got[0] for g in got)
     states, _, _, _, _, props, err = got[0]

@@ -29,7 +29,8 @@ def test_packed_and_generic_agree(path: Path) -> None:
     cfg = load_config(path, registry(), engine_names())
     system, compiled = instantiate(cfg)
     props = [p for p in system.properties if p.kind in SAFETY]
-    limits = [Limits(max_states=2000, vector=False), Limits(max_states=2000, handoff=0), Limits(max_states=2000, fast=False)]
+    limits = [Limits(max_states=2000, vector=False, native=False), Limits(max_states=2000, handoff=0, native=False),
+              Limits(max_states=2000, fast=False)]
     explorers = [Explorer(compiled, props, lim) for lim in limits]
     packed, vector, generic = (e.run() for e in explorers)
     assert explorers[0].engine_note == "packed kernel"  # the fast path really ran
@@ -49,7 +50,7 @@ def test_numpy_loop_runs_on_the_small_bundled_models() -> None:
         cfg = load_config(path, registry(), engine_names())
         system, compiled = instantiate(cfg)
         props = [p for p in system.properties if p.kind in SAFETY]
-        ex = Explorer(compiled, props, Limits(max_states=200, handoff=0))
+        ex = Explorer(compiled, props, Limits(max_states=200, handoff=0, native=False))
         ex.run()
         used += ex.engine_note.endswith("numpy frontiers")
     assert used >= 15
@@ -70,7 +71,7 @@ def test_native_and_generic_agree(name: str) -> None:
     system, compiled = instantiate(cfg)
     props = [p for p in system.properties if p.kind in SAFETY and p.kind != "transition"]
     native, generic = (Explorer(compiled, props, lim).run() for lim in
-                       (Limits(max_states=3000, vector=False, handoff=0), Limits(max_states=3000, fast=False)))
+                       (Limits(max_states=3000, vector=False, handoff=0, compile_level=0), Limits(max_states=3000, fast=False)))
     assert "native C kernel" in native.stats.loop
     assert (native.stats.states, native.stats.transitions, native.stats.depth, native.stats.coverage) == (
         generic.stats.states, generic.stats.transitions, generic.stats.depth, generic.stats.coverage)

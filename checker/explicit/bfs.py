@@ -50,7 +50,6 @@ from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, P
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
-NATIVE_COMPILE_LEVEL = 16384  # a level this large, or a cached native kernel, before the C compile is paid
 DEFAULT_MAX_TRACES = 3  # counterexamples of distinct causes per violated property
 
 
@@ -64,7 +63,8 @@ class Limits:
     fast: bool = True  # use the packed kernel when the system allows it (False: the generic loop)
     vector: bool = True  # with fast: expand whole frontiers with numpy when the state fits in an int64
     handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
-    native: bool = True  # with fast, wider states: the C kernel from the first level of ``handoff`` states
+    native: bool = True  # with fast, wider states: the C kernel from the first level of ``handoff`` states ...
+    compile_level: int = 16384  # ... or of this many when it is not compiled yet (small searches end before a compile pays)
     stop_at_first_violation: bool = False  # end after the first violating state (others: inconclusive)
     max_traces: int = DEFAULT_MAX_TRACES  # counterexamples of distinct causes per property (checker.cause)
 
@@ -244,7 +244,7 @@ class Explorer:
         """The packed loop, handing large levels to the native (C) loop when one can be built
         (exact store; see checker.explicit.native). Otherwise the packed loop goes on, and the
         engine note says why in one line. A kernel not compiled yet waits for a level of
-        ``NATIVE_COMPILE_LEVEL`` states: below that, the search is over before a compile pays."""
+        ``Limits.compile_level`` states: below that, the search is over before a compile pays."""
         lim = self.limits
         if not lim.native or self.store != "exact":
             if lim.native:
@@ -260,7 +260,7 @@ class Explorer:
             if compiler() is None:
                 raise NativeUnavailable("no C compiler on the PATH (set CC)")
             src = native_source(self.c, invs)
-            level = lim.handoff and max(lim.handoff, NATIVE_COMPILE_LEVEL)  # handoff 0: from the first level
+            level = max(lim.handoff, lim.compile_level)
             if not src.cached and len(self._handoff[0]) < level:
                 limit_hit = self._packed_loop(kernel, handoff=level, resume=self._handoff)
                 if limit_hit != "handoff":

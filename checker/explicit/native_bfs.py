@@ -1,8 +1,8 @@
 """The BFS loop over the native kernel (see :mod:`checker.explicit.native`).
 
 It takes over from the packed loop at a level of at least ``Limits.handoff`` states when the
-compiled kernel is in the cache, else at one of ``bfs.NATIVE_COMPILE_LEVEL`` states (so small
-configurations never pay for a compile; ``handoff = 0``: from the first level, whatever the cost).
+compiled kernel is in the cache, else at one of ``Limits.compile_level`` states (so small
+configurations never pay for a compile).
 
 Storage per distinct state: its packed words in the C
 store (8 bytes per 64 bits of state), one slot of the C hash table (8 bytes, at most 70 % full),
