@@ -50,6 +50,7 @@ from checker.lang.system import Assign, If, Let, Property, Require, Stmt, Transi
 from checker.lang.types import Array, Seq, value_range
 
 C_FLAGS = ["-O1", "-shared", "-fPIC", "-fwrapv", "-w"]
+COMPILE_TIMEOUT = 900  # seconds: a compiler slower than this leaves the search to the Python kernel
 BLOCK_BITS = 16  # store: keys are kept in blocks of 2**16 states (growth without copying)
 
 
@@ -471,11 +472,12 @@ def _load(source: str) -> tuple[ctypes.CDLL, BuildInfo]:
                 src = Path(tmp) / "k.c"
                 src.write_text(source)
                 obj = Path(tmp) / "k.so"
-                r = subprocess.run([cc, *C_FLAGS, "-o", str(obj), str(src)], capture_output=True, text=True)
+                r = subprocess.run([cc, *C_FLAGS, "-o", str(obj), str(src)], capture_output=True, text=True,
+                                   timeout=COMPILE_TIMEOUT)
                 if r.returncode != 0:
                     raise NativeUnavailable(f"the C compiler failed: {(r.stderr or r.stdout).strip()[:300]}")
                 os.replace(obj, so)  # atomic: concurrent runs never load a half-written object
-        except OSError as err:
+        except (OSError, subprocess.TimeoutExpired) as err:
             raise NativeUnavailable(f"cannot build the native kernel: {err}") from err
         info.compile_seconds = time.perf_counter() - t0
     lib = ctypes.CDLL(str(so))
