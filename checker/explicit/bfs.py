@@ -50,6 +50,7 @@ from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, P
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
+VIOLATING_SHARE = 256  # more than 1/256 of the handoff level violating an invariant: no native loop
 DEFAULT_MAX_TRACES = 3  # counterexamples of distinct causes per violated property
 
 
@@ -256,6 +257,11 @@ class Explorer:
         from checker.explicit.native import NativeUnavailable, compiler, native_source
         from checker.explicit.native_bfs import native_loop
 
+        if len(self.viol_next) * VIOLATING_SHARE > len(self._handoff[0]) and lim.compile_level:
+            # the native loop hands every possibly violating state back to Python one by one: with
+            # many of them (a buggy configuration past its violations) the packed loop is faster
+            self.engine_note = "packed kernel (native kernel not used: many violating states)"
+            return self._packed_loop(kernel, resume=self._handoff)
         try:
             if compiler() is None:
                 raise NativeUnavailable("no C compiler on the PATH (set CC)")
