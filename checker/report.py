@@ -51,6 +51,8 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         if s.limit_hit:
             line += f"  [yellow]stopped: {s.limit_hit} limit[/]"
         con.print(line, highlight=False)
+        if s.loop:
+            con.print(f"    search loop: {escape(s.loop)}", highlight=False)
         if show_coverage and s.coverage:
             for key, n in s.coverage.items():
                 con.print(f"    {n:>10,}  {escape(key)}", highlight=False)
