@@ -61,6 +61,8 @@ ENGINE = "induct"
 FORWARD = 2000
 #: with more candidates than this, Houdini asks step by step (``options.induct_per_step_above``)
 PER_STEP_ABOVE = 5000
+#: constants that count instances: never symbolic, named first in a claim
+COUNTS = ("N", "CPUS")
 #: states a mining run explores at most (``options.induct_states``)
 MINE_STATES = 500_000
 
@@ -146,11 +148,31 @@ class Setting:
         return ev
 
     def claim(self, system: System) -> str:
-        if self.sym is None:
-            return ""
-        fixed = ", ".join(f"{k}={v}" for k, v in system.constants.items()
-                          if k not in self.sym.names and not isinstance(v, bool))
-        return f"for every {self.sym.claim()}" + (f" (with {fixed})" if fixed else "")
+        """For which parameters a proof holds, in words: the instance counts, every value of the
+        symbolic constants (or the configuration's values), then the other constants that differ
+        from the spec's defaults ("for N = 2, CPUS = 2, every RING ≥ 1, WEIGHT ≥ 1, BUDGET ≥ 1
+        (with busy_poll, DEFER = 1)")."""
+        return claim_text(system, self.sym)
+
+
+def claim_text(system: System, sym: Symbolic | None) -> str:
+    consts = dict(system.constants)
+    spec = system.spec_def
+    counts = [f"{k} = {consts[k]}" for k in COUNTS if k in consts]
+    if sym is not None:
+        data = ["every " + sym.claim()]
+        taken = set(sym.names)
+    else:
+        data = [f"{k} = {consts[k]}" for k in DATA_BOUNDS if k in consts]
+        taken = set(DATA_BOUNDS)
+    rest = []
+    for k, v in consts.items():
+        c = spec.constant(k) if spec is not None else None
+        if k in COUNTS or k in taken or (c is not None and c.default == v):
+            continue
+        rest.append(k if v is True else f"{k} = {v}")
+    main = ", ".join(counts + data)
+    return f"for {main}" + (f" (with {', '.join(rest)})" if rest else "")
 
 
 class Run:
@@ -171,6 +193,8 @@ class Run:
         now = time.process_time()
         self.stats[f"cpu_{phase}"] = round(self.stats.get(f"cpu_{phase}", 0) + now - self._lap, 2)
         self._lap = now
+        if os.environ.get("NAPI_INDUCT_DEBUG"):
+            print(f"[induct] {phase}: {self.stats}", flush=True)
 
     def limit(self, key: str, default: Any) -> Any:
         return self.inp.options.get(key, self.inp.limits.get(key, default))
@@ -395,7 +419,7 @@ class Run:
             print(f"[induct] {self.stats}")
         how = "Houdini" + (" + Spacer" if spacer_inv is not None else "")
         claim = setting.claim(self.inp.system)
-        if claim:
+        if setting.sym is not None:
             detail["parameters"] = claim
         note = (f"proved{' ' + claim if claim else ''} by {how}: an inductive invariant of {len(keep)} clause(s) "
                 f"mined from {checked:,} reached states ({len(clauses):,} candidates), independently checked "
