@@ -265,7 +265,7 @@ def test_property_atoms_agree_in_numpy_z3_and_python() -> None:
     props = [system.prop(n) for n in ("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup")]
     prob = Problem(system, props)
     x = prob.enc.state("")
-    atoms = property_atoms([z3.Not(prob.bad(tg, x)) for tg in prob.targets if tg.kind == "invariant"], x)
+    atoms = property_atoms([p.expr for p in props], prob.enc, x)
     assert len(atoms) >= 5 and all(a.kind == "expr" for a in atoms)
     assert any("irq_raised[0]" in a.text and "softirq.pc[0] == idle" in a.text for a in atoms)
     states = reached(system)
@@ -298,3 +298,22 @@ def test_an_unproved_property_shows_its_counterexample_to_induction_in_kernel_te
     assert "why: NoLostWakeup fails for instance 0" in text
     cti = p.detail["cti"]
     assert cti["invariant"] == "NoLostWakeup" and cti["pre_state"]["pending[0]"] is not None
+
+
+def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget() -> None:
+    # the bundled Linux proof (models/linux/induct_n1.toml, NoDoubleQueue and OwnerHoldsSched with
+    # N=1, CPUS=2) in small: NoDoubleQueue with one CPU, RING/WEIGHT/BUDGET symbolic, Houdini alone
+    import tomllib
+    from pathlib import Path
+
+    from spec import registry
+
+    cfg = tomllib.loads((Path(__file__).resolve().parent.parent / "models/linux/induct_n1.toml").read_text())
+    assert cfg["expect"] == "holds" and "induct" in cfg["engines"] and "limits" not in cfg
+    system = registry()["linux"].instantiate({"N": 1, "CPUS": 1, "RING": 2, "WEIGHT": 1, "BUDGET": 2})
+    res, _ = run(system, ["NoDoubleQueue"])
+    (p,) = [p for p in res.properties if p.name == "NoDoubleQueue"]
+    assert p.verdict == HOLDS, p.note
+    assert p.detail["parameters"] == "for N = 1, CPUS = 1, every RING ≥ 1, WEIGHT ≥ 1, BUDGET ≥ 1"
+    assert "by Houdini:" in p.note and p.detail[CHECKED] > len(reached(system))
+    assert any("softirq.pc[0]" in ln for ln in p.detail["invariant"])

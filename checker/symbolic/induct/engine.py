@@ -118,8 +118,8 @@ class Setting:
         self.x = self.prob.enc.state("")
         self.atoms = atoms_of(self.prob.system, self.x)
         if property_atoms:  # the properties' own predicates (held, quiescent, on a list) as atoms
-            own = [z3.Not(self.prob.bad(tg, self.x)) for tg in self.prob.targets if tg.kind == "invariant"]
-            self.atoms += subterm_atoms(own, self.x)
+            own = [tg.prop.expr for tg in self.prob.targets if tg.kind == "invariant" and tg.prop is not None]
+            self.atoms += subterm_atoms(own, self.prob.enc, self.x)
         self._evaluators: dict[tuple[int, ...], ClauseEvaluator] = {}
 
     def problem(self, props: list[Property]) -> Problem:

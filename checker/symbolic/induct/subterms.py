@@ -22,57 +22,83 @@ from typing import Any
 import numpy as np
 import z3
 
-from checker.lang.types import Type
+from checker.lang import And
+from checker.lang.printer import show_expr
 from checker.symbolic.induct.atoms import Atom
-from checker.symbolic.invariant_check import _py, show
-from checker.symbolic.translate import SState
+from checker.symbolic.invariant_check import _py
+from checker.lang.expr import Expr
+from checker.symbolic.translate import Encoder, Env, SState
 
 #: at most this many property atoms (the largest properties have a few dozen per instance)
 MAX_ATOMS = 400
 
 
-def _compound(t: z3.ExprRef) -> bool:
-    if z3.is_and(t) or z3.is_or(t):
-        return t.num_args() >= 2
-    if any(f(t) for f in (z3.is_le, z3.is_lt, z3.is_ge, z3.is_gt, z3.is_eq)) and not z3.is_bool(t.arg(0)):
-        return any(z3.is_add(a) or z3.is_app_of(a, z3.Z3_OP_ITE) for a in t.children())
+def property_value(enc: Encoder, expr: Expr, x: SState) -> z3.BoolRef:
+    """``expr``'s value over ``x``, without the condition that evaluating it raises (which
+    :meth:`Encoder.holds` adds, and whose sub-terms are no facts about NAPI)."""
+    v, _ = enc.tr.eval(expr, Env(x.vals))
+    subst = getattr(enc, "subst", None)  # symbolic constants (induct.symbolic.SymbolicEncoder)
+    return subst(v, x) if subst is not None else v  # type: ignore[no-any-return]
+
+
+_CMP = ("<", "<=", "==", "!=", ">", ">=")
+_COUNTING = ("+", "ite", "count", "len")
+
+
+def _compound(e: Expr) -> bool:
+    if e.op in ("and", "or"):
+        return len(e.args) >= 2
+    if e.op in _CMP:
+        return any(_has(a, _COUNTING) for a in e.args)
     return False
 
 
-def property_atoms(terms: list[z3.BoolRef], x: SState) -> list[Atom]:
-    """The compound sub-terms of ``terms`` (state properties over ``x``) as atoms, each once."""
+def _has(e: Expr, ops: tuple[str, ...]) -> bool:
+    return e.op in ops or any(_has(a, ops) for a in e.args)
+
+
+def property_atoms(exprs: list[Expr], enc: Encoder, x: SState) -> list[Atom]:
+    """The compound sub-expressions of the properties ``exprs`` as atoms over ``x``, each once (by
+    its text), and for each conjunction of three or more, the conjunction without each conjunct."""
     index = {v.get_id(): k for k, v in enumerate(x.flat)}
-    types: dict[str, Type] = dict(zip(x.names, x.types))
-    seen: set[int] = set()
+    seen: set[str] = set()
     out: list[Atom] = []
-    todo = [t for t in terms]
-    tops = {t.get_id() for t in terms}
-    derived: set[int] = set()  # "all but one" conjunctions: atoms, not expanded again
+    todo: list[tuple[Expr, bool]] = [(e, False) for e in exprs]  # (expression, derived: not expanded)
+    tops = {id(e) for e in exprs}
     while todo and len(out) < MAX_ATOMS:
-        t = todo.pop(0)
-        if t.get_id() in seen:
+        e, derived = todo.pop(0)
+        text = show_expr(e)
+        if text in seen:
             continue
-        seen.add(t.get_id())
-        if z3.is_bool(t) and _compound(t) and t.get_id() not in tops:
+        seen.add(text)
+        if _compound(e) and id(e) not in tops:
+            t = property_value(enc, e, x)
             reads = _reads(t, index)
             if len(reads) >= 2:
-                out.append(Atom("expr", min(reads), text=show(t, types), z=t, zx=x, zreads=tuple(sorted(reads))))
-        if t.get_id() in derived:
+                out.append(Atom("expr", min(reads), text=_strip(text), z=t, zx=x, zreads=tuple(sorted(reads))))
+        if derived:
             continue
-        if z3.is_bool(t) and (z3.is_and(t) or z3.is_or(t) or z3.is_not(t) or z3.is_implies(t)):
-            todo.extend(t.children())
-        if z3.is_and(t) and t.num_args() >= 3 and t.get_id() not in tops:
+        if e.op in ("and", "or", "not", "implies"):
+            todo.extend((a, False) for a in e.args)
+        if e.op == "and" and len(e.args) >= 3 and id(e) not in tops:
             # "all but one": the conjunction without each conjunct in turn ("quiescent, but for
             # the softirq"), the premise of the invariant that says where that context is then
-            kids = t.children()
-            for k in range(len(kids)):
-                rest = kids[:k] + kids[k + 1:]
-                if len(rest) > 1:
-                    derived.add(z3.And(*rest).get_id())
-                    todo.append(z3.And(*rest))
-        elif z3.is_bool(t) and _compound(t):
-            continue
+            for k in range(len(e.args)):
+                todo.append((And(*(e.args[:k] + e.args[k + 1:])), True))
     return out
+
+
+def _strip(text: str) -> str:
+    """One pair of outer parentheses off (the atom is shown inside a clause's own)."""
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for k, ch in enumerate(text):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0 and k < len(text) - 1:
+                return text
+        return text[1:-1]
+    return text
 
 
 def _reads(t: z3.ExprRef, index: dict[int, int]) -> set[int]:
