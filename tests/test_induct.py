@@ -302,7 +302,7 @@ def test_an_unproved_property_shows_its_counterexample_to_induction_in_kernel_te
 
 def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget() -> None:
     # the bundled Linux proof (models/linux/induct_n1.toml, NoDoubleQueue and OwnerHoldsSched with
-    # N=1, CPUS=2) in small: NoDoubleQueue with one CPU, RING/WEIGHT/BUDGET symbolic, Houdini alone
+    # N=1, CPUS=1) in small: NoDoubleQueue alone, RING/WEIGHT/BUDGET symbolic, Houdini alone
     import tomllib
     from pathlib import Path
 
