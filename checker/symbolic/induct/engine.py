@@ -359,7 +359,7 @@ class Run:
                     if detail.get("cti"):
                         key = detail["cti"]["transition"]
                         t = next(t for t in setting.prob.system.transitions if t.key == key)
-                        note += f"; counterexample to induction at {key} [{t.function}] (below)"
+                        note += f"; counterexample to induction at {key} [{t.function}] (its trace: -v)"
                     results[tg.name] = Outcome(INCONCLUSIVE, note=note, detail=detail)
             else:
                 proved += dropped + edge
