@@ -61,6 +61,8 @@ ENGINE = "induct"
 FORWARD = 2000
 #: with more candidates than this, Houdini asks step by step (``options.induct_per_step_above``)
 PER_STEP_ABOVE = 5000
+#: the share of the engine's remaining time Spacer may take
+SPACER_SHARE = 0.5
 #: constants that count instances: never symbolic, named first in a claim
 COUNTS = ("N", "CPUS")
 #: states a mining run explores at most (``options.induct_states``)
@@ -515,7 +517,9 @@ class Run:
         if not self.limit("induct_strengthen", True):
             return None, "not implied by the mined invariant (Spacer not asked: induct_strengthen = false)"
         left = self.deadline - time.perf_counter()
-        timeout = _query_ms(self.inp) if left == float("inf") else max(1, int(left * 1000))
+        # at most half of what is left: the properties Houdini proved still need their
+        # minimisation and independent check when Spacer gives up
+        timeout = _query_ms(self.inp) if left == float("inf") else max(1, int(left * SPACER_SHARE * 1000))
         assume = z3.And(*known) if known else None
         sp = Spacer(prob, targets, timeout, restrict=False, assume=assume)
         try:
