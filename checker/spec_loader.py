@@ -474,6 +474,10 @@ def user_frame(err: BaseException, src: SpecSource | None) -> tuple[str, int] | 
 def user_error(err: BaseException, src: SpecSource | None, doing: str) -> SpecLoadError:
     """``file:line: message`` for an exception raised by user code (or at the spec itself when no frame is)."""
     msg = str(err) if isinstance(err, ModelError) else f"{type(err).__name__}: {err}"
+    where = getattr(err, "where", "") if isinstance(err, ModelError) else ""
+    if where:  # found after the user's code returned (System.finish): the declaration's file:line
+        path, _, line = where.rpartition(":")
+        return SpecLoadError(msg, f"{display_path(Path(path))}:{line}", doing)
     frame = user_frame(err, src)
     if frame is not None:
         return SpecLoadError(msg, f"{display_path(Path(frame[0]))}:{frame[1]}", doing)

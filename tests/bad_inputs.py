@@ -262,6 +262,73 @@ def cli_cases() -> list[Case]:
     return cases
 
 
+# ------------------------------------------------------------------ users' spec files
+
+# A user's spec file; each case below changes one line, and the error must name this file and that line
+# (or the line the mistake is declared on, for a mistake found after build() returned: System.finish).
+USER_SPEC = """from checker.lang import Int, SpecDef, System
+
+
+def build(k):
+    s = System("mine")                                       # SYSTEM
+    x = s.var("x", Int(0, 3))                                # VAR
+    a = s.actor("worker", ["idle", "busy"], display="CTX")   # ACTOR
+
+    @a.step("idle", func="drivers/net/mine.c:work", next="busy")   # STEP
+    def _(t, i):
+        t.require(x < 3)
+        t.set(x, x + 1)
+
+    @a.step("busy", func="drivers/net/mine.c:rest", next="idle")
+    def _(t, i):
+        pass
+
+    s.invariant("Small", x <= 3)                             # PROP
+    s.fair("weak", "CTX")                                    # FAIR
+    return s
+
+
+SPEC = SpecDef("mine", "a user's spec", [], build, ("Small",))
+"""
+
+
+def _line(marker: str) -> int:
+    return next(n for n, text in enumerate(USER_SPEC.splitlines(), 1) if text.rstrip().endswith("# " + marker))
+
+
+def _spec_mutations() -> Iterator[tuple[str, str, int, list[str]]]:
+    """(name, new text of the file, line the error must name, more text it must say)."""
+    def swap(marker: str, line: str) -> str:
+        return "\n".join(line if text.rstrip().endswith("# " + marker) else text for text in USER_SPEC.splitlines())
+
+    step_lines = USER_SPEC.split("    @a.step(")
+    no_steps = step_lines[0] + "    s.invariant(" + USER_SPEC.split("    s.invariant(")[1]
+    yield "no_steps", no_steps.replace('    s.fair("weak", "CTX")', "    pass"), _line("SYSTEM"), ["has no steps"]
+    yield "fair_unknown_actor", swap("FAIR", '    s.fair("weak", "CTXX")'), _line("FAIR"), ["CTXX", "there are: CTX"]
+    yield "fair_unknown_step", swap("FAIR", '    s.fair("strong", "CTX", "work")'), _line("FAIR"), ["CTX:work", "CTX:busy"]
+    yield "fair_on_actor", swap("ACTOR", '    a = s.actor("worker", ["idle", "busy"], display="CTX", fair="wek")'), \
+        _line("ACTOR"), ["fair="]
+    yield "var_twice", swap("PROP", '    s.var("x", Int(0, 1))'), _line("PROP"), [f"first at mine_var_twice.py:{_line('VAR')}"]
+    yield "prop_twice", swap("FAIR", '    s.invariant("Small", x <= 2)'), _line("FAIR"), \
+        [f"first at mine_prop_twice.py:{_line('PROP')}"]
+    yield "prop_not_a_condition", swap("PROP", '    s.invariant("Small", x + 1)'), _line("PROP"), ["not a condition"]
+    yield "step_unknown_label", swap("STEP", '    @a.step("idel", func="drivers/net/mine.c:work", next="busy")'), \
+        _line("STEP"), ["no label 'idel'"]
+    yield "step_no_func", swap("STEP", '    @a.step("idle", next="busy")'), _line("STEP"), ["func"]
+    yield "var_bad_init", swap("VAR", '    x = s.var("x", Int(0, 3), init=7)'), _line("VAR"), ["initial value 7"]
+
+
+def spec_cases() -> list[Case]:
+    """A user's spec file with one mistake each: exit 2 and one line naming the user's file and line."""
+    cases = []
+    for name, text, line, must in _spec_mutations():
+        py = f"mine_{name}.py"
+        toml = f'spec = "{py}"\nproperties = ["Small"]\n'.encode()
+        cases.append(Case(f"spec/{name}", ["verify", f"{name}.toml"], {py: text.encode(), f"{name}.toml": toml},
+                          [f"{py}:{line}", *must]))
+    return cases
+
+
 # ------------------------------------------------------------------ trace files
 
 
@@ -335,4 +402,5 @@ def trace_cases(traces: list[Path]) -> list[Case]:
 
 
 if __name__ == "__main__":
-    print(len(config_cases()), "configuration cases;", len(cli_cases()), "command-line cases")
+    print(len(config_cases()), "configuration cases;", len(cli_cases()), "command-line cases;",
+          len(spec_cases()), "user spec file cases")

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
-from tests.bad_inputs import ROOT, Case, cli_cases, config_cases, trace_cases
+from tests.bad_inputs import ROOT, Case, cli_cases, config_cases, spec_cases, trace_cases
 
 TRACE_SOURCES = [ROOT / "models" / "napi_basic" / "unmask_first.toml", ROOT / "models" / "napi_basic" / "split_test_set.toml",
                  ROOT / "models" / "linux" / "v4_unmask_first.toml", ROOT / "models" / "dragonos" / "v0_busy_cycle.toml"]
@@ -86,6 +86,14 @@ def test_corpus_of_broken_inputs_gets_clean_exit_2(tmp_path: Path, traces: list[
     print(f"\nbad-input corpus: {len(cases)} cases ({kinds}); clean exit 2: {len(cases) - len(failures)}")
     assert len(cases) >= 700
     assert not failures, "\n".join(f"{k}: {v}" for k, v in list(failures.items())[:30])
+
+
+@pytest.mark.parametrize("case", spec_cases(), ids=lambda c: c.name)
+def test_user_spec_mistakes_name_the_users_file_and_line(case: Case, tmp_path: Path) -> None:
+    """Mistakes in a user's spec file, including those found after its build() returned (System.finish:
+    no steps, a fairness rule naming no step), are one error line at the user's file:line, exit 2."""
+    why = run_case(case, tmp_path)
+    assert why is None, why
 
 
 def test_all_errors_of_one_file_at_once(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import pytest
 
 from checker.explicit.bfs import explore
 from checker.lang.pycompile import CompiledSystem
-from spec.dragonos import SPEC, make_spec
+from spec.dragonos import SPEC, make_spec, napi, netns
 from spec.dragonos.parts import DEFAULT, waitq_with
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +90,53 @@ def test_each_interface_gets_its_driver_part() -> None:
     assert seen == [("virtio", 0), ("generic", 1)]
     assert CompiledSystem.build(system).source == CompiledSystem.build(
         SPEC.instantiate({"version": "V2", "N": 2, "VIRTIO": 1})).source
+
+
+def test_properties_name_no_step_labels() -> None:
+    """The properties read the facts the parts export (spec.dragonos.model.Facts), never a label."""
+    src = (ROOT / "spec" / "dragonos" / "props.py").read_text()
+    assert ".at(" not in src and "labels" not in src and "sleep_label" not in src
+    assert ".at(" not in inspect.getsource(napi.handler_polling)
+    assert ".at(" not in inspect.getsource(netns.poller_asleep)
+
+
+def _verdicts(spec, consts):  # type: ignore[no-untyped-def]
+    system = spec.instantiate(consts)
+    res = explore(CompiledSystem.build(system), system.properties)
+    return {p.name: p.verdict for p in res.properties}, res.stats.states
+
+
+def test_a_variant_that_splits_a_step_keeps_the_properties() -> None:
+    """A user's virtio napi_complete with one more step (the lock taken on its own) and its own label:
+    it exports that the handler still holds the instance there, and every verdict stays."""
+    def split(c, h, L):  # type: ignore[no-untyped-def]
+        @h.step("vc_lock", func="my virtio napi_complete (lock)", next="vc_prep")
+        def _lock(t, i):  # type: ignore[no-untyped-def]
+            pass
+
+        c.facts.handler_holds.append(h.at(0, "vc_lock"))
+        napi.add_virtio_complete(c, h, L)
+
+    mine = make_spec("dragonos_split", "", DEFAULT.replace(
+        virtio_complete=split, virtio_complete_labels=("vc_lock", *DEFAULT.virtio_complete_labels)))
+    for consts in ({"version": "V2"}, {"version": "HEAD", "mutation": "no_cb_prepare"}):
+        shipped, n_shipped = _verdicts(SPEC, consts)
+        split_v, n_split = _verdicts(mine, consts)
+        assert split_v == shipped
+        assert n_split > n_shipped  # the extra step is really there
+    assert shipped["CallbacksArmedWhenIdle"] == "violated"
+
+
+def test_a_part_that_exports_no_resting_fact_is_refused() -> None:
+    from checker.lang import ModelError
+    from spec.dragonos import env
+
+    def quiet(c, j, *a):  # type: ignore[no-untyped-def]
+        actor = env.virtio_driver(c, j, *a)
+        del c.facts.resting[actor.name]
+        return actor
+
+    spec = make_spec("dragonos_quiet", "", DEFAULT.replace(virtio_driver=quiet))
+    with pytest.raises(ModelError, match="'drv0' exported no 'resting' fact") as err:
+        spec.instantiate({"version": "V2"})
+    assert err.value.where == f"{__file__}:{quiet.__code__.co_firstlineno}"  # the part's code

@@ -283,3 +283,31 @@ def test_a_malformed_spec_source_is_one_line(user_dir: Path) -> None:
     code, out = run("replay", str(trace))
     assert code == 2 and out.strip().splitlines() == [f"error: {trace}: #meta.spec_source: malformed (kind, path, "
                                                       "absolute, module, sha256 must be strings)"]
+
+
+def test_a_step_that_fails_at_run_time_names_its_line_in_the_users_file(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modelling error found by an engine (a value out of its type) names the user's step by file:line."""
+    monkeypatch.chdir(tmp_path)
+    put(tmp_path / "over.py", '''
+        from checker.lang import Int, SpecDef, System
+
+
+        def build(k):
+            s = System("over")
+            x = s.var("x", Int(0, 2))
+
+            @s.action("inc", func="drivers/net/over.c:inc", actor="CTX")
+            def _(t):
+                t.set(x, x + 1)
+
+            s.invariant("Small", x <= 2)
+            return s
+
+
+        SPEC = SpecDef("over", "", [], build, ("Small",))
+    ''')
+    put(tmp_path / "over.toml", 'spec = "over.py"\n')
+    code, out = run("verify", "over.toml")
+    assert code == 1
+    assert "modelling error in step CTX:inc [drivers/net/over.c:inc] (over.py:8): x = 3 leaves 0..2" in out

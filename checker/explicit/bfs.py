@@ -267,7 +267,7 @@ class Explorer:
 
     def _step_error(self, idx: int, err: StepError) -> None:
         t = self.system.transitions[err.tid]
-        self.error = f"modelling error in step {t.key} [{t.function}]: {err.message}"
+        self.error = f"modelling error in step {t.described}: {err.message}"
         self.error_trace = self._trace(idx, "modelling error", "error")
         self.error_trace.failing_step = t
         self.error_trace.message = err.message

@@ -41,7 +41,13 @@ OPS: dict[str, int | None] = {
 
 
 class ModelError(Exception):
-    """A mistake in a spec (ill-typed expression, unknown name) found while building it."""
+    """A mistake in a spec (ill-typed expression, unknown name) found while building it. ``where`` is the
+    ``file:line`` of the spec code at fault when the error is found after that code returned
+    (checker.lang.site)."""
+
+    def __init__(self, message: str = "", where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 class Expr:

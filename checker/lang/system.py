@@ -32,6 +32,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from checker.lang.expr import Expr, ModelError, lift, temp_expr, var_expr
+from checker.lang.site import at, caller_site, code_site, first_at
 from checker.lang.temporal import (
     FairRule, Temporal, Starvation, compile_starvation, default_served, fair_kind, per_instance,
 )
@@ -98,6 +99,7 @@ class Var:
     slot: int
     doc: str = ""
     ghost: bool = False
+    where: str = ""  # file:line of the spec code declaring it (checker.lang.site)
 
     @property
     def expr(self) -> Expr:
@@ -115,12 +117,18 @@ class Transition:
     params: dict[str, Any]
     body: list[Stmt]
     progress: bool = False
+    where: str = field(default="", compare=False)  # file:line of the step's body in the spec (checker.lang.site)
 
     @property
     def key(self) -> str:
         """Unique, stable name used in trace files: ``actor:label(p=v,...)``."""
         ps = ",".join(f"{k}={v}" for k, v in self.params.items())
         return f"{self.actor}:{self.label}" + (f"({ps})" if ps else "")
+
+    @property
+    def described(self) -> str:
+        """``actor:label(params) [function] (file:line of its body)``, for error messages."""
+        return f"{self.key} [{self.function}]" + at(self.where)
 
 
 @dataclass
@@ -137,6 +145,7 @@ class Property:
     expr: Expr
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    where: str = field(default="", compare=False)  # file:line of the spec code declaring it (checker.lang.site)
 
 
 @dataclass(frozen=True)
@@ -354,7 +363,8 @@ class Actor:
             self.label_value(next)
         kind = fair_kind(fair)
         if kind is not None:
-            self.system.fairness.extend(FairRule(kind, self.actor_name(i), label) for i in range(self.instances))
+            where = caller_site()
+            self.system.fairness.extend(FairRule(kind, self.actor_name(i), label, where) for i in range(self.instances))
 
         def deco(body: Callable[..., None]) -> Callable[..., None]:
             for i in range(self.instances):
@@ -367,7 +377,7 @@ class Actor:
                         body(t, i, **binding)
                         if next is not None:
                             t.default_goto(next)
-                        self.system._add(self.actor_name(i), label, func, _with_chosen(binding, t), t)
+                        self.system._add(self.actor_name(i), label, func, _with_chosen(binding, t), t, code_site(body))
             return body
 
         return deco
@@ -389,17 +399,19 @@ class System:
         self.symmetry: Symmetry | None = None
         self.liveness: list[Property] = []  # temporal properties (checker.liveness), checked when named
         self.fairness: list[FairRule] = []  # see checker.lang.temporal
+        self.where = caller_site()  # the spec line that created it (errors found by finish point there)
         self._finished = False
 
     # declarations
     def var(self, name: str, typ: Type, init: Any = None, doc: str = "", ghost: bool = False) -> Expr:
         """Declare a state variable; ``init`` defaults to the type's zero (false, lo or 0, empty)."""
-        if any(v.name == name for v in self.vars):
-            raise ModelError(f"variable {name!r} declared twice")
+        first = next((v for v in self.vars if v.name == name), None)
+        if first is not None:
+            raise ModelError(f"variable {name!r} declared twice" + first_at(first.where))
         value = typ.default() if init is None else typ.normalise(init)
         if not typ.contains(value):
             raise ModelError(f"initial value {init!r} of {name!r} is not a {typ!r}")
-        v = Var(name, typ, value, len(self.vars), doc, ghost)
+        v = Var(name, typ, value, len(self.vars), doc, ghost, caller_site())
         self.vars.append(v)
         return v.expr
 
@@ -424,7 +436,8 @@ class System:
         self.actors.append(a)
         kind = fair_kind(fair)
         if kind is not None:
-            self.fairness.extend(FairRule(kind, a.actor_name(i)) for i in range(instances))
+            where = caller_site()
+            self.fairness.extend(FairRule(kind, a.actor_name(i), None, where) for i in range(instances))
         return a
 
     def action(
@@ -448,20 +461,21 @@ class System:
                 for ch in _Choices.runs():
                     t = StepBuilder(self, None, None, ch)
                     body(t, **binding)
-                    self._add(actor.format(**binding), label, func, _with_chosen(binding, t), t)
+                    self._add(actor.format(**binding), label, func, _with_chosen(binding, t), t, code_site(body))
                 if kind is not None:
-                    rule = FairRule(kind, actor.format(**binding), label)
+                    rule = FairRule(kind, actor.format(**binding), label, code_site(body))
                     if rule not in self.fairness:
                         self.fairness.append(rule)
             return body
 
         return deco
 
-    def _add(self, actor: str, label: str, func: str, params: dict[str, Any], t: StepBuilder) -> None:
+    def _add(self, actor: str, label: str, func: str, params: dict[str, Any], t: StepBuilder,
+             where: str = "") -> None:
         if self._finished:
             raise ModelError("the system is already finished")
         self.transitions.append(
-            Transition(len(self.transitions), actor, label, func, dict(params), t.body, t.progress)
+            Transition(len(self.transitions), actor, label, func, dict(params), t.body, t.progress, where)
         )
 
     def symmetric(self, instances: int, arrays: Sequence[Expr] = (), ids: Sequence[Expr] = ()) -> None:
@@ -500,8 +514,10 @@ class System:
                             _explain(explain)))
 
     def _prop(self, p: Property) -> None:
-        if any(q.name == p.name for q in self.properties + self.liveness):
-            raise ModelError(f"property {p.name!r} declared twice")
+        first = next((q for q in self.properties + self.liveness if q.name == p.name), None)
+        if first is not None:
+            raise ModelError(f"property {p.name!r} declared twice" + first_at(first.where))
+        p.where = p.where or caller_site()
         self.properties.append(p)
 
     def prop(self, name: str) -> Property:
@@ -516,7 +532,7 @@ class System:
         ``actor`` in traces (``"IRQ0"``; glob patterns allowed), or for its step ``label`` only."""
         if kind not in ("weak", "strong", "none"):
             raise ModelError(f"fairness must be 'weak', 'strong' or 'none', not {kind!r}")
-        self.fairness.append(FairRule(kind, actor, label))
+        self.fairness.append(FairRule(kind, actor, label, caller_site()))
 
     def _temporal(self, name: str, kind: str, p: Any, q: Any, over: Any, fair: bool, doc: str) -> None:
         from checker.lang.expr import And, Implies
@@ -524,9 +540,10 @@ class System:
         ps, insts = per_instance(p, over, f"{name}: condition")
         qs, _ = per_instance(q, over, f"{name}: condition")
         expr = And(*[Implies(a, b) for a, b in zip(ps, qs)])
-        prop = Property(name, kind, expr, doc, {"temporal": Temporal(ps, qs, insts, fair)})
-        if any(x.name == name for x in self.properties + self.liveness):
-            raise ModelError(f"property {name!r} declared twice")
+        prop = Property(name, kind, expr, doc, {"temporal": Temporal(ps, qs, insts, fair)}, caller_site())
+        first = next((x for x in self.properties + self.liveness if x.name == name), None)
+        if first is not None:
+            raise ModelError(f"property {name!r} declared twice" + first_at(first.where))
         self.liveness.append(prop)
 
     def eventually(self, name: str, p: Any, over: Any = None, fair: bool = True, doc: str = "") -> None:
@@ -592,8 +609,21 @@ class System:
                     # a per-instance ghost counter is renamed with the instances it counts for
                     self.symmetry = Symmetry(sym.instances, sym.arrays + (st.counter,), sym.ids)
         if not self.transitions:
-            raise ModelError(f"system {self.name!r} has no steps")
+            raise ModelError(f"system {self.name!r} has no steps", where=self.where)
+        self._check_fairness()
         self._finished = True
+
+    def _check_fairness(self) -> None:
+        """A fairness rule of the spec (not a glob pattern) must name an actor instance or a step of one."""
+        pairs = {(t.actor, t.label) for t in self.transitions}
+        actors = {a for a, _ in pairs}
+        for r in self.fairness:
+            if any(ch in r.actor + (r.label or "") for ch in "*?["):
+                continue
+            if (r.actor not in actors) if r.label is None else ((r.actor, r.label) not in pairs):
+                known = sorted(actors) if r.label is None else sorted(f"{a}:{lb}" for a, lb in pairs if a == r.actor)
+                raise ModelError(f"fairness rule names no step: {r.actor}" + (f":{r.label}" if r.label else "")
+                                 + (f" (there are: {', '.join(known[:8])})" if known else ""), where=r.where)
 
     # values
     def init_state(self) -> tuple:

@@ -93,6 +93,7 @@ class FairRule:
     kind: str
     actor: str
     label: str | None = None
+    where: str = field(default="", compare=False)  # file:line of the spec code declaring it (checker.lang.site)
 
 
 def fair_kind(kind: str | bool | None) -> str | None:

@@ -118,7 +118,7 @@ def run_with_liveness(inp: EngineInput, run_safety: Callable[[EngineInput], Engi
     g = build_graph(c, inp.limits, progress)
     if g.error is not None:
         t = system.transitions[g.error_tid or 0]
-        error = f"modelling error in step {t.key} [{t.function}]: {g.error}"
+        error = f"modelling error in step {t.described}: {g.error}"
         return undecided(ERROR, error)
     if not g.complete:
         if res is None:

@@ -83,7 +83,7 @@ def make_trace(prob: Problem, compiled: CompiledSystem, model: z3.ModelRef, u: U
                 except StepError as err:
                     msg = err.message
                 tr.message = msg
-                return tr, f"modelling error in step {t.key} [{t.function}]: {msg}"
+                return tr, f"modelling error in step {t.described}: {msg}"
         return tr, "modelling error (no failing step identified)"
     kind = "deadlock" if tg.kind == "deadlock" else "safety"
     return Trace(system, states, steps, tg.name, kind=kind, engine=engine), None

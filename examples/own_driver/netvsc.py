@@ -15,7 +15,8 @@ while receive completion is busy" (2018, Fixes: 7426b1a51803 "netvsc: optimize r
     }
     return min(work_done, budget);
 
-Before the fix the condition began with ``send_recv_completions(ndev, net_device, nvchan) == 0 &&``:
+Before the fix (torvalds/linux at 02400fcee254) the condition began with
+``send_recv_completions(ndev, net_device, nvchan) == 0 && work_done < budget && ...``:
 when the host's ring for receive completions was momentarily full the poll returned less than its
 budget without napi_complete_done ("Otherwise the napi poll might be stopped forever"). Constant
 ``fixed``. Whether send_recv_completions fails is a nondeterministic choice.

@@ -9,7 +9,8 @@ Source: drivers/net/ethernet/ezchip/nps_enet.c, nps_enet_poll and nps_enet_irq_h
                     __napi_schedule(&priv->napi);
             }
 
-and the poll, as fixed by "ezchip: nps_enet: check if napi has been completed" (2017):
+and the poll, as fixed by "ezchip: nps_enet: check if napi has been completed" (2017; the fix
+called napi_reschedule(napi), renamed napi_schedule(napi) in 2023 -- the same prep + __napi_schedule):
 
     nps_enet_tx_handler(ndev);
     work_done = nps_enet_rx_handler(ndev);
@@ -25,8 +26,12 @@ and the poll, as fixed by "ezchip: nps_enet: check if napi has been completed" (
     return work_done;
 
 Before the fix the poll called napi_complete(napi) and re-enabled the interrupts whatever it
-returned: the constant ``fixed = false`` models that poll. Whether a Tx completion is pending after the unmask is
-a nondeterministic choice (the model counts Rx packets only).
+returned (the 2016 file: ``if (work_done < budget) { napi_complete(napi); <enable>; if
+(priv->tx_packet_sent && !tx_ctrl_ct) napi_reschedule(napi); }``): the constant ``fixed = false``
+models that head, with the fixed file's Tx tail (the file of the day before the fix was not found;
+the violation happens at the unmask, before the tail). Whether a Tx completion is pending after the
+unmask is a nondeterministic choice (the model counts Rx packets only). docs/own-driver.md says
+what was checked against which copy of the file.
 """
 
 from __future__ import annotations

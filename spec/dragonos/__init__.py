@@ -59,8 +59,10 @@ wakeup of it still to come).
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from checker.lang import Constant, ModelError, SpecDef, System
+from checker.lang.site import code_site
 from spec.dragonos import napi
 from spec.dragonos.model import Ctx, declare
 from spec.dragonos.parts import DEFAULT, Parts
@@ -95,9 +97,31 @@ def build(k: SimpleNamespace, parts: Parts = DEFAULT) -> System:
         c.actors["sys"] = parts.direct_poll(c)
     if k.T > 0:
         parts.tick(c)  # after every actor: the tick looks at all of them
+    _check_facts(c)
     parts.properties(c, others)
     add_liveness(s)
     return s
+
+
+def _part_of(c: Ctx, actor: str) -> Any:
+    """The part that builds ``actor`` (to point an error at its code)."""
+    if actor.startswith("drv"):
+        return c.parts.virtio_driver if int(actor[3:]) in c.virtio else c.parts.generic_driver
+    return {"napi_handler": c.parts.handler, "netns_poller": c.parts.poller, "app": c.parts.app,
+            "rtnl": c.parts.link, "sys": c.parts.direct_poll}.get(actor)
+
+
+def _check_facts(c: Ctx) -> None:
+    """Every part exported the facts the properties read (a replaced part that forgot one would
+    otherwise weaken a property silently). The error points at the part's code."""
+    kthreads = {c.actors["handler"].name, c.actors["poller"].name}
+    missing = [(n, "asleep", "c.facts.asleep[actor.name]; the wait queue's add_sleeper does it")
+               for n in sorted(kthreads - set(c.facts.asleep))]
+    missing += [(a.name, "resting", "c.facts.resting[actor.name] = when it is not part-way through anything")
+                for a in c.s.actors if a.name not in kthreads and a.name not in c.facts.resting]
+    for name, fact, how in missing[:1]:
+        raise ModelError(f"the part building actor {name!r} exported no {fact!r} fact ({how})",
+                         where=code_site(_part_of(c, name)))
 
 
 def add_liveness(s: System) -> None:

@@ -71,6 +71,7 @@ def virtio_driver(c: Ctx, j: int, more_frames: Callable[[int], Any], count_frame
         napi.call_napi_schedule(t, a, L, i, j, "idle")
 
     napi.add_napi_schedule(c, a, L)
+    c.facts.resting[a.name] = a.at(0, "idle")  # no interrupt being handled
     return a
 
 
@@ -92,6 +93,7 @@ def generic_driver(c: Ctx, j: int, more_frames: Callable[[int], Any], count_fram
         napi.call_napi_schedule(t, a, L, i, j, "idle")
 
     napi.add_napi_schedule(c, a, L)
+    c.facts.resting[a.name] = a.at(0, "idle")  # no egress in progress
     return a
 
 
@@ -114,6 +116,7 @@ def build_app(c: Ctx) -> Any:
                 next="idle")
         def _wake0(t: Any, i: int) -> None:
             t.set(g.pwq.blk, False)  # no effect on a running poller: nothing records the request
+        c.facts.resting[a.name] = a.at(0, "idle")
         return a
     labels = ["idle", "notify"] + c.parts.waitq.waker_labels("pw_") + ["all", "all_next"]
     labels += [x for x in napi.ns_labels(c) if x not in labels]
@@ -157,6 +160,8 @@ def build_app(c: Ctx) -> Any:
         t.set(aj[i], aj[i] + 1)
 
     napi.add_napi_schedule(c, a, L)
+    c.facts.resting[a.name] = a.at(0, "idle")  # between send() calls
+    c.facts.notifying.append(a.at(0, "notify"))
     return a
 
 
@@ -198,6 +203,8 @@ def build_link(c: Ctx) -> Any:
 
         c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
         napi.add_napi_schedule(c, a, L)
+        c.facts.notifying.append(a.at(0, "notify"))
+    c.facts.resting[a.name] = a.at(0, "idle")  # no link change in progress
     return a
 
 
@@ -249,6 +256,10 @@ def build_direct_poll(c: Ctx) -> Any:
             t.set(g.gen, True)
 
         c.parts.waitq.add_waker(c, a, "pw_", g.pwq, ret2, wep2, "wake_all (netns poller)")
+        c.facts.notifying.append(a.at(0, "notify"))
+    if late_store:
+        c.facts.notifying.append(a.at(0, "store"))
+    c.facts.resting[a.name] = a.at(0, "idle", "done")  # not started, or returned
     return a
 
 
@@ -259,10 +270,8 @@ def build_tick(c: Ctx) -> None:
     wq = g.pwq
     # unless wake_latency: a thread part-way through publishing a deadline or notifying the poller
     # (poll_at_us store after the unlock, notify, wake_all, Waker::wake) finishes before the next tick
-    busy = ("notify", "store", "pw_pop", "pw_wake", "pw_pcb")
-    in_flight = [] if k.wake_latency else [
-        Not(a.at(0, *[x for x in busy if x in a.labels.names])) for a in c.s.actors
-        if any(x in a.labels.names for x in busy)]
+    busy = c.facts.notifying + c.facts.of(c.facts.waking, wq)
+    in_flight = [] if k.wake_latency else [Not(x) for x in busy]
 
     @c.s.action("tick", func=cite(v, "kernel/src/time/timer.rs:DoTimerSoftirq::run (run expired timers: "
                                      f"{WAITQ}:TimeoutWaker -> Waker::wake)"), actor="clock")

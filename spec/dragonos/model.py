@@ -30,6 +30,39 @@ class Waitq:
 
 
 @dataclass
+class Facts:
+    """What the parts tell the properties, by meaning: predicates each part exports about its own
+    steps, so that no property names a step label and a part that adds, splits or renames steps
+    keeps every property working by exporting the same facts.
+
+    * ``asleep[actor]``: the kthread is Blocked in ``schedule()`` inside its wait (the wait queue's
+      ``add_sleeper``; V0's poller exports its own);
+    * ``sleepers``: (queue, its sleeper asleep) for every wait that goes through ``add_sleeper``;
+    * ``waking``: (queue, a context is inside ``wake_one``/``wake_all`` for it: popped, woke, or has
+      ``ProcessManager::wakeup`` still to do); ``wakeups_due``: (queue, that last part only);
+    * ``resting[actor]``: a context other than the two kthreads (a driver, the app, rtnetlink, the
+      syscall) is not part-way through anything: it will act only on a new external event;
+    * ``handler_holds``: the napi_handler holds the NapiStruct in its ``cur``: popped it and has not
+      yet completed it, re-queued it or handed it on (any one of these predicates);
+    * ``notifying``: a context is part-way through publishing a deadline or notifying the poller
+      (besides its ``wake_all``, which ``waking`` covers).
+    """
+
+    asleep: dict[str, Expr] = field(default_factory=dict)
+    sleepers: list[tuple[Waitq, Expr]] = field(default_factory=list)
+    waking: list[tuple[Waitq, Expr]] = field(default_factory=list)
+    wakeups_due: list[tuple[Waitq, Expr]] = field(default_factory=list)
+    resting: dict[str, Expr] = field(default_factory=dict)
+    handler_holds: list[Expr] = field(default_factory=list)
+    notifying: list[Expr] = field(default_factory=list)
+
+    @staticmethod
+    def of(pairs: list[tuple[Waitq, Expr]], wq: Waitq) -> list[Expr]:
+        """The predicates of ``pairs`` that speak of queue ``wq``."""
+        return [e for q, e in pairs if q is wq]
+
+
+@dataclass
 class Ctx:
     s: System
     v: Version
@@ -43,6 +76,7 @@ class Ctx:
     vars: SimpleNamespace = field(default_factory=SimpleNamespace)
     actors: dict[str, Any] = field(default_factory=dict)
     parts: Any = None  # spec.dragonos.parts.Parts: the parts this System is assembled from
+    facts: Facts = field(default_factory=Facts)  # what the parts export for the properties
 
     def is_virtio(self, tgt: Expr | int) -> Expr:
         """Interface ``tgt`` (a constant or an actor local) is a virtio-net one."""

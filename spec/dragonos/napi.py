@@ -272,6 +272,7 @@ def build_handler(c: Ctx) -> Any:
                     t.goto("w_check")
 
         _add_wait(c, h)
+        _export_holds(c, h)
         return h
 
     # ---------------------------------------------------- V2 / HEAD: budgets, fair merge, state machine
@@ -357,6 +358,7 @@ def build_handler(c: Ctx) -> Any:
             t.goto("pw_pop")
 
         c.parts.waitq.add_waker(c, h, "pw_", g.pwq, wake2, wep2, "wake_all (netns poller)")  # returns to decide
+        c.facts.notifying.append(h.at(0, "notify"))
 
     if v.poll_deadline:
         @h.step("decide", func=cite(v, f"{NAPI}:net_rx_action (poll_again || work_done >= budget ? repoll : "
@@ -394,6 +396,7 @@ def build_handler(c: Ctx) -> Any:
 
     add_napi_schedule(c, h, L, with_entry=False)
     _add_wait(c, h)
+    _export_holds(c, h)
     return h
 
 
@@ -401,7 +404,8 @@ def add_virtio_complete(c: Ctx, h: Any, L: SimpleNamespace) -> None:
     """The virtio-net driver's ``VirtioInterface::napi_complete``, run by the handler for a virtio
     interface that completes (V2 and later). Interface of the part: entered at ``vc_prep`` with the
     interface in ``h.vars.cur``; labels ``vc_prep``, ``vc_complete``, ``vc_mask``, ``vc_recheck``;
-    leaves through ``call_dunder_schedule(..., "pop")`` or ``goto("pop")``."""
+    leaves through ``call_dunder_schedule(..., "pop")`` or ``goto("pop")``. Exports the fact
+    ``c.facts.handler_holds`` for its steps at which the handler still holds the instance."""
     v, g = c.v, c.vars
     cur = h.vars.cur
 
@@ -427,6 +431,9 @@ def add_virtio_complete(c: Ctx, h: Any, L: SimpleNamespace) -> None:
     def _vc_mask(t: Any, i: int) -> None:
         t.set(g.cb[cur[i]], False)
         call_dunder_schedule(t, c, h, L, i, cur[i], "pop")
+
+    # the handler still holds cur (SCHED not yet given back) until vc_complete releases it
+    c.facts.handler_holds.append(h.at(0, "vc_prep", "vc_complete", "vc_mask"))
 
     @h.step("vc_recheck", func=cite(v, f"{VIRTIO}:VirtioInterface::napi_complete (Completed: lock; has_rx_completion"
                                        " || interrupt_pending; schedule_prep; disable_interrupts)"))
@@ -470,10 +477,17 @@ def _add_wait(c: Ctx, h: Any) -> None:
                       f"{NAPI}:net_rx_action -> wq_wait_event_interruptible!(has_pending_signal)")
 
 
+def _export_holds(c: Ctx, h: Any) -> None:
+    """The fact ``handler_holds`` for the handler's own steps: from the poll of the popped instance
+    (and a poll_deadline notify inside it) to its napi_complete, or the __napi_schedule of its
+    Missed path (the virtio_complete part exports its own steps)."""
+    mine = [x for x in ("poll", "spin", "notify", *c.parts.waitq.waker_labels("pw_"), "decide", "complete",
+                        "ns_push")
+            if x in h.labels.names]
+    c.facts.handler_holds.append(h.at(0, *mine))
+
+
 def handler_polling(c: Ctx, j: int) -> Any:
-    """The handler holds instance ``j`` between popping it and completing / requeueing it."""
-    h = c.actors["handler"]
-    labels = [x for x in ("poll", "spin", "notify", "pw_pop", "pw_wake", "pw_pcb", "decide", "complete",
-                          *c.parts.virtio_holding_labels, "ns_push")
-              if x in h.labels.names]
-    return And(h.vars.cur[0] == j, h.at(0, *labels))
+    """The handler holds instance ``j`` between popping it and completing / requeueing it (the
+    ``handler_holds`` facts its parts export)."""
+    return And(c.actors["handler"].vars.cur[0] == j, Or(*c.facts.handler_holds))

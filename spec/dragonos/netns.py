@@ -196,8 +196,9 @@ def _build_v0(c: Ctx) -> Any:
     def _sleep(t: Any, i: int) -> None:
         t.require(Not(g.pwq.blk))
 
+    c.facts.asleep[p.name] = And(p.at(0, "sleep"), g.pwq.blk)
+
 
 def poller_asleep(c: Ctx) -> Any:
-    p = c.actors["poller"]
-    lab = "sleep" if c.v.poller == "v0" else c.parts.waitq.sleep_label(c, "w_")
-    return And(p.at(0, lab), c.vars.pwq.blk)
+    """The fact the poller part exports: it is Blocked in schedule() in its wait."""
+    return c.facts.asleep[c.actors["poller"].name]

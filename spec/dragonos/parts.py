@@ -18,8 +18,8 @@ part                what it models                                              
 ``direct_poll``     a syscall's direct ``iface.poll()``                             env.build_direct_poll
 ``tick``            the clock                                                       env.build_tick
 ``waitq``           WaitQueue (kernel/src/libs/wait_queue.rs): ``waker_labels``,    the module spec.dragonos.waitq
-                    ``add_waker``, ``sleeper_labels``, ``sleep_label``,
-                    ``add_sleeper`` (every sleeper and waker goes through it)
+                    ``add_waker``, ``sleeper_labels``, ``add_sleeper``
+                    (every sleeper and waker goes through it)
 ``properties``      the safety properties                                          props.add_properties
 ==================  ==============================================================  =========================
 
@@ -51,10 +51,9 @@ from spec.dragonos import env, napi, netns, props, waitq
 class Parts:
     handler: Callable[[Any], Any] = napi.build_handler
     virtio_complete: Callable[[Any, Any, Any], None] = napi.add_virtio_complete
-    #: the handler labels the virtio_complete part registers (entered at the first), and those at
-    #: which the handler still holds the instance (SCHED not yet released: used by the properties)
+    #: the handler labels the virtio_complete part registers (entered at the first); the handler
+    #: actor declares them before the part adds its steps
     virtio_complete_labels: tuple[str, ...] = ("vc_prep", "vc_complete", "vc_mask", "vc_recheck")
-    virtio_holding_labels: tuple[str, ...] = ("vc_prep", "vc_complete", "vc_mask")
     interrupts_prepare: Callable[[Any, Any, Any], None] = napi.enable_interrupts_prepare
     poller: Callable[[Any], Any] = netns.build_poller
     drivers: Callable[[Any], list[Any]] = env.build_drivers
@@ -78,7 +77,7 @@ class Parts:
 
 def waitq_with(**functions: Callable[..., Any]) -> SimpleNamespace:
     """The shipped WaitQueue part with some of its functions replaced."""
-    names = ("waker_labels", "add_waker", "sleeper_labels", "sleep_label", "add_sleeper")
+    names = ("waker_labels", "add_waker", "sleeper_labels", "add_sleeper")
     bad = sorted(set(functions) - set(names))
     if bad:
         raise TypeError(f"the WaitQueue part has no function {bad[0]!r}; it has {', '.join(names)}")

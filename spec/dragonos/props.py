@@ -24,13 +24,11 @@ def _copies(c: Ctx, j: int) -> Any:
     return Sum(lists, lambda xs: xs.count(j)) + Ite(handler_polling(c, j), 1, 0)
 
 
-def _nobody_coming(c: Ctx, others: list[Any]) -> Any:
+def _nobody_coming(c: Ctx) -> Any:
     """No context is part-way through anything that could still poll or wake: every driver, the
-    app, rtnetlink and the syscall are idle, and the poller is asleep with no timer armed."""
+    app, rtnetlink and the syscall are resting, and the poller is asleep with no timer armed."""
     g = c.vars
-    parts = [a.at(0, "idle") for a in others if "idle" in a.labels.names and a.name != "sys"]
-    if "sys" in c.actors:
-        parts.append(c.actors["sys"].at(0, "idle", "done"))
+    parts = list(c.facts.resting.values())
     parts.append(netns.poller_asleep(c))
     if c.v.poller != "v0":
         parts.append(g.ptimer == 0)
@@ -38,10 +36,12 @@ def _nobody_coming(c: Ctx, others: list[Any]) -> Any:
 
 
 def add_properties(c: Ctx, others: list[Any]) -> None:
+    """The properties, over the facts the parts export (:class:`spec.dragonos.model.Facts`): none
+    names a step label. ``others`` (the contexts besides the two kthreads) is kept for the part's
+    interface; their facts are in ``c.facts.resting``."""
     s, g, n = c.s, c.vars, c.n
-    h = c.actors["handler"]
-    handler_asleep = And(h.at(0, c.parts.waitq.sleep_label(c, "w_")), g.hwq.blk)
-    coming = _nobody_coming(c, others)
+    handler_asleep = c.facts.asleep[c.actors["handler"].name]
+    coming = _nobody_coming(c)
     handshake: list[Any] = []
     no_irq = And(*[Not(g.irqp[j]) for j in range(n)])
 
@@ -81,13 +81,9 @@ def add_properties(c: Ctx, others: list[Any]) -> None:
         doc="napi_handler runs at most LOOP rounds (V0: poll_at spins) without an external event or a request "
             "from another context" + ("" if c.loop_bound > 0 else " (LOOP = 0: not tracked; checking it fails)"),
     )
-    for wq, pre, who in ((g.hwq, "wk_", h), (g.pwq, "pw_", None)):
-        sleeper = who if who is not None else c.actors["poller"]
-        lab = c.parts.waitq.sleep_label(c, "w_")
-        if lab not in sleeper.labels.names:
-            continue
-        pcb_pending = Or(*[a.at(0, f"{pre}pcb") for a in s.actors if f"{pre}pcb" in a.labels.names])
-        handshake.append(Not(And(sleeper.at(0, lab), wq.blk, wq.wk == waitq.NOTIFIED, Not(pcb_pending))))
+    for wq, asleep in c.facts.sleepers:
+        due = Or(*c.facts.of(c.facts.wakeups_due, wq))
+        handshake.append(Not(And(asleep, wq.wk == waitq.NOTIFIED, Not(due))))
     s.invariant(
         "WakerHandshake",
         And(*handshake),

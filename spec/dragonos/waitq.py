@@ -102,6 +102,10 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
         t.set(wq.blk, False)
         back(t, i)
 
+    # the facts this waker exports (read by the properties and the clock, which name no label)
+    c.facts.waking.append((wq, actor.at(0, *waker_labels(prefix))))
+    c.facts.wakeups_due.append((wq, actor.at(0, f"{prefix}pcb")))
+
 
 # ---------------------------------------------------------------- sleeper side
 
@@ -113,10 +117,6 @@ def sleeper_labels(c: Ctx, prefix: str) -> list[str]:
         "cas": ["check", "reg", "recheck", "block", "mark", "consume", "sleep"],
     }[c.v.waitq]
     return [prefix + x for x in names]
-
-
-def sleep_label(c: Ctx, prefix: str) -> str:
-    return prefix + "sleep"
 
 
 def add_sleeper(
@@ -137,6 +137,10 @@ def add_sleeper(
     v = c.v
     g = c.vars
     p = prefix
+    # the facts this sleeper exports: Blocked in schedule() inside this wait
+    asleep = And(actor.at(0, f"{p}sleep"), wq.blk)
+    c.facts.asleep[actor.name] = asleep
+    c.facts.sleepers.append((wq, asleep))
 
     def timed_out() -> Expr:
         if timer is None:
