@@ -166,7 +166,10 @@ def limit_problem(name: str, value: Any) -> str | None:
 #: ``[options]`` keys the engines read (checker/liveness, the explicit engine); keys containing "seed"
 #: are recorded in result.json as seeds. A new option must be added here to be accepted.
 OPTION_KEYS = {"liveness", "fairness", "starvation_bound", "symmetry", "constraint", "state_constraint",
-               "constraints"}
+               "constraints",
+               # the invariant engine's (docs/induct.md)
+               "induct_symbolic", "induct_states", "induct_literals", "induct_forward", "induct_minimize",
+               "induct_per_step_above", "induct_property_atoms", "induct_strengthen"}
 
 
 def option_problems(options: dict[str, Any]) -> list[InputError]:

@@ -83,6 +83,11 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
                           highlight=False)
                 for ln in lines:
                     con.print(f"      {escape(ln)}", highlight=False)
+    for r in out.engine_results:  # counterexamples to induction (induct), in the kernel's terms
+        for pr in r.properties:
+            if pr.verdict != "holds" and pr.detail.get("cti_lines"):
+                for ln in pr.detail["cti_lines"]:
+                    con.print(f"  {escape(ln)}", highlight=False)
     if show_traces:
         for name, v in out.verdicts.items():
             if v.verdict == VIOLATED and v.trace is not None:
