@@ -20,6 +20,7 @@
     max_traces = 3                     # counterexamples of distinct causes per violated property (checker.cause)
     symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
     workers = 2                        # explicit engine: threads/processes expanding large frontiers
+    cluster = "local:4"                # explicit engine on Ray: "local:N", "auto", "HOST:PORT" (checker.cluster)
     [coverage]                         # steps left out on purpose, and why (checker.coverage)
     unfired = { "TIMER*:*" = "no watchdog timer in this configuration" }
 
@@ -47,7 +48,7 @@ from checker.lang.system import SpecDef
 TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options",
             "coverage"}
 LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers",
-              "stop_at_first_violation", "max_traces"}
+              "stop_at_first_violation", "max_traces", "cluster"}
 
 
 class ConfigError(Exception):

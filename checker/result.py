@@ -68,6 +68,7 @@ class Stats:
     store: str = "exact"
     collision_probability: float = 0.0
     symmetry: bool = False  # states are orbits under the spec's declared symmetry (safety only)
+    loop: str = ""  # explicit engine: which search loop ran (packed kernel, numpy frontiers, native C kernel ...)
 
     @property
     def states_per_second(self) -> float:
