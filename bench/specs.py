@@ -15,7 +15,11 @@ Columns: states; napi-check search seconds (exploration after building) and whol
 seconds (interpreter start, imports, building the spec and its kernels, search); SPIN's pan
 "elapsed time" and its whole run (pan only: spin -a and gcc are reported as "build");
 states/s of each (whole process); peak resident set sizes; ratio = napi-check states/s over
-SPIN BFS states/s, whole process against pan's whole run.
+SPIN BFS states/s, whole process against pan's whole run. On a machine shared with other work
+the wall clock measures the load as much as the tools: cpu / pan cpu are the user + system
+seconds of each whole process, and the second ratio is the states/s ratio by CPU time. cc s = the one-off C compile of
+napi-check's native kernel (checker.explicit.native; 0 when it was cached, absent for states of
+<= 62 bits, which run on numpy), paid before the timed run as SPIN's build is.
 """
 
 from __future__ import annotations
@@ -62,27 +66,59 @@ def one(target: str) -> None:
     """In a child process: explore, print one JSON line."""
     import resource
 
-    from checker.explicit.bfs import Limits, explore
+    from checker.explicit.bfs import Explorer, Limits
     from checker.lang.pycompile import CompiledSystem
 
     system, props = _system(target)
     compiled = CompiledSystem.build(system)
-    r = explore(compiled, props, Limits())
+    ex = Explorer(compiled, props, Limits())
+    r = ex.run()
     print(json.dumps({
+        "loop": r.stats.loop, "compile": ex.native_compile_seconds,
         "states": r.stats.states, "seconds": r.stats.seconds, "limit": r.stats.limit_hit, "error": r.error,
         "verdicts": {x.name: x.verdict for x in r.properties},
         "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "cpu_self": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),  # user + system seconds, whole process
     }))
+
+
+def build(target: str) -> None:
+    """In a child process: build the native kernel (into the cache), print its compile seconds."""
+    from checker.explicit.native import NativeUnavailable, build_native
+    from checker.lang.pycompile import CompiledSystem
+
+    from checker.explicit.packed import Layout
+
+    system, props = _system(target)
+    if Layout(system).bits <= 62:  # runs on numpy frontiers: no native kernel
+        print(json.dumps({"compile": 0.0}))
+        return
+    try:
+        nk = build_native(CompiledSystem.build(system), [p for p in props if p.kind == "invariant"])
+        print(json.dumps({"compile": nk.info.compile_seconds}))
+    except NativeUnavailable as err:
+        print(json.dumps({"compile": 0.0, "note": str(err)}))
+
+
+def compile_native(target: str) -> float:
+    out = subprocess.run([sys.executable, __file__, "--build", target], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["compile"])
 
 
 def napi_check(target: str) -> dict:
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, __file__, "--one", target], capture_output=True, text=True)
+    proc = subprocess.Popen([sys.executable, __file__, "--one", target], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
+    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, proc.returncode, None)
     wall = time.perf_counter() - t0
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    data = json.loads(out.stdout.strip().splitlines()[-1])
+    if proc.returncode != 0:
+        raise RuntimeError(err[-3000:])
+    data = json.loads(out.strip().splitlines()[-1])
     data["wall"] = wall
+    data["cpu"] = data.pop("cpu_self")
     return data
 
 
@@ -107,12 +143,15 @@ def spin(target: str, work: Path, expected: int) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     m = re.search(r"(\d+) states, stored", out)
+    am = re.search(r"(\d+) atomic steps", out)  # stored inside a d_step split under MAXDSTEP: not model states
     e = re.search(r"errors: (\d+)", out)
     t = re.search(r"pan: elapsed time ([\d.e+-]+) seconds", out)
     v = re.search(r"State-vector (\d+) byte", out)
     if status != 0 or not m or not e:
         raise RuntimeError(f"pan failed:\n{out[-3000:]}")
-    return {"states": int(m.group(1)) - STATE_OFFSET, "errors": int(e.group(1)), "build": build, "wall": wall,
+    nominal = int(m.group(1)) - (int(am.group(1)) if am else 0)  # as checker.export.spin counts
+    return {"states": nominal - STATE_OFFSET, "errors": int(e.group(1)), "build": build, "wall": wall,
+            "cpu": usage.ru_utime + usage.ru_stime,
             "seconds": float(t.group(1)) if t else wall, "peak": usage.ru_maxrss * 1024,
             "vector": int(v.group(1)) if v else 0}
 
@@ -125,9 +164,13 @@ def main() -> int:
     ap.add_argument("--no-nf", action="store_true", help="leave out NF(5,4,2) and NF(6,3,2)")
     ap.add_argument("--quick", action="store_true", help="a smoke run on small models")
     ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--build", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         one(args.one)
+        return 0
+    if args.build:
+        build(args.build)
         return 0
     if args.quick:
         targets = ["models/napi_basic/n3.toml", "nf:5,3,2"]
@@ -137,12 +180,14 @@ def main() -> int:
     print("napi-check: explicit engine, exact store, fresh process; SPIN: exported model, "
           "spin -o2 -a, gcc -O2 -DBFS -DSAFETY -DNOREDUCE\n")
     head = (f"{'model':<40} {'states':>10} | {'napi s':>7} {'whole':>7} {'states/s':>9} {'MiB':>6} |"
-            f" {'pan s':>7} {'whole':>7} {'states/s':>9} {'MiB':>6} {'vec':>4} {'build':>5} | {'ratio':>5}")
+            f" {'pan s':>7} {'whole':>7} {'states/s':>9} {'MiB':>6} {'vec':>4} {'build':>5} | {'ratio':>5} |"
+            f" {'cpu':>6} {'pan cpu':>7} {'ratio':>5} | {'cc s':>5}")
     print(head)
     print("-" * len(head))
     ok = True
     with tempfile.TemporaryDirectory(prefix="napi-specs-") as tmp:
         for target in targets:
+            cc = compile_native(target)  # the native kernel's one-off compile (cached for the timed run)
             nc = napi_check(target)
             sp = spin(target, Path(tmp), nc["states"])
             holds = all(v == "holds" for v in nc["verdicts"].values())
@@ -153,7 +198,8 @@ def main() -> int:
             print(f"{Path(name).name if '/' in name else name:<40} {nc['states']:>10,} |"
                   f" {nc['seconds']:>7.1f} {nc['wall']:>7.1f} {r_nc:>9,.0f} {_mib(nc['peak']):>6} |"
                   f" {sp['seconds']:>7.1f} {sp['wall']:>7.1f} {r_sp:>9,.0f} {_mib(sp['peak']):>6} {sp['vector']:>4}"
-                  f" {sp['build']:>5.1f} | {r_nc / r_sp:>5.2f}"
+                  f" {sp['build']:>5.1f} | {r_nc / r_sp:>5.2f} |"
+                  f" {nc['cpu']:>6.1f} {sp['cpu']:>7.1f} {sp['cpu'] / max(nc['cpu'], 1e-9):>5.2f} | {cc:>5.1f}"
                   + ("" if agree else f"   MISMATCH: SPIN {sp['states']:,} states, {sp['errors']} errors; "
                                       f"napi-check {nc['verdicts']} {nc['limit'] or ''}"), flush=True)
     print("\nstate counts and verdicts agree" if ok else "\nMISMATCH: see above")

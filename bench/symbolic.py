@@ -13,6 +13,8 @@ covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
     python bench/symbolic.py --quick              # N = 1, 2 only
     python bench/symbolic.py --cap 300            # seconds per engine run
     python bench/symbolic.py --engines induct     # one engine (invariant inference: checker.symbolic.induct)
+    python bench/symbolic.py --spec napi_basic --engines induct-all --quick   # induct, every N at once
+    python bench/symbolic.py --spec linux --engines induct --cap 900 --rows 0,1,2   # chosen rows
 
 Every run is a child process killed at ``cap + 30`` s (a Z3 call that overruns its timeout, an
 exploration that runs out of memory), so one run never holds up the table. Not a test: runs take
@@ -44,11 +46,20 @@ def rows(spec: str, quick: bool) -> list[dict[str, Any]]:
     if spec == "napi_basic":
         return [{"N": n, "RING": 2, "WEIGHT": 1} for n in ns] + [
             {"N": 1, "RING": 1024, "WEIGHT": 64}, {"N": 2, "RING": 1024, "WEIGHT": 64}]
-    # Linux: both CPUs, softirq mode, no optional contexts (busy poll, kthreads, watchdog, netpoll);
-    # the spec bounds RING <= 8, WEIGHT <= 4, BUDGET (netdev_budget) <= 8
-    return [{"N": n, "CPUS": 2, "RING": 2, "WEIGHT": 1, "BUDGET": 2} for n in ns] + [
-        {"N": 1, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8},
-        {"N": 2, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8}]
+    # Linux: softirq mode first (one CPU, then both CPUs), no optional contexts; the spec bounds
+    # RING <= 8, WEIGHT <= 4, BUDGET (netdev_budget) <= 8 (induct makes them symbolic: its rows at
+    # small values already cover the large ones); then each optional context on its own with one
+    # instance on two CPUs: busy poll (__napi_busy_loop on CPU1), threaded NAPI, one
+    # napi_disable/napi_enable cycle, the napi_watchdog timer (DEFER = 1)
+    base = {"RING": 2, "WEIGHT": 1, "BUDGET": 2}
+    out = [{"N": 1, "CPUS": 1, **base}]
+    out += [{"N": n, "CPUS": 2, **base} for n in ns]
+    out += [{"N": 1, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8},
+            {"N": 2, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8}]
+    if not quick:
+        out += [{"N": 1, "CPUS": 2, **base, feature: value}
+                for feature, value in (("busy_poll", True), ("threaded", True), ("disable", True), ("DEFER", 1))]
+    return out
 
 
 def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_states: int) -> dict[str, Any]:
@@ -61,8 +72,11 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
     c = CompiledSystem.build(system)
     props = [system.prop(p) for p in PROPS[spec]]
     limits = {"max_seconds": cap, "query_timeout": cap, "max_bound": 40, "max_states": max_states}
+    options = {}
+    if engine == "induct-all":  # induct with the all-N translation (checker.symbolic.induct.param)
+        engine, options = "induct", {"induct_instances": "N"}
     t0, cpu0 = time.perf_counter(), time.process_time()
-    res = load_engine(engine)(EngineInput(system, c, props, limits))
+    res = load_engine(engine)(EngineInput(system, c, props, limits, options))
     secs, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     verdicts = {p.verdict for p in res.properties}
     verdict = verdicts.pop() if len(verdicts) == 1 else "/".join(sorted(verdicts))
@@ -75,7 +89,7 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
     elif engine == "pdr":
         inv = next((p.detail.get("invariant") for p in res.properties if p.detail.get("invariant")), None)
         extra = f"{len(inv)} conjuncts" if inv else ""
-    elif engine == "induct":
+    elif engine in ("induct", "induct-all"):
         p0 = next((p for p in res.properties if p.verdict == "holds"), None)
         if p0 is not None:
             extra = f"{p0.detail.get('clauses')} clauses" + (" + Spacer lemmas" if "Spacer" in p0.note else "")
@@ -110,6 +124,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--max-states", type=int, default=2_000_000)
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated engines to run")
+    ap.add_argument("--rows", help="comma-separated row numbers (0-based, per spec) to run; default all")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # a child: [spec, engine, constants] as JSON
     args = ap.parse_args()
     if args.one:
@@ -123,7 +138,10 @@ def main() -> None:
     print("| spec | constants | engine | verdict | seconds | CPU s | notes |")
     print("|---|---|---|---|---:|---:|---|")
     for spec in specs:
-        for consts in rows(spec, args.quick):
+        chosen = {int(k) for k in args.rows.split(",")} if args.rows else None
+        for row, consts in enumerate(rows(spec, args.quick)):
+            if chosen is not None and row not in chosen:
+                continue
             shown = ", ".join(f"{k}={v}" for k, v in consts.items())
             for engine in args.engines.split(","):
                 r = run_child(spec, engine, consts, args.cap, args.max_states)

@@ -59,6 +59,16 @@ def _positive_int(ctx: click.Context, param: click.Parameter, value: int | None)
     return value
 
 
+def _cluster_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        from checker.cluster.connect import cluster_problem
+
+        why = cluster_problem(value)
+        if why:
+            raise click.BadParameter(why)
+    return value
+
+
 def _positive_float(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     from checker.input_errors import check_number
 
@@ -181,6 +191,9 @@ def _config_files(paths: tuple[Path, ...], bundled: bool, note: Console, verbose
               "(default: a quarter of this machine's memory, at most 8 GiB).")
 @click.option("--workers", type=click.IntRange(1, 1024), default=None,
               help="Explicit engine: threads (numpy loop) or processes (packed kernel) on large BFS levels (default 1).")
+@click.option("--cluster", metavar="ADDRESS", default=None, callback=_cluster_address,
+              help="Explicit engine on a Ray cluster: local:N (N workers on this machine), auto, or HOST:PORT of "
+              "a running cluster (`ray start --head`). Needs: pip install 'napi-check[cluster]'.")
 @click.option("--symmetry", is_flag=True, default=None,
               help="Explicit engine: symmetry reduction by the spec's declared symmetry (safety only).")
 @click.option("--stop-at-first-violation", "stop_first", is_flag=True, default=None,
@@ -209,6 +222,7 @@ def verify(
     store: str | None,
     memory_mb: int | None,
     workers: int | None,
+    cluster: str | None,
     symmetry: bool | None,
     stop_first: bool | None,
     max_traces: int | None,
@@ -224,6 +238,7 @@ def verify(
 
     One line per configuration; a configuration that did not meet its expectation is shown in
     full, with its traces. -v shows every configuration in full."""
+    from checker.cluster.connect import ClusterError
     from checker.input_errors import check_out_dir
     from checker.interrupt import Interrupted, exit_code, raise_pending, stop_on_signals
     from checker.interrupt_outcome import unfinished_outcome
@@ -259,8 +274,8 @@ def verify(
         except SpecLoadError as err:
             _fail(str(err) if err.where else f"--spec: {err}")
     overrides = {"max_states": max_states, "max_depth": max_depth, "max_seconds": max_seconds, "store": store,
-                 "workers": workers, "symmetry": symmetry or None, "stop_at_first_violation": stop_first or None,
-                 "max_traces": max_traces, "memory_mb": memory_mb}
+                 "workers": workers, "cluster": cluster, "symmetry": symmetry or None,
+                 "stop_at_first_violation": stop_first or None, "max_traces": max_traces, "memory_mb": memory_mb}
     outcomes = []
     errors: list[str] = []
     stopped: Interrupted | None = None
@@ -284,6 +299,8 @@ def verify(
                         errors.append(line)
                         err_con.print(f"error: {line}", markup=False, highlight=False)
                     continue
+                except ClusterError as err:  # an address nobody answers at: input the user must fix
+                    _fail(f"{'--cluster' if cluster else f'{cfg.path if cfg else f}: limits.cluster'}: {err}")
                 except (MemoryError, RuntimeError) as err:
                     if not (isinstance(err, MemoryError) or isinstance(err.__cause__, MemoryError)) or cfg is None:
                         raise

@@ -22,6 +22,7 @@
     workers = 2                        # explicit engine: threads/processes expanding large frontiers
     memory_mb = 6144                   # fingerprint store: memory for visited fingerprints before it spills
                                        # to disk (default: a quarter of the machine's, at most 8 GiB)
+    cluster = "local:4"                # explicit engine on Ray: "local:N", "auto", "HOST:PORT" (checker.cluster)
     [coverage]                         # steps left out on purpose, and why (checker.coverage)
     unfired = { "TIMER*:*" = "no watchdog timer in this configuration" }
 
@@ -49,7 +50,7 @@ from checker.lang.system import SpecDef
 TOP_KEYS = {"spec", "description", "properties", "expect", "engines", "constants", "limits", "views", "options",
             "coverage"}
 LIMIT_KEYS = {"max_states", "max_depth", "max_seconds", "store", "query_timeout", "max_bound", "symmetry", "workers",
-              "stop_at_first_violation", "max_traces", "memory_mb"}
+              "stop_at_first_violation", "max_traces", "cluster", "memory_mb"}
 
 
 class ConfigError(Exception):

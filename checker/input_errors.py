@@ -156,13 +156,20 @@ def limit_problem(name: str, value: Any) -> str | None:
         return check_number(value, whole=False, hi=MAX_SECONDS)
     if name == "workers":
         return check_number(value, whole=True, hi=MAX_WORKERS)
+    if name == "cluster":
+        from checker.cluster.connect import cluster_problem
+
+        return cluster_problem(value)
     return check_number(value, whole=True, hi=MAX_COUNT)
 
 
 #: ``[options]`` keys the engines read (checker/liveness, the explicit engine); keys containing "seed"
 #: are recorded in result.json as seeds. A new option must be added here to be accepted.
 OPTION_KEYS = {"liveness", "fairness", "starvation_bound", "symmetry", "constraint", "state_constraint",
-               "constraints"}
+               "constraints",
+               # the invariant engine's (docs/induct.md)
+               "induct_symbolic", "induct_states", "induct_literals", "induct_forward", "induct_minimize",
+               "induct_per_step_above", "induct_property_atoms", "induct_strengthen", "induct_instances"}
 
 
 def option_problems(options: dict[str, Any]) -> list[InputError]:
@@ -175,6 +182,9 @@ def option_problems(options: dict[str, Any]) -> list[InputError]:
             continue
         if key not in OPTION_KEYS:
             out.append(InputError(f"options.{key}", f"unknown option ({did_you_mean(key, OPTION_KEYS, 'options')})"))
+        elif key == "induct_instances" and not isinstance(value, str):
+            out.append(InputError("options.induct_instances", f"must name the constant that counts the instances "
+                                  f"(e.g. \"N\"), got {value!r}"))
         elif key == "starvation_bound" and not isinstance(value, bool):
             out.append(InputError("options.starvation_bound", f"must be true or false, got {value!r}"))
         elif key == "liveness" and not isinstance(value, dict):

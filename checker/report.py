@@ -53,6 +53,8 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         if s.limit_hit:
             line += f"  [yellow]stopped: {s.limit_hit} limit[/]"
         con.print(line, highlight=False)
+        if s.loop:
+            con.print(f"    search loop: {escape(s.loop)}", highlight=False)
         if show_coverage and s.coverage:
             for key, n in s.coverage.items():
                 con.print(f"    {n:>10,}  {escape(key)}", highlight=False)
@@ -83,6 +85,11 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
                           highlight=False)
                 for ln in lines:
                     con.print(f"      {escape(ln)}", highlight=False)
+    for r in out.engine_results:  # counterexamples to induction (induct), in the kernel's terms
+        for pr in r.properties:
+            if pr.verdict != "holds" and pr.detail.get("cti_lines"):
+                for ln in pr.detail["cti_lines"]:
+                    con.print(f"  {escape(ln)}", highlight=False)
     if show_traces:
         for name, v in out.verdicts.items():
             if v.verdict == VIOLATED and v.trace is not None:
@@ -179,6 +186,7 @@ def print_compact(con: Console, out: Outcome, show_traces: bool = True) -> None:
         for r in out.engine_results:
             if r.stats.limit_hit:
                 why = ("stopped" if r.stats.limit_hit in ("interrupted", "memory")
+                       else "stopped: a cluster worker was lost" if r.stats.limit_hit == "worker lost"
                        else f"stopped at its {r.stats.limit_hit} limit")
                 con.print(f"    {escape(r.engine)}: {escape(why)} after "
                           f"{r.stats.states:,} states, depth {r.stats.depth}, {r.stats.seconds:.1f} s",

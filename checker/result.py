@@ -69,6 +69,7 @@ class Stats:
     collision_probability: float = 0.0
     spilled_bytes: int = 0  # fingerprint store: fingerprints and parent entries on disk (checker.explicit.store)
     symmetry: bool = False  # states are orbits under the spec's declared symmetry (safety only)
+    loop: str = ""  # explicit engine: which search loop ran (packed kernel, numpy frontiers, native C kernel ...)
 
     @property
     def states_per_second(self) -> float:

@@ -54,16 +54,17 @@ DEV = "drivers/net/<driver>.c"
 
 
 def build(k: SimpleNamespace) -> System:
-    n, ring, weight = k.N, k.RING, k.WEIGHT
-    bound = k.K if k.K >= 0 else n - 1
+    ring, weight = k.RING, k.WEIGHT
     s = System("napi_basic", __doc__ or "")
-    ids = range(n)
-    pending = s.var("pending", Array(n, Int(0, ring)), doc="packets in the device ring")
-    masked = s.var("irq_masked", Array(n, Bool), doc="device interrupt masked by the driver")
-    unsig = s.var("unsignalled", Array(n, Bool), doc="a packet arrived while masked and was not signalled")
-    raised = s.var("irq_raised", Array(n, Bool), doc="interrupt raised, handler not yet run")
-    state = s.var("napi_state", Array(n, Flags("SCHED")), doc="n->state")
-    plist = s.var("poll_list", Seq(Int(0, n - 1), n + 1), doc="this CPU's softnet_data.poll_list")
+    # the NAPI instances: range(N), or every N at once (checker.lang.family; induct's all-N proof)
+    ids = s.instances("napi", k.N)
+    bound = k.K if k.K >= 0 else ids.plus(-1)
+    pending = s.var("pending", Array(ids.size, Int(0, ring)), doc="packets in the device ring")
+    masked = s.var("irq_masked", Array(ids.size, Bool), doc="device interrupt masked by the driver")
+    unsig = s.var("unsignalled", Array(ids.size, Bool), doc="a packet arrived while masked and was not signalled")
+    raised = s.var("irq_raised", Array(ids.size, Bool), doc="interrupt raised, handler not yet run")
+    state = s.var("napi_state", Array(ids.size, Flags("SCHED")), doc="n->state")
+    plist = s.var("poll_list", Seq(ids.id_type, ids.plus(1)), doc="this CPU's softnet_data.poll_list")
 
     @s.action("packet_arrives", func=f"{DEV}: device DMA + interrupt logic", actor="DEV{i}", params={"i": ids})
     def arrive(t, i):
@@ -77,17 +78,17 @@ def build(k: SimpleNamespace) -> System:
 
     # ---- the driver's hard-IRQ handler, one per instance
     irq_labels = ["idle", "prep", "set", "mask", "queue"] if k.split_test_set else ["idle", "prep", "mask", "queue"]
-    irq = s.actor("irq", irq_labels, instances=n, display="IRQ{i}", fair="strong")
+    irq = s.actor("irq", irq_labels, instances=ids, display="IRQ{i}", fair="strong")
 
-    def hardirq_idle(but: int | None = None):
+    def hardirq_idle(but=None):
         # Hard-IRQ handlers run with interrupts off: on CPU0 nothing else runs until one returns.
-        return And(*[irq.at(j, "idle") for j in ids if j != but])
+        return And(*ids.each(lambda j: irq.at(j, "idle"), but=but))
 
     def cpu0_free():
         # ... and a raised interrupt is taken at once (handle_edge_irq replays an edge that
         # arrived while its handler ran before returning), so softirq and process context
         # on CPU0 only step when no handler is running or raised.
-        return And(hardirq_idle(), *[Not(raised[j]) for j in ids])
+        return And(hardirq_idle(), *ids.each(lambda j: Not(raised[j])))
 
     was = irq.local("was_sched", Bool)
 
@@ -125,7 +126,7 @@ def build(k: SimpleNamespace) -> System:
         t.set(plist, plist.push_back(i))
 
     # ---- a second scheduling context (no masking): napi_schedule from a timer / TX completion
-    tmr = s.actor("timer", ["idle", "prep", "set", "queue"], instances=n, display="TIMER{i}",
+    tmr = s.actor("timer", ["idle", "prep", "set", "queue"], instances=ids, display="TIMER{i}",
                    guard=lambda i: cpu0_free()) if k.timer else None
     if tmr is not None:
         twas = tmr.local("was_sched", Bool)
@@ -160,7 +161,7 @@ def build(k: SimpleNamespace) -> System:
     after_poll = ["unmask", "complete"] if k.unmask_first else ["complete", "unmask"]
     rx = s.actor("softirq", ["idle", "poll", "requeue", *after_poll], display="CPU0 softirq",
                   guard=lambda c: cpu0_free(), fair="weak")
-    cur = rx.local("cur", Int(0, n - 1))
+    cur = rx.local("cur", ids.id_type)
 
     @rx.step("idle", func="net/core/dev.c:net_rx_action", next="poll")
     def rx_take(t, c):

@@ -166,6 +166,8 @@ CONFIG_MUTATIONS: dict[str, Mutation] = {
     "limits_depth_bool": _set("limits.max_depth", True, ["limits.max_depth"]),
     "limits_workers_absurd": _set("limits.workers", 100_000, ["limits.workers", "at most"]),
     "limits_store_bad": _set("limits.store", "lossy", ["limits.store"]),
+    "limits_cluster_number": _set("limits.cluster", 3, ["limits.cluster", "local:N"]),
+    "limits_cluster_spaces": _set("limits.cluster", "my cluster", ["limits.cluster", "HOST:PORT"]),
     "limits_symmetry_string": _set("limits.symmetry", "yes", ["limits.symmetry"]),
     "limits_typo": _set("limits.max_state", 5, ["limits.max_state", "did you mean 'max_states'?"]),
     "limits_query_timeout_nan": _set("limits.query_timeout", math.nan, ["limits.query_timeout"]),
@@ -237,6 +239,7 @@ def cli_cases() -> list[Case]:
         "--max-seconds": ["nan", "inf", "-inf", "-1", "0", "1e308", "abc", "1e999"],
         "--workers": ["0", "-1", "100000", "two"],
         "--store": ["lossy", ""],
+        "--cluster": ["", "local:0", "local:x", "two nodes"],
         "--engine": ["explict", "pdr,nope", ",", "[/]"],
         "--progress-every": ["nan", "-1", "inf", "x"],
     }

@@ -78,9 +78,10 @@ def build(draw: st.DrawFn) -> System:
     return s
 
 
-def past_violation_system() -> System:
+def past_violation_system(guarded: bool = True) -> System:
     """x overflows its range (0..3) only after Small (x <= 2) is violated: the step raising there prunes
-    the violating state (no modelling error), so NonNegative is inconclusive; 8 states."""
+    the violating state (no modelling error), so NonNegative is inconclusive; 8 states. Not ``guarded``
+    (no Small): the overflow is a modelling error."""
     s = System("past")
     x = s.var("x", Int(0, 3))
     y = s.var("y", Int(0, 1))
@@ -93,7 +94,8 @@ def past_violation_system() -> System:
     def _(t):  # type: ignore[no-untyped-def]
         t.set(y, 1 - y)
 
-    s.invariant("Small", x <= 2)
+    if guarded:
+        s.invariant("Small", x <= 2)
     s.invariant("NonNegative", x >= 0)
     s.finish()
     return s

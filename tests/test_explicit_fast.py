@@ -1,6 +1,7 @@
 """The explicit engine's fast paths give exactly the generic loop's results.
 
-The packed kernel (checker.explicit.packed), the numpy frontier loop (checker.explicit.vector),
+The packed kernel (checker.explicit.packed), the native C kernel (checker.explicit.native, when a
+C compiler is present), the numpy frontier loop (checker.explicit.vector),
 the multi-process expansion (checker.explicit.parallel) and the generic loop over logical states
 must agree on state and transition counts, depth, coverage, verdicts, traces and modelling
 errors — including runs cut short by a limit or by every property being decided mid-level.
@@ -12,6 +13,7 @@ import pytest
 
 from checker.explicit import parallel, vector_bfs
 from checker.explicit.bfs import Limits, explore
+from checker.explicit.native import build_native, compiler
 from checker.explicit.packed import Layout, build_kernel
 from checker.lang import Array, Bool, Int, Not, Seq, System
 from checker.lang.pycompile import CompiledSystem
@@ -26,12 +28,21 @@ def summary(r):  # type: ignore[no-untyped-def]
     return (r.stats.states, r.stats.transitions, r.stats.depth, r.stats.limit_hit, r.stats.coverage, props, err)
 
 
+NATIVE = compiler() is not None
+needs_cc = pytest.mark.skipif(not NATIVE, reason="no C compiler")
+
+
 def both(c: CompiledSystem, **lim: object) -> tuple:
-    """(packed, generic) summaries, after checking that the numpy loop (from the first level) gives the packed one."""
-    fast = explore(c, c.system.properties, Limits(fast=True, vector=False, **lim))  # type: ignore[arg-type]
+    """(packed, generic) summaries, after checking that the numpy loop and the native loop (from the
+    first level) give the packed one."""
+    fast = explore(c, c.system.properties, Limits(fast=True, vector=False, native=False, **lim))  # type: ignore[arg-type]
     vec = explore(c, c.system.properties, Limits(fast=True, handoff=0, **lim))  # type: ignore[arg-type]
     gen = explore(c, c.system.properties, Limits(fast=False, **lim))  # type: ignore[arg-type]
     assert summary(vec) == summary(fast)
+    if NATIVE:
+        nat = explore(c, c.system.properties, Limits(fast=True, vector=False, handoff=0, compile_level=0, **lim))  # type: ignore[arg-type]
+        assert "native C kernel" in nat.stats.loop
+        assert summary(nat) == summary(fast)
     return summary(fast), summary(gen)
 
 
@@ -66,6 +77,11 @@ def test_numpy_loop_stops_where_the_sequential_search_does(props: list[str], max
            summary(explore(c, chosen, Limits(vector=False, max_states=max_states, **kw))),  # type: ignore[arg-type]
            summary(explore(c, chosen, Limits(fast=False, max_states=max_states, **kw)))]  # type: ignore[arg-type]
     assert got[0] == got[1] == got[2]
+    if NATIVE:  # the native loop, from the first level
+        nat = explore(c, chosen, Limits(vector=False, handoff=0, compile_level=0, max_states=max_states,
+                                        **kw))  # type: ignore[arg-type]
+        assert "native C kernel" in nat.stats.loop
+        assert summary(nat) == got[0]
     # Alone, SchedIffQueued is decided in the fourth level, mid-level (25 states). Violating states
     # are expanded, so every other run explores the whole space (4,223 states) — SchedIffQueued has
     # one cause only, and Deadlock is violated in 21 steps only past its violations — unless the
@@ -238,6 +254,33 @@ def test_reached_states_are_the_explored_ones() -> None:
         assert vec.reached is not None and gen.reached is not None
         got = list(vec.reached())
         assert len(got) == vec.stats.states and set(got) == set(gen.reached())
+        if NATIVE:
+            nat = explore(c, props, Limits(vector=False, handoff=0, compile_level=0))
+            assert nat.reached is not None and sorted(nat.reached()) == sorted(got)
+
+
+@needs_cc
+def test_native_successors_batch_is_the_generic_successor_function() -> None:
+    # the batch interface (for engines that distribute batches): every successor, in search order
+    c = CompiledSystem.build(BASIC.instantiate({"N": 2, "timer": True}))
+    props = [p for p in c.system.properties if p.kind == "invariant"]
+    nk = build_native(c, props)
+    r = explore(c, props, Limits(fast=False))
+    assert r.reached is not None
+    states = list(r.reached())[:300]
+    succ, parent, tid, _ = nk.successors(nk.to_words([nk.layout.pack(s) for s in states]))
+    want = [(i, t, s2) for i, s in enumerate(states) for t, s2 in c.successors(s)]
+    got = [(int(p), int(t), nk.layout.unpack(nk.to_int(row))) for p, t, row in zip(parent, tid, succ)]
+    assert got == want and len(want) > 300
+
+
+def test_native_falls_back_without_a_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CC", "no-such-compiler-xyz")
+    c = CompiledSystem.build(BASIC.instantiate({"N": 2}))
+    props = [p for p in c.system.properties if p.kind == "invariant"]
+    r = explore(c, props, Limits(vector=False, handoff=0, compile_level=0))
+    assert r.stats.loop.startswith("packed kernel (native kernel unavailable: no C compiler")
+    assert summary(r) == summary(explore(c, props, Limits(fast=False)))
 
 
 def test_a_step_raising_past_a_violation_prunes_the_state_in_every_loop() -> None:
@@ -245,9 +288,11 @@ def test_a_step_raising_past_a_violation_prunes_the_state_in_every_loop() -> Non
     # explorable space past that violation; NonNegative is then inconclusive (not fully examined)
     s = past_violation_system()
     c = CompiledSystem.build(s)
-    got = [summary(explore(c, s.properties, Limits(**kw))) for kw in  # type: ignore[arg-type]
-           (dict(handoff=0), dict(vector=False), dict(fast=False))]
-    assert got[0] == got[1] == got[2]
+    loops = [dict(handoff=0), dict(vector=False, native=False), dict(fast=False)]
+    if NATIVE:
+        loops.append(dict(vector=False, handoff=0, compile_level=0))
+    got = [summary(explore(c, s.properties, Limits(**kw))) for kw in loops]  # type: ignore[arg-type]
+    assert all(g == got[0] for g in got)
     states, _, _, _, _, props, err = got[0]
     assert states == 8 and err == (None, None)
     assert props["Small"][0] == "violated" and props["NonNegative"][0] == "inconclusive"

@@ -115,8 +115,8 @@ def test_napi_basic_n1_proved_checked_and_printed() -> None:
     assert "independently checked" in p.note and "Houdini" in p.note
     # by default the data bounds are symbolic: one proof for every ring size and weight, mined at
     # the configuration's values and at others, and checked on every state of every mining run
-    assert p.detail["parameters"] == "for every RING ≥ 1, WEIGHT ≥ 1 (with N=1, K=-1)"
-    assert "for every RING ≥ 1, WEIGHT ≥ 1" in p.note
+    assert p.detail["parameters"] == "for N = 1, every RING ≥ 1, WEIGHT ≥ 1"
+    assert "for N = 1, every RING ≥ 1, WEIGHT ≥ 1" in p.note
     assert p.detail[CHECKED] > len(reached(system))
     lines = p.detail["invariant"]
     assert lines and all(isinstance(ln, str) for ln in lines)
@@ -202,7 +202,7 @@ def test_cli_prints_the_invariant_and_the_parameters(tmp_path) -> None:
                    '"NoLostWakeup", "BoundedWait", "Deadlock"]\n[constants]\nN = 1\nRING = 2\nWEIGHT = 1\n')
     res = CliRunner().invoke(main, ["verify", str(cfg), "--engine", "induct", "-v"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    assert "proved for every RING ≥ 1, WEIGHT ≥ 1" in res.output
+    assert "proved for N = 1, every RING ≥ 1, WEIGHT ≥ 1" in res.output
     assert "induct: inductive invariant proving" in res.output
     shown = res.output.split("induct: inductive invariant proving")[1]
     assert "poll_list" in shown and "softirq.pc[0]" in shown  # in the spec's names
@@ -253,3 +253,67 @@ def test_houdini_step_by_step_keeps_the_same_candidates() -> None:
         assert p.verdict == HOLDS, p.note
         kept.append(p.detail["stats"]["houdini_kept"])
     assert kept[0] == kept[1] > 1000
+
+
+def test_property_atoms_agree_in_numpy_z3_and_python() -> None:
+    # the properties' compound sub-terms (counts, "quiescent", "quiescent but for one context") as
+    # atoms: the same three renderings agree on reachable states of the Linux spec
+    from checker.symbolic.induct.subterms import property_atoms
+    from spec import registry
+
+    system = registry()["linux"].instantiate({"N": 1, "CPUS": 1, "RING": 2, "WEIGHT": 1, "BUDGET": 2})
+    props = [system.prop(n) for n in ("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup")]
+    prob = Problem(system, props)
+    x = prob.enc.state("")
+    atoms = property_atoms([p.expr for p in props], prob.enc, x)
+    assert len(atoms) >= 5 and all(a.kind == "expr" for a in atoms)
+    assert any("irq_raised[0]" in a.text and "softirq.pc[0] == idle" in a.text for a in atoms)
+    states = reached(system)
+    values = np.array([concrete_flat(system, s) for s in states], dtype=np.int64)
+    for k, a in enumerate(atoms):
+        col = a.column(values)
+        assert col.any() or not col.all()
+        fn = compile_clauses(system, atoms, [((k, True),)], [a.text]).holds
+        for s, v, row in list(zip(states, col, values))[::5]:
+            sub = [(c, z3.BoolVal(bool(val)) if z3.is_bool(c) else z3.IntVal(int(val))) for c, val in zip(x.flat, row)]
+            assert z3.is_true(z3.simplify(z3.substitute(a.term(x), *sub))) == bool(v) == fn(s), (a.text, s)
+
+
+def test_an_unproved_property_shows_its_counterexample_to_induction_in_kernel_terms() -> None:
+    # one-literal clauses cannot make NoLostWakeup inductive, and Spacer is not asked: the verdict
+    # is inconclusive, with the counterexample to induction as a trace from the CTI's pre-state
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    c = CompiledSystem.build(system)
+    props = [system.prop("NoLostWakeup")]
+    res = load_engine("induct")(EngineInput(system, c, props, {}, {"induct_literals": 1, "induct_strengthen": False,
+                                                                   "induct_symbolic": False}))
+    (p,) = res.properties
+    assert p.verdict == "inconclusive"
+    assert "not proved for N = 1, RING = 2, WEIGHT = 1" in p.note and "counterexample to induction at" in p.note
+    lines = p.detail["cti_lines"]
+    assert lines[0].startswith("counterexample to induction for NoLostWakeup")
+    assert "CTI pre-state" in lines[1]
+    text = "\n".join(lines)
+    assert "net/core/dev.c" in text or "<driver>" in text  # kernel functions of the steps
+    assert "why: NoLostWakeup fails for instance 0" in text
+    cti = p.detail["cti"]
+    assert cti["invariant"] == "NoLostWakeup" and cti["pre_state"]["pending[0]"] is not None
+
+
+def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget() -> None:
+    # the bundled Linux proof (models/linux/induct_n1.toml, NoDoubleQueue and OwnerHoldsSched with
+    # N=1, CPUS=1) in small: NoDoubleQueue alone, RING/WEIGHT/BUDGET symbolic, Houdini alone
+    import tomllib
+    from pathlib import Path
+
+    from spec import registry
+
+    cfg = tomllib.loads((Path(__file__).resolve().parent.parent / "models/linux/induct_n1.toml").read_text())
+    assert cfg["expect"] == "holds" and "induct" in cfg["engines"] and "limits" not in cfg
+    system = registry()["linux"].instantiate({"N": 1, "CPUS": 1, "RING": 2, "WEIGHT": 1, "BUDGET": 2})
+    res, _ = run(system, ["NoDoubleQueue"])
+    (p,) = [p for p in res.properties if p.name == "NoDoubleQueue"]
+    assert p.verdict == HOLDS, p.note
+    assert p.detail["parameters"] == "for N = 1, CPUS = 1, every RING ≥ 1, WEIGHT ≥ 1, BUDGET ≥ 1"
+    assert "by Houdini:" in p.note and p.detail[CHECKED] > len(reached(system))
+    assert any("softirq.pc[0]" in ln for ln in p.detail["invariant"])

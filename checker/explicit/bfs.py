@@ -11,7 +11,10 @@ handles every spec whose variables are scalars, arrays and sequences of scalars,
 transition invariants. The generic loop runs the compiled successor function over logical
 states (key: the state tuple in exact mode, its 64-bit fingerprint in fingerprint mode); it is
 the reference, and the one used for transition invariants and symmetry reduction
-(checker.explicit.symmetry). ``Limits.workers`` > 1 expands large levels of the fast loop
+(checker.explicit.symmetry). Large levels of the fast loop go to numpy frontiers when the state
+fits in 62 bits (checker.explicit.vector_bfs), else to the same kernel compiled to C with a C
+hash set of exact states (checker.explicit.native_bfs; exact store, one process, a C compiler
+present). ``Limits.workers`` > 1 expands large levels of the fast loop
 in several processes (checker.explicit.parallel). All of them give the same states,
 transitions, depth, coverage, verdicts and traces (tests/test_explicit_fast.py).
 
@@ -33,6 +36,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
+
 from checker.explicit.fingerprint import collision_probability, key_fingerprint, state_fingerprint
 from checker.cause import Cause, describe_cause, kernel_function
 from checker.explicit.packed import Kernel, Layout, Unsupported
@@ -46,6 +51,7 @@ from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, P
 
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
+VIOLATING_SHARE = 256  # more than 1/256 of the handoff level violating an invariant: no native loop
 DEFAULT_MAX_TRACES = 3  # counterexamples of distinct causes per violated property
 
 
@@ -59,6 +65,8 @@ class Limits:
     fast: bool = True  # use the packed kernel when the system allows it (False: the generic loop)
     vector: bool = True  # with fast: expand whole frontiers with numpy when the state fits in an int64
     handoff: int = 4096  # ... from the first level of this many states (smaller ones: the packed kernel is faster)
+    native: bool = True  # with fast, wider states: the C kernel from the first level of ``handoff`` states ...
+    compile_level: int = 16384  # ... or of this many when it is not compiled yet (small searches end before a compile pays)
     stop_at_first_violation: bool = False  # end after the first violating state (others: inconclusive)
     max_traces: int = DEFAULT_MAX_TRACES  # counterexamples of distinct causes per property (checker.cause)
     memory_mb: int | None = None  # fingerprint store: memory for visited fingerprints, then disk (checker.explicit.store)
@@ -97,6 +105,8 @@ class Explorer:
         self.init_states: list[State] = [self.system.init_state()]
         self._fps: FingerprintStore | None = None  # the packed loop's fingerprint store (may spill to disk)
         self._stop_tid: int | None = None  # the step of the last state added before the states limit stopped a call
+        self.engine_note = ""
+        self.native_compile_seconds = 0.0  # C compile time of the native kernel (0: none, or from the cache)
 
     # -- traces
     def path_to(self, idx: int) -> tuple[list[State], list[int]]:
@@ -106,7 +116,11 @@ class Explorer:
             tids.append(self.via[idx])
             idx = self.parent[idx]
         tids.reverse()
-        s = self.init_states[self.via[idx]]
+        return self._replay(self.via[idx], tids)
+
+    def _replay(self, root: int, tids: list[int]) -> tuple[list[State], list[int]]:
+        """States from initial state ``root`` along the steps ``tids`` (re-checking determinism)."""
+        s = self.init_states[root]
         states = [s]
         for tid in tids:
             nxt = self.c.step(s, tid)
@@ -230,7 +244,7 @@ class Explorer:
 
                 limit_hit = packed_loop_parallel(self, kernel, lim.workers)
             else:
-                limit_hit = self._packed_loop(kernel)
+                limit_hit = self._native_or_packed(kernel, invs)
         else:
             self.engine_note = "generic" + (" + symmetry" if canon else "")
             limit_hit = self._generic_loop(canon)
@@ -242,8 +256,51 @@ class Explorer:
                     result.stats.spilled_bytes += arr.base * arr.itemsize
             self._fps.close()
         result.stats.symmetry = canon is not None
+        result.stats.loop = self.engine_note
         result.reached = self._reached(kernel)
         return result
+
+    def _native_or_packed(self, kernel: Kernel, invs: list[Property]) -> str | None:
+        """The packed loop, handing large levels to the native (C) loop when one can be built
+        (exact store; see checker.explicit.native). Otherwise the packed loop goes on, and the
+        engine note says why in one line. A kernel not compiled yet waits for a level of
+        ``Limits.compile_level`` states: below that, the search is over before a compile pays."""
+        lim = self.limits
+        if not lim.native or self.store != "exact":
+            if lim.native:
+                self.engine_note = "packed kernel (native kernel: exact store only)"
+            return self._packed_loop(kernel)
+        limit_hit = self._packed_loop(kernel, handoff=lim.handoff)
+        if limit_hit != "handoff":
+            return limit_hit
+        from checker.explicit.native import NativeUnavailable, compiler, native_source
+        from checker.explicit.native_bfs import native_loop
+
+        if len(self.viol_next) * VIOLATING_SHARE > len(self._handoff[0]) and lim.compile_level:
+            # the native loop hands every possibly violating state back to Python one by one: with
+            # many of them (a buggy configuration past its violations) the packed loop is faster
+            self.engine_note = "packed kernel (native kernel not used: many violating states)"
+            return self._packed_loop(kernel, resume=self._handoff)
+        try:
+            if compiler() is None:
+                raise NativeUnavailable("no C compiler on the PATH (set CC)")
+            src = native_source(self.c, invs)
+            level = max(lim.handoff, lim.compile_level)
+            if not src.cached and len(self._handoff[0]) < level:
+                limit_hit = self._packed_loop(kernel, handoff=level, resume=self._handoff)
+                if limit_hit != "handoff":
+                    self.engine_note = "packed kernel (too small to compile the native kernel)"
+                    return limit_hit
+            nk = src.load()
+        except NativeUnavailable as err:
+            self.engine_note = f"packed kernel (native kernel unavailable: {err})"
+            return self._packed_loop(kernel, resume=self._handoff)
+        built = "cached" if nk.info.cached else f"compiled in {nk.info.compile_seconds:.1f} s"
+        self.engine_note = f"packed kernel + native C kernel ({built})"
+        self.native_compile_seconds = nk.info.compile_seconds
+        limit_hit = native_loop(self, nk, self._handoff)
+        self.n_trans = sum(self.fired) + self.extra_trans
+        return limit_hit
 
     def _reached(self, kernel: Kernel | None) -> Callable[[], Iterable[State]] | None:
         """Every stored state as a logical tuple (exact store only; orbit representatives under symmetry)."""
@@ -252,7 +309,7 @@ class Explorer:
         seen = self._seen
         if kernel is None:
             return lambda: iter(seen)
-        if not isinstance(seen, set):  # the numpy loop's sorted array: unpack field arrays at once
+        if isinstance(seen, np.ndarray):  # the numpy loop's sorted array: unpack field arrays at once
             return lambda: unpack_all(kernel.layout, seen)
         unpack = kernel.layout.unpack
         return lambda: (unpack(k) for k in seen)
@@ -387,7 +444,7 @@ class Explorer:
         return limit_hit
 
     def _packed_loop(self, kernel: Kernel, level_hook: Callable[..., Any] | None = None,
-                     handoff: int | None = None) -> str | None:
+                     handoff: int | None = None, resume: tuple[Any, Any] | None = None) -> str | None:
         """The fast loop: packed keys, the generated kernel, logical states only for the rare paths.
 
         With ``handoff``, it stops before expanding a level of at least that many states and
@@ -397,17 +454,21 @@ class Explorer:
         ``level_hook(fk, fi, seen)`` (parallel mode) may hand part of a level to worker processes:
         it returns ``[(start, stop), children]`` — this process expands ``fk[start:stop]``, then
         merges the children's successors in slice order (see checker.explicit.parallel).
+
+        ``resume`` (keys, indices): go on from that frontier, a handoff not taken, with ``self._seen``.
         """
         lay = kernel.layout
         fp = self.store != "exact"
+        parent, via = self.parent, self.via
+        lim = self.limits
+        self._max_n = lim.max_states or (1 << 62)
+        if resume is not None:
+            return self._packed_levels(kernel, list(resume[0]), resume[1], self._seen, level_hook, handoff)
         if fp:
             self._fps = FingerprintStore(self.limits.memory_mb)
             self._seen = seen = self._fps.hot
         else:
             self._seen = seen = set()
-        parent, via = self.parent, self.via
-        lim = self.limits
-        self._max_n = lim.max_states or (1 << 62)
         fk: list[int] = []
         for k, s in enumerate(self.init_states):
             key = lay.pack(s)
@@ -421,6 +482,12 @@ class Explorer:
                 self._record(len(parent) - 1, s)
             fk.append(key)
         fi: Sequence[int] = range(len(fk))  # every new state joins the next frontier: indices are consecutive
+        return self._packed_levels(kernel, fk, fi, seen, level_hook, handoff)
+
+    def _packed_levels(self, kernel: Kernel, fk: list[int], fi: Sequence[int], seen: Any,
+                       level_hook: Callable[..., Any] | None, handoff: int | None) -> str | None:
+        parent = self.parent
+        lim = self.limits
         self._last_report = self.t0
         limit_hit: str | None = None
         while fk and limit_hit is None:
@@ -700,11 +767,14 @@ class Explorer:
             self.pruned_note = (f"not fully examined: past a violation of {', '.join(broken)} step {t.key} "
                                 f"[{t.function}] raises ({err.message}), so the search could not go on there")
 
+    def _state_count(self) -> int:
+        return len(self.parent)
+
     def _result(self, limit_hit: str | None) -> EngineResult:
         sys_ = self.system
         elapsed = time.perf_counter() - self.t0
         stats = Stats(store=self.store)
-        stats.states = len(self.parent)
+        stats.states = self._state_count()
         stats.transitions = self.n_trans
         stats.depth = self.depth
         stats.seconds = elapsed

@@ -401,13 +401,17 @@ class _Gen(StatementWriter):
         raise Unsupported(f"operator {op!r}")
 
     # -- statements (block() is the shared StatementWriter's)
-    def assign(self, s: Assign, ind: str) -> None:
+    def target(self, s: Assign) -> tuple[Expr, _Ref]:
+        """The scalar location an assignment writes, and its candidate fields."""
         target: Expr = s.var.expr
         for p in s.path:
             target = Expr("index", (target, p), target.typ.elem)  # type: ignore[attr-defined]
         if isinstance(target.typ, Array):
             raise Unsupported("whole-array assignment")
-        r = self.ref(target)
+        return target, self.ref(target)
+
+    def assign(self, s: Assign, ind: str) -> None:
+        target, r = self.target(s)
         value = self.ex(s.value)
         typ = target.typ
         if needs_range_check(typ, s.value):

@@ -315,11 +315,16 @@ def Max(a: Any, b: Any) -> Expr:
 
 
 def ForAll(domain: Iterable[Any], body: Callable[[Any], Any]) -> Expr:
-    """``body(x)`` for every ``x`` of a finite domain, expanded when the spec is built."""
+    """``body(x)`` for every ``x`` of a finite domain, expanded when the spec is built (a ``forall``
+    binder over an unbounded instance family: checker.lang.family)."""
+    if getattr(domain, "symbolic", False):
+        return domain.forall(body)  # type: ignore[attr-defined,no-any-return]
     return And(*[body(x) for x in domain])
 
 
 def Exists(domain: Iterable[Any], body: Callable[[Any], Any]) -> Expr:
+    if getattr(domain, "symbolic", False):
+        return domain.forall(body, op="exists")  # type: ignore[attr-defined,no-any-return]
     return Or(*[body(x) for x in domain])
 
 

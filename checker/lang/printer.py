@@ -31,6 +31,10 @@ def show_expr(e: Expr, alias: Callable[[Expr], str | None] | None = None) -> str
         return e.value.name
     if op == "temp":
         return e.value
+    if op == "ivar":
+        return str(e.value[1])
+    if op in ("forall", "exists"):
+        return f"{op} {e.value.value[1]}: {show_expr(e.args[0], alias)}"
     a = [show_expr(x, alias) for x in e.args]
     if op in _INFIX:
         return f"({a[0]} {op} {a[1]})"

@@ -32,6 +32,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from checker.lang.expr import Expr, ModelError, lift, temp_expr, var_expr
+from checker.lang.family import Family, ivar, unbounded
 from checker.lang.site import at, caller_site, code_site, first_at
 from checker.lang.temporal import (
     FairRule, Temporal, Starvation, compile_starvation, default_served, fair_kind, per_instance,
@@ -311,7 +312,7 @@ class Actor:
         self,
         system: System,
         name: str,
-        instances: int,
+        instances: int | Family,
         labels: Sequence[str],
         display: str,
         guard: Callable[[int], Any] | None = None,
@@ -320,11 +321,13 @@ class Actor:
             raise ModelError(f"actor {name!r} needs at least one label")
         self.system = system
         self.name = name
-        self.instances = instances
+        #: the family of an actor over unbounded instances (a parameterised build), else None
+        self.family = instances if unbounded(instances) else None
+        self.instances: Any = instances.size if isinstance(instances, Family) else instances
         self.labels = Enum(*labels)
         self.display = display
         self.guard = guard
-        self.pc = system.var(f"{name}.pc", Array(instances, self.labels), init=labels[0], doc=f"{name} program counter")
+        self.pc = system.var(f"{name}.pc", Array(self.instances, self.labels), init=labels[0], doc=f"{name} program counter")
 
     def label_value(self, label: str) -> int:
         try:
@@ -343,7 +346,13 @@ class Actor:
         return Or(*[self.pc[i] == self.label_value(lb) for lb in labels])
 
     def actor_name(self, i: int) -> str:
+        if self.family is not None:
+            return self.display
         return self.display.format(i=i) if self.instances > 1 or "{i}" in self.display else self.display
+
+    def instance_values(self) -> list[Any]:
+        """Every instance (one bound instance variable ``i`` for an unbounded family)."""
+        return [ivar(self.family, "i")] if self.family is not None else list(range(self.instances))
 
     def step(
         self,
@@ -362,12 +371,12 @@ class Actor:
         if next is not None:
             self.label_value(next)
         kind = fair_kind(fair)
-        if kind is not None:
+        if kind is not None and self.family is None:
             where = caller_site()
             self.system.fairness.extend(FairRule(kind, self.actor_name(i), label, where) for i in range(self.instances))
 
         def deco(body: Callable[..., None]) -> Callable[..., None]:
-            for i in range(self.instances):
+            for i in self.instance_values():
                 for binding in _bindings(params):
                     for ch in _Choices.runs():
                         t = StepBuilder(self.system, self, i, ch)
@@ -397,17 +406,31 @@ class System:
         self.spec_name = name
         self.spec_def: SpecDef | None = None  # set by SpecDef.instantiate
         self.symmetry: Symmetry | None = None
+        self.families: list[Family] = []
+        #: properties a parameterised build could not state (they quantify in Python): name -> why
+        self.not_parameterised: dict[str, str] = {}
         self.liveness: list[Property] = []  # temporal properties (checker.liveness), checked when named
         self.fairness: list[FairRule] = []  # see checker.lang.temporal
         self.where = caller_site()  # the spec line that created it (errors found by finish point there)
         self._finished = False
 
     # declarations
+    def instances(self, name: str, n: Any) -> Family:
+        """The family of ``n`` interchangeable instances (``range(n)``; unbounded when ``n`` is
+        ``checker.lang.family.ANY``): see checker.lang.family."""
+        fam = Family(name, n if isinstance(n, int) else None)
+        self.families.append(fam)
+        return fam
+
     def var(self, name: str, typ: Type, init: Any = None, doc: str = "", ghost: bool = False) -> Expr:
         """Declare a state variable; ``init`` defaults to the type's zero (false, lo or 0, empty)."""
         first = next((v for v in self.vars if v.name == name), None)
         if first is not None:
             raise ModelError(f"variable {name!r} declared twice" + first_at(first.where))
+        if _parameterised(typ):  # per-instance over an unbounded family: the init of every element
+            v = Var(name, typ, _elem_init(typ, init), len(self.vars), doc, ghost, caller_site())
+            self.vars.append(v)
+            return v.expr
         value = typ.default() if init is None else typ.normalise(init)
         if not typ.contains(value):
             raise ModelError(f"initial value {init!r} of {name!r} is not a {typ!r}")
@@ -419,7 +442,7 @@ class System:
         self,
         name: str,
         labels: Sequence[str],
-        instances: int = 1,
+        instances: int | Family = 1,
         display: str | None = None,
         guard: Callable[[int], Any] | None = None,
         fair: str | bool | None = None,
@@ -432,12 +455,13 @@ class System:
         ``fair`` (``"weak"``, ``"strong"`` or True for weak) makes every instance a fair process for
         liveness checking (see checker.lang.temporal).
         """
-        a = Actor(self, name, instances, labels, display or (name + "{i}" if instances > 1 else name), guard)
+        many = unbounded(instances) or (len(instances) if isinstance(instances, Family) else instances) > 1
+        a = Actor(self, name, instances, labels, display or (name + "{i}" if many else name), guard)
         self.actors.append(a)
         kind = fair_kind(fair)
-        if kind is not None:
+        if kind is not None and a.family is None:
             where = caller_site()
-            self.fairness.extend(FairRule(kind, a.actor_name(i), None, where) for i in range(instances))
+            self.fairness.extend(FairRule(kind, a.actor_name(i), None, where) for i in range(a.instances))
         return a
 
     def action(
@@ -461,8 +485,9 @@ class System:
                 for ch in _Choices.runs():
                     t = StepBuilder(self, None, None, ch)
                     body(t, **binding)
-                    self._add(actor.format(**binding), label, func, _with_chosen(binding, t), t, code_site(body))
-                if kind is not None:
+                    self._add(actor if _has_ivar(binding) else actor.format(**binding), label, func,
+                              _with_chosen(binding, t), t, code_site(body))
+                if kind is not None and not _has_ivar(binding):
                     rule = FairRule(kind, actor.format(**binding), label, code_site(body))
                     if rule not in self.fairness:
                         self.fairness.append(rule)
@@ -537,6 +562,9 @@ class System:
     def _temporal(self, name: str, kind: str, p: Any, q: Any, over: Any, fair: bool, doc: str) -> None:
         from checker.lang.expr import And, Implies
 
+        if unbounded(over):
+            self.not_parameterised[name] = "a temporal property (liveness)"
+            return
         ps, insts = per_instance(p, over, f"{name}: condition")
         qs, _ = per_instance(q, over, f"{name}: condition")
         expr = And(*[Implies(a, b) for a, b in zip(ps, qs)])
@@ -583,6 +611,9 @@ class System:
         ``Next``); by default ``i`` is served by the step after which it no longer waits."""
         from checker.lang.expr import ForAll
 
+        if unbounded(over):
+            self.not_parameterised[name] = "a ghost counter per instance, bounded by a number of instances"
+            return
         if bound < 0:
             raise ModelError(f"{name}: bound must be >= 0")
         top = bound + 1 if cap is None else cap
@@ -658,7 +689,12 @@ def _bindings(params: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]
     if not params:
         return [{}]
     names = list(params)
-    return [dict(zip(names, combo)) for combo in itertools.product(*(list(params[n]) for n in names))]
+    domains = [[ivar(params[n], n)] if unbounded(params[n]) else list(params[n]) for n in names]  # type: ignore[arg-type]
+    return [dict(zip(names, combo)) for combo in itertools.product(*domains)]
+
+
+def _has_ivar(binding: Mapping[str, Any]) -> bool:
+    return any(isinstance(v, Expr) and v.op == "ivar" for v in binding.values())
 
 
 class _Choices:
@@ -741,3 +777,25 @@ __all__ = [
     "Actor", "Assign", "Constant", "If", "Int", "Let", "Property", "Require", "Seq", "SpecDef",
     "Stmt", "StepBuilder", "Symmetry", "System", "Transition", "Var",
 ]
+
+
+def _parameterised(typ: Type) -> bool:
+    """A type over an unbounded instance family (its values are not Python values)."""
+    from checker.lang.family import InstId
+
+    if isinstance(typ, InstId):
+        return True
+    if isinstance(typ, Array):
+        return not isinstance(typ.size, int) or _parameterised(typ.elem)
+    if isinstance(typ, Seq):
+        return typ.capacity is None or _parameterised(typ.elem)
+    return False
+
+
+def _elem_init(typ: Type, init: Any) -> Any:
+    """A parameterised variable's initial value: every element alike (a scalar), or empty."""
+    while isinstance(typ, Array):
+        typ = typ.elem
+    if isinstance(typ, Seq):
+        return ()
+    return typ.default() if init is None else typ.normalise(init)

@@ -200,10 +200,12 @@ class Flags(Type):
 class Array(Type):
     """A fixed-size array indexed by 0..size-1 (per NAPI instance, per CPU ...)."""
 
-    size: int
+    size: int  # or an unbounded instance family (checker.lang.family) in a parameterised build
     elem: Type
 
     def __post_init__(self) -> None:
+        if not isinstance(self.size, int):  # an unbounded instance family (checker.lang.family)
+            return
         if self.size < 1:
             raise ValueError(f"Array size must be at least 1, got {self.size}")
 
@@ -239,9 +241,11 @@ class Seq(Type):
     """A bounded FIFO sequence (head first); pushing beyond ``capacity`` is a modelling error."""
 
     elem: Type
-    capacity: int
+    capacity: int  # None (unbounded) only in a parameterised build
 
     def __post_init__(self) -> None:
+        if self.capacity is None:  # unbounded (a parameterised build, checker.lang.family)
+            return
         if self.capacity < 0:
             raise ValueError(f"Seq capacity must be non-negative, got {self.capacity}")
 

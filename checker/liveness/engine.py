@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import Callable
 
 from checker.engines import EngineInput
-from checker.explicit.engine import run_safety
+from checker.cluster.engine import run_safety  # the explicit search, on a cluster if one is set
 from checker.lang.system import Property
 from checker.lang.temporal import TEMPORAL_KINDS
 from checker.liveness.check import check_temporal, starvation_bound

@@ -6,8 +6,9 @@ Releases (spec/linux/versions/): the shipped parts are 6.19's NAPI code; 6.18 re
 napi_threaded_poll (no state read), 7.1 replaces busy_poll_stop (58e2330bd455), 6.18.34 is 6.18
 with that backport. Each replaced step cites its release and dev.c line.
 
-Sources read (a vendor "Linux 6.18.19", GitHub mirror 6952350/linux-6.18.y at 27d8ad92b7d8, whose NAPI
-code is vanilla 6.19's (it carries c18d4b190a46), and the notes in
+Every step cites the configured release's file:line (spec/linux/lines.py: v6.18, v6.19 and 7.1.3
+trees, read with the search tools). Sources first read (a vendor "Linux 6.18.19", GitHub mirror
+6952350/linux-6.18.y at 27d8ad92b7d8, whose NAPI code is vanilla 6.19's (it carries c18d4b190a46), and the notes in
 shared/research/linux-napi.md §1–§3): net/core/dev.c (napi_schedule_prep, ____napi_schedule,
 napi_complete_done, __napi_poll, napi_poll, net_rx_action, __napi_busy_loop, busy_poll_stop,
 __busy_poll_stop, napi_watchdog, napi_thread_wait, napi_threaded_poll(_loop), napi_disable_locked,
@@ -53,8 +54,12 @@ Abstractions (what and why)
 ---------------------------
 * Packets are counted, not identified; whether GRO holds packets at a completion (n->gro.bitmask)
   is a nondeterministic choice when ``gro_held`` is on (else GRO is empty); irq_suspend_timeout = 0;
-  THREADED_BUSY_POLL's kthread busy-poll mode (the bit is never set), RPS/backlog NAPI,
-  napi_set_threaded/napi_stop_kthread/kthread_stop and ndo_poll_controller are not modelled.
+  THREADED_BUSY_POLL's kthread busy-poll mode (the bit is never set), RPS/backlog NAPI and
+  ndo_poll_controller are not modelled. Threaded NAPI turned on at run time is (``start_kthread``:
+  napi_kthread_create, assign_bit(THREADED)), and turned off (``stop_kthread``: threaded_store ->
+  netif_set_threaded -> napi_set_threaded -> napi_stop_kthread -> kthread_stop, and
+  napi_thread_wait's kthread_should_stop()); napi_enable_locked's napi_restore_config ->
+  napi_set_threaded is not (the per-NAPI config is taken to agree with dev->threaded).
   napi_disable's napi_hash_del / napi_enable's napi_hash_add are modelled when a busy poller runs
   (its napi_by_id lookup, once per session); ``delete`` ends the disable with netif_napi_del.
   The device IRQ handler, not ndo_poll_controller, is netpoll's only scheduler.
@@ -67,8 +72,9 @@ Abstractions (what and why)
   requires SCHED clear while the caller owns SCHED.
 * Waiting loops (napi_disable's usleep/re-read, netpoll_poll_lock's spin, netdev_lock, schedule()
   in napi_thread_wait) are blocking steps: re-reads that see the same value do not change the state.
-* Instances start enabled (after the driver's ndo_open called napi_enable; netif_napi_add's
-  disabled start is not modelled). The busy poller runs
+* Instances start enabled (after the driver's ndo_open called napi_enable), or, with ``lifecycle``,
+  instance 0 starts as netif_napi_add leaves it (SCHED|NPSVC set, not in napi_hash) and the
+  driver's ndo_open (napi_enable + virtnet_napi_do_enable's reschedule) runs first. The busy poller runs
   ``BP_ROUNDS`` sessions (need_resched inside a session is a session end plus a new session),
   netpoll one round, the disabler one cycle, so that NoHang (deadlock) is meaningful.
 
@@ -80,7 +86,9 @@ NoDoubleQueue, OwnerHoldsSched, NoLostWakeup (quiescent = IRQ handler idle and n
 every net_rx_action idle and NET_RX not pending, watchdog idle and timer not armed, kthread asleep in
 schedule(), busy poller/netpoll outside their loops, no disable/enable cycle in progress),
 NoPollWhileDisabled, NoTimerWhileDisabled, NothingRunsOnDeleted (after netif_napi_del and the free:
-no poll, no armed or running napi_watchdog), IrqMaskedWhileQueued (added for the ignore-false driver),
+no poll, no armed or running napi_watchdog), NoPollByStoppedKthread (from kthread_stop on the kthread
+neither polls nor owns its instance; after its exit the instance is never handed to it),
+IrqMaskedWhileQueued (added for the ignore-false driver),
 BoundedWait (ghost counter per CPU; tightest K for two instances on one CPU is 2: an instance
 re-queued by its IRQ during a net_rx_action run is spliced before the repoll list), NoHang
 (deadlock with declared end states).
@@ -96,6 +104,9 @@ Findings (traces in models/linux/; per release in README's table)
   returns (NoTimerWhileDisabled; __netif_napi_del_locked does not cancel it either: with ``delete``
   the timer is still armed after netif_napi_del and the free, NothingRunsOnDeleted). Unfixed in 7.1,
   which adds the same release-then-arm order in __busy_poll_stop.
+* napi_stop_kthread on a disabled instance (``echo 0 > threaded`` while napi_disable holds SCHED:
+  a driver reconfiguring, or a device that is down) waits for SCHED to clear forever, holding
+  netdev_lock, so napi_enable cannot run (NoHang). 6.18, 6.19, 7.1; unfixed.
 
 Layout: the spec as parts (docs/own-driver.md, docs/own-patch.md)
 ------------------------------------------------------------------
@@ -129,12 +140,12 @@ from typing import Any, Sequence
 from checker.lang import Constant, SpecDef, System
 from spec.linux.drivers import DRIVERS, Driver
 from spec.linux.kernel import LinuxKernel, Variant
-from spec.linux.variants import double_disable, era_2006, prep_no_missed, thread_wait_sched
+from spec.linux.variants import double_disable, era_2006, prep_no_missed, stop_kthread_no_wait, thread_wait_sched
 from spec.linux.versions import DEFAULT as DEFAULT_VERSION
 from spec.linux.versions import VERSIONS
 
 PROPERTIES = ("NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup", "NoPollWhileDisabled", "NoTimerWhileDisabled",
-              "IrqMaskedWhileQueued", "BoundedWait", "NoHang", "NothingRunsOnDeleted")
+              "IrqMaskedWhileQueued", "BoundedWait", "NoHang", "NothingRunsOnDeleted", "NoPollByStoppedKthread")
 
 CONSTANTS = [
     Constant("version", str, DEFAULT_VERSION, "Linux release (spec/linux/versions/): 6.18 (vanilla 6.18.0-6.18.33), "
@@ -158,6 +169,14 @@ CONSTANTS = [
     Constant("netpoll", bool, False, "netpoll's poll_napi on instance 0"),
     Constant("delete", bool, False, "with disable: after napi_disable the driver calls netif_napi_del "
              "(synchronize_net) and frees instance 0, instead of napi_enable"),
+    Constant("lifecycle", bool, False, "instance 0 starts as netif_napi_add leaves it (SCHED|NPSVC: disabled) and "
+             "the driver's ndo_open enables it first (napi_enable + virtnet_napi_do_enable's reschedule)"),
+    Constant("stop_kthread", bool, False, "with threaded: a task writes 0 to /sys/class/net/<dev>/threaded "
+             "(netif_set_threaded -> napi_set_threaded -> napi_stop_kthread on instance 0)"),
+    Constant("start_kthread", bool, False, "with threaded = false: a task writes 1 to /sys/class/net/<dev>/threaded "
+             "(napi_kthread_create, assign_bit(THREADED) on instance 0); with stop_kthread it writes 0 after"),
+    Constant("stop_kthread_no_wait", bool, False, "variant (a mutation, not a release): napi_stop_kthread without "
+             "its wait for SCHED_THREADED"),
     Constant("BP_CPU", int, -1, "CPU of the busy poller; -1: the last CPU", min=-1, max=1),
     Constant("DISABLE_CPU", int, -1, "CPU of the napi_disable/napi_enable task(s); -1: the last CPU", min=-1, max=1),
     Constant("driver", str, "contract", "the driver's poll() (a plug-in of spec/linux/drivers/)",
@@ -181,6 +200,8 @@ def shipped_variants(k: SimpleNamespace) -> list[Variant]:
         out.append(thread_wait_sched.apply)
     if k.double_disable:
         out.append(double_disable.apply)
+    if k.stop_kthread_no_wait:
+        out.append(stop_kthread_no_wait.apply)
     if k.era == "2006":
         out.append(era_2006.apply)
     return out

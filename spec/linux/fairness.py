@@ -21,7 +21,7 @@ def add_fairness(kn: LinuxKernel) -> None:
         s.fair("weak", "TIMER*")
     if kn.ctx("kthread") is not None:
         s.fair("weak", "napi/kthread*")
-    for name in ("disabler", "busypoll", "netpoll"):
+    for name in ("disabler", "busypoll", "netpoll", "threaded_store"):
         p = kn.ctx(name)
         if p is None:
             continue

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from checker.lang import Array, Bool, Flags, Int, Seq, Sum, System
 from checker.lang.expr import Expr
+from checker.lang.kernel import KThreads
 
 from spec.linux.prog import Prog
 
@@ -53,6 +54,15 @@ class LinuxKernel:
         self.disablers: int = 1 if k.disable else 0
         #: the (first) disabler deletes the instance after napi_disable (netif_napi_del) instead of re-enabling it
         self.deleting: bool = bool(getattr(k, "delete", False)) and self.disablers > 0
+        #: instance 0 starts as netif_napi_add leaves it (SCHED|NPSVC: disabled) and the driver's
+        #: ndo_open enables it (napi_enable + virtnet_napi_do_enable's reschedule) before anything else
+        self.opening: bool = bool(getattr(k, "lifecycle", False))
+        #: a task writes 0 to /sys/class/net/<dev>/threaded: netif_set_threaded -> napi_set_threaded ->
+        #: napi_stop_kthread on instance 0 (needs threaded NAPI)
+        self.stopping: bool = bool(getattr(k, "stop_kthread", False))
+        #: a task writes 1 to /sys/class/net/<dev>/threaded first: netif_set_threaded -> napi_kthread_create
+        #: (kthread_run) -> napi_set_threaded -> assign_bit(THREADED) on instance 0 (needs threaded = false)
+        self.starting: bool = bool(getattr(k, "start_kthread", False))
         #: the citation of the driver's ->poll in traces (an era may name dev->poll)
         self.poll_func = f"{DEV}: <driver>_poll"
         for variant in variants:
@@ -122,12 +132,34 @@ class LinuxKernel:
     def irq_cpu(self, i: int) -> int:
         return i % self.ncpu
 
+    @property
+    def kthreaded(self) -> bool:
+        """A NAPI kthread exists or may be created (threaded NAPI from the start, or turned on)."""
+        return self.threaded or self.starting
+
+    @property
+    def drivers(self) -> int:
+        """Instances of the driver task (napi_enable at open, napi_disable/napi_enable or del)."""
+        return max(self.disablers, 1 if self.opening else 0)
+
+    @property
+    def stopper_lock_id(self) -> int:
+        """The netdev_lock holder id of the threaded_store task (after the driver tasks')."""
+        return self.drivers
+
+    @property
+    def lock_holders(self) -> int:
+        return self.drivers + (1 if self.stopping or self.starting else 0)
+
     # ------------------------------------------------------------------ shared state
     def declare_state(self) -> None:
         s, k, n_inst, ncpu = self.s, self.k, self.n_inst, self.ncpu
         ring, weight = k.RING, k.WEIGHT
+        enabled = Flags(*BITS).mask("THREADED") if self.threaded else 0
+        # netif_napi_add_weight_locked: set_bit(SCHED); set_bit(NPSVC) -- created disabled
+        added = Flags(*BITS).mask("SCHED", "NPSVC")
         self.napi_state = s.var("napi_state", Array(n_inst, Flags(*BITS)),
-                                init=[Flags(*BITS).mask("THREADED") if self.threaded else 0] * n_inst,
+                                init=[added if self.opening and n == 0 else enabled for n in range(n_inst)],
                                 doc="n->state (include/linux/netdevice.h NAPI_STATE_*)")
         self.pending = s.var("pending", Array(n_inst, Int(0, ring)), doc="packets in the device ring")
         self.irq_masked = s.var("irq_masked", Array(n_inst, Bool), doc="device interrupt masked by the driver")
@@ -152,24 +184,33 @@ class LinuxKernel:
         self.kthread_interruptible = s.var(
             "kthread_interruptible", Array(n_inst, Bool),
             doc="napi kthread's __state == TASK_INTERRUPTIBLE (set_current_state; wake_up_process clears)") \
-            if self.threaded else None
-        self.netdev_lock = s.var("netdev_lock", Int(-1, max(self.disablers, 1) - 1), init=-1,
-                                 doc="netdev_lock(dev) holder") if self.disablers else None
+            if self.kthreaded else None
+        self.kthread_created = s.var("kthread_created", Array(n_inst, Bool), init=[False] * n_inst,
+                                     doc="napi->thread != NULL (napi_kthread_create: kthread_run)") \
+            if self.starting else None
+        self.netdev_lock = s.var("netdev_lock", Int(-1, max(self.lock_holders, 1) - 1), init=-1,
+                                 doc="netdev_lock(dev) holder") if self.lock_holders else None
         # napi_hash membership: napi_by_id (the busy poller's lookup) finds n; napi_disable removes it
         # (napi_save_config -> napi_hash_del), napi_enable adds it back (napi_restore_config)
-        self.napi_hashed = s.var("napi_hashed", Array(n_inst, Bool), init=[True] * n_inst,
+        self.napi_hashed = s.var("napi_hashed", Array(n_inst, Bool),
+                                 init=[not (self.opening and n == 0) for n in range(n_inst)],
                                  doc="n is in napi_hash (napi_by_id finds it)") \
-            if self.busy and self.disablers else None
+            if self.busy and self.drivers else None
         self.wait = s.var("wait", Array(n_inst, Int(0, self.bound + 1)), ghost=True,
                           doc="polls of others on its CPU while queued (ghost)")
         # ghost fact kept by napi_disable (sets it when it returns) and napi_enable (clears it with
         # the cmpxchg that re-enables the instance)
+        # (lifecycle: instance 0 starts disabled, as netif_napi_add leaves it)
         self.napi_disabled = s.var("napi_disabled", Array(n_inst, Bool), ghost=True,
-                                   doc="napi_disable has returned and napi_enable has not re-enabled (ghost)") \
-            if self.disablers else None
+                                   init=[self.opening and n == 0 for n in range(n_inst)],
+                                   doc="napi_disable has returned (or netif_napi_add created it) and napi_enable "
+                                       "has not enabled it (ghost)") \
+            if self.drivers else None
         self.napi_deleted = s.var("napi_deleted", Array(n_inst, Bool), ghost=True,
                                   doc="netif_napi_del has returned and the driver freed the instance (ghost)") \
             if self.deleting else None
+        # kthread_stop / kthread_should_stop of the NAPI kthreads (napi_stop_kthread)
+        self.kthreads = KThreads(s, n_inst, "napi_kthread") if self.stopping else None
         self.maxw = max(weight, k.BP_BUDGET)
 
     def context(self, name: str, instances: int, display: str, kind: str,

@@ -9,7 +9,8 @@ No property names a step label: a variant that adds, splits or renames steps kee
   cmpxchg or test_and_set_bit, or got it back from ->poll with the whole budget used — and has not
   handed it on (list_add_tail, __napi_schedule, clear_bit).
 * ``kernel.napi_disabled[n]``: napi_disable has returned and napi_enable has not re-enabled n.
-* the kthread's ``asleep``: napi_thread_wait sleeps in schedule().
+* the kthread's ``asleep``: napi_thread_wait sleeps in schedule(); ``kernel.kthreads``: kthread_stop's
+  KTHREAD_SHOULD_STOP and the thread's exit (with ``stop_kthread``).
 * ``kernel.on_lists(n)``: how often n is on a CPU's poll_list or net_rx_action's local lists.
 * each context's ``quiescent(n)`` / ``at_end()``: it will not act for n by itself / it has stopped.
 """
@@ -114,6 +115,20 @@ def add_properties(kn: LinuxKernel) -> None:
         doc="after netif_napi_del returned and the driver freed instance 0, no context polls or owns it, its "
             "napi_watchdog hrtimer is not armed and its callback is not running (a timer armed then fires on "
             "freed memory)",
+    )
+    kthread, kts = kn.ctx("kthread"), kn.kthreads
+
+    def stopped_clean(i: int) -> Expr:
+        assert kthread is not None and kts is not None
+        return And(Implies(kts.should_stop(i), Not(Or(kthread.L.polling[i], kthread.L.owns[i]))),
+                   Implies(kts.has_exited(i), Not(state[i].has("SCHED_THREADED"))))
+    s.invariant(
+        "NoPollByStoppedKthread",
+        ForAll(ids, stopped_clean) if kthread is not None and kts is not None else And(),
+        doc="once kthread_stop has asked an instance's NAPI kthread to stop (napi_stop_kthread), the kthread "
+            "neither polls the instance nor owns it, and once it has exited the instance is never handed to it "
+            "(NAPI_STATE_SCHED_THREADED clear): the handshake of napi_stop_kthread (clear THREADED, wait for "
+            "SCHED_THREADED to clear) before kthread_stop",
     )
     s.invariant(
         "IrqMaskedWhileQueued",

@@ -22,7 +22,8 @@ NAPI properties speak of, and slot atoms would multiply the candidates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import z3
@@ -50,9 +51,17 @@ class Atom:
     bound: str = ""  # "lo"/"hi" when the value is a range end (such atoms survive a change of the range)
     loc2: int = -1  # kind "both": a second location, equal to value2
     value2: int = 0
+    # kind "expr" (:mod:`.subterms`): a sub-term of a property over the state ``zx``, the flat
+    # locations it reads, and the symbolic constants' values where the atom is read concretely
+    z: Any = field(default=None, compare=False, repr=False)
+    zx: Any = field(default=None, compare=False, repr=False)
+    zreads: tuple[int, ...] = ()
+    consts: tuple[int, ...] = ()
 
     def reads(self) -> set[int]:
         """The flat locations the atom reads."""
+        if self.kind == "expr":
+            return set(self.zreads)
         locs = {self.loc} | ({self.loc2} if self.loc2 >= 0 else set())
         if self.kind in ("in", "dup"):
             locs |= set(self.slots)
@@ -60,6 +69,10 @@ class Atom:
 
     def column(self, v: np.ndarray) -> np.ndarray:
         """The atom on every row of ``v`` (states × flat locations)."""
+        if self.kind == "expr":
+            from checker.symbolic.induct import subterms
+
+            return subterms.column(self, v)
         if self.kind == "bool":
             return v[:, self.loc] != 0
         if self.kind == "eq":
@@ -77,6 +90,10 @@ class Atom:
         return hits >= (1 if self.kind == "in" else 2)
 
     def term(self, x: SState) -> z3.BoolRef:
+        if self.kind == "expr":
+            from checker.symbolic.induct import subterms
+
+            return subterms.term(self, x)
         f = x.flat
         if self.kind == "bool":
             return f[self.loc]
@@ -99,6 +116,10 @@ class Atom:
         """The atom as a Python expression over a concrete state, ``ref[k]`` reading flat location k
         (:func:`checker.symbolic.translate.flat_access`): a third rendering, compiled for the check
         on every reached state."""
+        if self.kind == "expr":
+            from checker.symbolic.induct import subterms
+
+            return subterms.python(self, ref)
         a = ref[self.loc]
         if self.kind == "bool":
             return f"bool({a})"

@@ -45,6 +45,8 @@ from checker.symbolic.induct.atoms import Atom, atoms_of
 from checker.symbolic.induct.houdini import Houdini, Timeout
 from checker.symbolic.induct.mine import Clause, ClauseEvaluator, atom_columns, mine
 from checker.symbolic.induct.concrete import compile_clauses
+from checker.symbolic.induct.cti import cti_lines
+from checker.symbolic.induct.subterms import property_atoms as subterm_atoms
 from checker.symbolic.induct.symbolic import (
     DATA_BOUNDS, Symbolic, SymbolicEncoder, concretise, make_symbolic, rename, symbolic_properties,
 )
@@ -59,6 +61,10 @@ ENGINE = "induct"
 FORWARD = 2000
 #: with more candidates than this, Houdini asks step by step (``options.induct_per_step_above``)
 PER_STEP_ABOVE = 5000
+#: the share of the engine's remaining time Spacer may take
+SPACER_SHARE = 0.5
+#: constants that count instances: never symbolic, named first in a claim
+COUNTS = ("N", "CPUS")
 #: states a mining run explores at most (``options.induct_states``)
 MINE_STATES = 500_000
 
@@ -75,6 +81,8 @@ def clause_text(atoms: list[Atom], cl: Clause) -> str:
 
 def _negate(atom: Atom) -> str:
     text = atom.text
+    if atom.kind == "expr":
+        return f"not ({text})"
     if atom.kind == "gt":  # "x > lo" with lo the type's least value: its negation is "x == lo"
         return text.replace(" > ", " == ", 1)
     for a, b in ((" == ", " != "), (" > ", " <= "), (" in ", " not in "), (" >= ", " < ")):
@@ -102,7 +110,8 @@ class Setting:
     """What a proof is about: the Problem (concrete, or over symbolic constants), its state ``x``,
     the atoms, and how atoms read on a concrete instance or a solver model."""
 
-    def __init__(self, system: System, props: list[Property], sym: Symbolic | None = None) -> None:
+    def __init__(self, system: System, props: list[Property], sym: Symbolic | None = None,
+                 property_atoms: bool = True) -> None:
         self.sym = sym
         if sym is None:
             self.prob = Problem(system, props)
@@ -110,6 +119,9 @@ class Setting:
             self.prob = Problem(sym.system, symbolic_properties(sym, props), SymbolicEncoder(sym))
         self.x = self.prob.enc.state("")
         self.atoms = atoms_of(self.prob.system, self.x)
+        if property_atoms:  # the properties' own predicates (held, quiescent, on a list) as atoms
+            own = [tg.prop.expr for tg in self.prob.targets if tg.kind == "invariant" and tg.prop is not None]
+            self.atoms += subterm_atoms(own, self.prob.enc, self.x)
         self._evaluators: dict[tuple[int, ...], ClauseEvaluator] = {}
 
     def problem(self, props: list[Property]) -> Problem:
@@ -138,11 +150,31 @@ class Setting:
         return ev
 
     def claim(self, system: System) -> str:
-        if self.sym is None:
-            return ""
-        fixed = ", ".join(f"{k}={v}" for k, v in system.constants.items()
-                          if k not in self.sym.names and not isinstance(v, bool))
-        return f"for every {self.sym.claim()}" + (f" (with {fixed})" if fixed else "")
+        """For which parameters a proof holds, in words: the instance counts, every value of the
+        symbolic constants (or the configuration's values), then the other constants that differ
+        from the spec's defaults ("for N = 2, CPUS = 2, every RING ≥ 1, WEIGHT ≥ 1, BUDGET ≥ 1
+        (with busy_poll, DEFER = 1)")."""
+        return claim_text(system, self.sym)
+
+
+def claim_text(system: System, sym: Symbolic | None) -> str:
+    consts = dict(system.constants)
+    spec = system.spec_def
+    counts = [f"{k} = {consts[k]}" for k in COUNTS if k in consts]
+    if sym is not None:
+        data = ["every " + sym.claim()]
+        taken = set(sym.names)
+    else:
+        data = [f"{k} = {consts[k]}" for k in DATA_BOUNDS if k in consts]
+        taken = set(DATA_BOUNDS)
+    rest = []
+    for k, v in consts.items():
+        c = spec.constant(k) if spec is not None else None
+        if k in COUNTS or k in taken or (c is not None and c.default == v):
+            continue
+        rest.append(k if v is True else f"{k} = {v}")
+    main = ", ".join(counts + data)
+    return f"for {main}" + (f" (with {', '.join(rest)})" if rest else "")
 
 
 class Run:
@@ -163,6 +195,8 @@ class Run:
         now = time.process_time()
         self.stats[f"cpu_{phase}"] = round(self.stats.get(f"cpu_{phase}", 0) + now - self._lap, 2)
         self._lap = now
+        if os.environ.get("NAPI_INDUCT_DEBUG"):
+            print(f"[induct] {phase}: {self.stats}", flush=True)
 
     def limit(self, key: str, default: Any) -> Any:
         return self.inp.options.get(key, self.inp.limits.get(key, default))
@@ -216,6 +250,10 @@ class Run:
         system = self.inp.system
         base = self.instance(res, system, self.inp.compiled, [])
         results: dict[str, Outcome] = {}
+        not_all_n: dict[str, str] = {}
+        if self.inp.options.get("induct_instances"):  # every number of instances (induct.param)
+            results, not_all_n = self.every_n(targets)
+            targets = [tg for tg in targets if tg.name not in results]
         sym = self.symbolic()
         refused = ""
         if sym is not None:
@@ -226,7 +264,7 @@ class Run:
                 if inst is not None:
                     instances.append(inst)
             try:
-                setting = Setting(system, self.props, sym)
+                setting = Setting(system, self.props, sym, self.property_atoms())
             except ValueError as err:  # a constant used non-linearly
                 setting = None
                 refused = str(err)
@@ -242,12 +280,26 @@ class Run:
             refused = "no data bound of this spec can be made symbolic"
         left = [tg for tg in targets if tg.name not in results]
         if left and (len(left) > 1 or left[0].name != ERROR_TARGET):
-            got = self.prove(Setting(system, self.props), [base], left)
+            got = self.prove(Setting(system, self.props, None, self.property_atoms()), [base], left)
             for o in got.values():
                 if refused and o.verdict == HOLDS:
                     o.note += f"; for the configuration's constants only ({refused})"
             results.update(got)
+        for name, why in not_all_n.items():  # proved (or not) at this N only: say why not for every N
+            if name in results:
+                results[name].note += f"; not proved for every {self.inp.options['induct_instances']}: {why}"
         return results
+
+    def every_n(self, targets: list[Target]) -> tuple[dict[str, Outcome], dict[str, str]]:
+        from checker.symbolic.induct.param import every_n
+
+        names = [tg.name for tg in targets if tg.prop is not None]
+        got, why = every_n(self.inp, self.props, names, self.deadline, _query_ms(self.inp))
+        self.lap("all_n")
+        return got, why
+
+    def property_atoms(self) -> bool:
+        return bool(self.limit("induct_property_atoms", True))
 
     def symbolic(self) -> Symbolic | None:
         want = self.limit("induct_symbolic", "auto")
@@ -303,7 +355,7 @@ class Run:
             for k, cl in enumerate(clauses):
                 for i, _ in cl:
                     depends[k, list(atoms[i].reads())] = True
-        h = Houdini(prob, x, terms, ev, self.deadline, forward, depends)
+        h = Houdini(prob, x, terms, ev, self.deadline, forward, depends, watch_from=nc_all)
         live = h.run()
         self.lap("houdini")
         nc = len(clauses)
@@ -317,9 +369,15 @@ class Run:
         if dropped or edge:
             spacer_inv, spacer_note = self.strengthen(prob, dropped + edge, [terms[i] for i in np.nonzero(live)[0]])
             if spacer_inv is None:
+                claim = setting.claim(self.inp.system)
                 for tg in dropped + edge:
-                    results[tg.name] = Outcome(INCONCLUSIVE, note=spacer_note,
-                                               detail=self.cti_detail(prob, x, h, nc, state_targets, tg))
+                    detail = self.cti_detail(setting, h, nc, state_targets, tg)
+                    note = f"not proved{' ' + claim if claim else ''}: {spacer_note}"
+                    if detail.get("cti"):
+                        key = detail["cti"]["transition"]
+                        t = next(t for t in setting.prob.system.transitions if t.key == key)
+                        note += f"; counterexample to induction at {key} [{t.function}] (its trace: -v)"
+                    results[tg.name] = Outcome(INCONCLUSIVE, note=note, detail=detail)
             else:
                 proved += dropped + edge
         self.lap("spacer")
@@ -378,7 +436,7 @@ class Run:
             print(f"[induct] {self.stats}")
         how = "Houdini" + (" + Spacer" if spacer_inv is not None else "")
         claim = setting.claim(self.inp.system)
-        if claim:
+        if setting.sym is not None:
             detail["parameters"] = claim
         note = (f"proved{' ' + claim if claim else ''} by {how}: an inductive invariant of {len(keep)} clause(s) "
                 f"mined from {checked:,} reached states ({len(clauses):,} candidates), independently checked "
@@ -397,33 +455,34 @@ class Run:
         checks = [compiled.state_fn(tg.prop.expr) if tg.kind == "invariant" and tg.prop is not None else None
                   for tg in state_targets]
 
-        def successors(s: tuple) -> list[tuple]:
+        def successors(s: tuple) -> list[tuple[int, tuple]]:
             try:
-                return [v for _, v in compiled.successors(s)]
-            except (StepError, ModelError):  # a step raises here: the others, one at a time
-                out = []
-                for t in system.transitions:
-                    try:
-                        v = compiled.step(s, t.index)
-                    except (StepError, ModelError):
-                        continue
-                    if v is not None:
-                        out.append(v)
-                return out
+                return list(compiled.successors(s))
+            except (StepError, ModelError):
+                pass
+            out = []
+            for t in system.transitions:  # one at a time: a step that raises here is left out
+                try:
+                    v = compiled.step(s, t.index)
+                except (StepError, ModelError):
+                    continue
+                if v is not None:
+                    out.append((t.index, v))
+            return out
 
-        def forward(m: z3.ModelRef) -> np.ndarray:
+        def forward(m: z3.ModelRef) -> tuple[np.ndarray, Callable[[int], list[tuple[int, tuple]]]]:
             start = enc.decode(m, x)
-            seen = {start}
+            parent: dict[tuple, tuple[tuple, int] | None] = {start: None}
             frontier = [start]
-            while frontier and len(seen) < cap:
+            while frontier and len(parent) < cap:
                 nxt = []
                 for s in frontier:
-                    for v in successors(s):
-                        if v not in seen and len(seen) < cap:
-                            seen.add(v)
+                    for tid, v in successors(s):
+                        if v not in parent and len(parent) < cap:
+                            parent[v] = (s, tid)
                             nxt.append(v)
                 frontier = nxt
-            states = list(seen)
+            states = list(parent)
             rows = np.array([concrete_flat(system, s) for s in states], dtype=np.int64)
             props = np.ones((len(checks), len(states)), dtype=bool)
             for k, f in enumerate(checks):
@@ -433,7 +492,17 @@ class Run:
                             props[k, j] = bool(f(s))
                         except (ArithmeticError, IndexError, TypeError, ValueError):
                             props[k, j] = False  # raising in the property: false, as in the explicit engine
-            return np.concatenate([evaluate(rows), props])
+
+            def path(j: int) -> list[tuple[int, tuple]]:
+                out = []
+                s = states[j]
+                while parent[s] is not None:
+                    prev, tid = parent[s]  # type: ignore[misc]
+                    out.append((tid, s))
+                    s = prev
+                return out[::-1]
+
+            return np.concatenate([evaluate(rows), props]), path
 
         return forward
 
@@ -460,8 +529,12 @@ class Run:
         with ``known``, or None; note)."""
         from checker.symbolic.pdr import Spacer
 
+        if not self.limit("induct_strengthen", True):
+            return None, "not implied by the mined invariant (Spacer not asked: induct_strengthen = false)"
         left = self.deadline - time.perf_counter()
-        timeout = _query_ms(self.inp) if left == float("inf") else max(1, int(left * 1000))
+        # at most half of what is left: the properties Houdini proved still need their
+        # minimisation and independent check when Spacer gives up
+        timeout = _query_ms(self.inp) if left == float("inf") else max(1, int(left * SPACER_SHARE * 1000))
         assume = z3.And(*known) if known else None
         sp = Spacer(prob, targets, timeout, restrict=False, assume=assume)
         try:
@@ -474,22 +547,39 @@ class Run:
             return None, "not implied by the mined invariant; Spacer reports a reachable violation (run --engine bmc)"
         return None, f"not implied by the mined invariant, and Spacer gave up: {sp.fp.reason_unknown()}"
 
-    def cti_detail(self, prob: Problem, x: SState, h: Houdini, nc: int, state_targets: list[Target],
+    def cti_detail(self, setting: Setting, h: Houdini, nc: int, state_targets: list[Target],
                    tg: Target) -> dict[str, Any]:
-        """The counterexample to induction that made Houdini drop ``tg``, in the spec's names."""
+        """The counterexample to induction that made Houdini drop ``tg``, in the spec's names: the
+        step (context, kernel function), the pre-state and what changed, and as a trace from the
+        pre-state to the state that breaks ``tg`` (:mod:`.cti`)."""
         from checker.lang.pycompile import flat_values
 
         if tg not in state_targets:
             return {}
-        m = h.ctis.get(nc + state_targets.index(tg))
+        k = nc + state_targets.index(tg)
+        m = h.ctis.get(k)
         if m is None:
             return {}
+        prob, x = setting.prob, setting.x
         system, enc = prob.system, prob.enc
+        consts: dict[str, int] = {}
+        if setting.sym is not None and self.inp.system.spec_def is not None:
+            consts = {n: m.eval(z3.Int(n), model_completion=True).as_long() for n in setting.sym.names}
+            system = self.inp.system.spec_def.instantiate({**self.inp.system.constants, **consts})
         tid = m.eval(h.tid, model_completion=True).as_long()
-        pre = flat_values(system, enc.decode(m, x))
-        post = flat_values(system, enc.decode(m, h.x2))
-        return {"cti": {"transition": system.transitions[tid].key, "invariant": tg.name, "pre_state": pre,
-                        "changed": {k: v for k, v in post.items() if pre.get(k) != v}}}
+        pre_t, post_t = enc.decode(m, x), enc.decode(m, h.x2)
+        path = h.cti_paths.get(k)
+        if path is None:
+            path = [(tid, post_t)]
+        pre = flat_values(system, pre_t)
+        post = flat_values(system, post_t)
+        out: dict[str, Any] = {"cti": {"transition": system.transitions[tid].key, "invariant": tg.name,
+                                       "pre_state": pre,
+                                       "changed": {a: v for a, v in post.items() if pre.get(a) != v}}}
+        if consts:
+            out["cti"]["constants"] = consts
+        out["cti_lines"] = cti_lines(system, tg.name, pre_t, path, consts)
+        return out
 
 
 def run_induct(inp: EngineInput) -> EngineResult:

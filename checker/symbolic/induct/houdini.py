@@ -26,8 +26,9 @@ import z3
 from checker.symbolic.problem import Problem
 from checker.symbolic.translate import SState, _not
 
-#: every candidate on states reachable from a counterexample's pre-state: bool matrix (candidates, rows)
-Forward = Callable[[z3.ModelRef], np.ndarray]
+#: every candidate on states reachable from a counterexample's pre-state: bool matrix (candidates, rows),
+#: and for each row the path to it from the pre-state (a list of (transition index, state))
+Forward = Callable[[z3.ModelRef], tuple[np.ndarray, Callable[[int], list[tuple[int, tuple]]]]]
 #: evaluates the first candidates (the mined clauses) on concrete flat state vectors (rows) of a
 #: model's post-state: bool matrix (clauses, rows); candidates after those are evaluated by Z3
 Evaluate = Callable[[z3.ModelRef, np.ndarray], np.ndarray]
@@ -47,9 +48,10 @@ class Candidate:
 class Houdini:
     def __init__(self, prob: Problem, x: SState, terms: list[z3.BoolRef], evaluate: Evaluate,
                  deadline: float = float("inf"), forward: Forward | None = None,
-                 depends: np.ndarray | None = None) -> None:
+                 depends: np.ndarray | None = None, watch_from: int | None = None) -> None:
         """``depends``: optional bool matrix (candidates, flat locations), the locations each
-        candidate reads; with it Houdini asks step by step (:meth:`_run_per_step`)."""
+        candidate reads; with it Houdini asks step by step (:meth:`_run_per_step`). ``watch_from``:
+        the candidates from this index on (the properties) keep the model that dropped them."""
         enc = prob.enc
         self.prob = prob
         self.x = x
@@ -73,8 +75,11 @@ class Houdini:
             s.add(z3.Implies(a, t))
         self.live = np.ones(len(terms), dtype=bool)
         self.calls = 0
-        self.watch_from = len(terms)  # candidates from here on (the properties) keep their CTI model
+        self.watch_from = len(terms) if watch_from is None else watch_from
         self.ctis: dict[int, z3.ModelRef] = {}
+        #: for a watched candidate dropped on a state reached forward from the CTI's pre-state: the
+        #: steps from the pre-state to it (empty when the CTI's own post-state falsifies it)
+        self.cti_paths: dict[int, list[tuple[int, tuple]]] = {}
         self.rounds: list[int] = []  # candidates dropped per round
 
     def _check(self, *extra: z3.BoolRef, live: np.ndarray | None = None,
@@ -170,11 +175,14 @@ class Houdini:
         holds[: len(fast)] = fast
         for i in range(len(fast), len(self.post)):  # the properties: few, evaluated by Z3
             holds[i] = not z3.is_false(m.eval(self.post[i], model_completion=True))
+        direct = holds.copy()
+        fwd = None
         if self.forward is not None:
             # Every state reachable from the pre-state (which satisfies every live candidate)
             # satisfies every inductive subset of the live candidates: a candidate false on one
             # of them is dropped now rather than one solver call at a time.
-            holds &= self.forward(m).all(axis=1)
+            fwd, path = self.forward(m)
+            holds &= fwd.all(axis=1)
         dropped = self.live & ~holds
         if not dropped.any():  # the evaluator disagrees with the solver: fall back on Z3's own evaluation
             dropped = np.array([bool(self.live[i]) and z3.is_false(m.eval(self.post[i], model_completion=True))
@@ -184,7 +192,10 @@ class Houdini:
         self.live &= ~dropped
         self.rounds.append(int(dropped.sum()))
         for i in np.nonzero(dropped[self.watch_from:])[0]:
-            self.ctis[self.watch_from + int(i)] = m
+            k = self.watch_from + int(i)
+            self.ctis[k] = m
+            if fwd is not None and direct[k]:
+                self.cti_paths[k] = path(int(np.nonzero(~fwd[k])[0][0]))
 
     def support(self, roots: list[int], minimize: bool = True) -> list[int]:
         """A subset of the live candidates containing ``roots`` that is inductive on its own: grown

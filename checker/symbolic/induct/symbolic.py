@@ -232,7 +232,7 @@ def concretise(atoms: list[Atom], values: list[int]) -> list[Atom]:
         for j, val in enumerate(values):
             if abs(v - sentinel(j)) <= OFFSETS:
                 v = val + v - sentinel(j)
-        out.append(replace(a, value=v))
+        out.append(replace(a, value=v, consts=tuple(values)) if a.kind == "expr" else replace(a, value=v))
     return out
 
 

@@ -14,6 +14,7 @@ from spec.linux.contexts.napi_threaded_poll import napi_threaded_poll
 from spec.linux.contexts.napi_watchdog import napi_watchdog
 from spec.linux.contexts.net_rx_action import net_rx_action
 from spec.linux.contexts.netpoll import netpoll
+from spec.linux.contexts.threaded_store import threaded_store
 
 CONTEXTS = {
     "device": device,
@@ -24,6 +25,7 @@ CONTEXTS = {
     "napi_threaded_poll": napi_threaded_poll,
     "disabler": disabler,
     "netpoll": netpoll,
+    "threaded_store": threaded_store,
 }
 
 __all__ = ["CONTEXTS"]

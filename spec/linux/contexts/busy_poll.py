@@ -13,6 +13,7 @@ from typing import Any
 from checker.lang import Bool, Int, Not
 
 from spec.linux.kernel import LinuxKernel
+from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
 NAPI = 0  # the instance the busy poller polls
@@ -31,7 +32,7 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
     fn = Call(kn, bp, "", bp.napi, bp.cpu)
 
     @bp.step("idle", func="net/core/dev.c:__napi_busy_loop (napi = napi_by_id(napi_id); if (!napi) goto out; "
-                          "preempt_disable; local_bh_disable)")
+                          "preempt_disable; local_bh_disable)" + cite(kn, "bl.byid", "bl.lookup"))
     def enter(t: Any, i: int) -> None:
         t.require(B.rounds[i] < k.BP_ROUNDS)
         t.set(B.rounds[i], B.rounds[i] + 1)
@@ -41,7 +42,7 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
             with t.if_(kn.napi_hashed[n0]):
                 t.goto("read")
 
-    @bp.step("read", func="net/core/dev.c:__napi_busy_loop (val = READ_ONCE(napi->state))")
+    @bp.step("read", func="net/core/dev.c:__napi_busy_loop (val = READ_ONCE(napi->state))" + cite(kn, "bl.read"))
     def read(t: Any, i: int) -> None:
         t.set(B.val[i], state[n0])
         with t.if_(state[n0].has_any("DISABLE", "SCHED", "IN_BUSY_POLL")):
@@ -50,7 +51,8 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
         with t.else_():
             t.goto("cas")
 
-    @bp.step("cas", func="net/core/dev.c:__napi_busy_loop (cmpxchg(state, val, val|IN_BUSY_POLL|SCHED))")
+    @bp.step("cas", func="net/core/dev.c:__napi_busy_loop (cmpxchg(state, val, val|IN_BUSY_POLL|SCHED))"
+             + cite(kn, "bl.cas"))
     def cas(t: Any, i: int) -> None:
         with t.if_(state[n0] == B.val[i]):
             t.set(state[n0], B.val[i].with_bits("IN_BUSY_POLL", "SCHED"))
@@ -66,13 +68,14 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
         t.set(B.val[i], 0)
 
     if kn.prefer:
-        @bp.step("setpref", func="net/core/dev.c:__napi_busy_loop (set_bit(NAPI_STATE_PREFER_BUSY_POLL))",
+        @bp.step("setpref", func="net/core/dev.c:__napi_busy_loop (set_bit(NAPI_STATE_PREFER_BUSY_POLL))"
+                 + cite(kn, "bl.setpref"),
                  next="count")
         def setpref(t: Any, i: int) -> None:
             t.set(state[n0], state[n0].with_bits("PREFER_BUSY_POLL"))
 
     if kn.netpoll:
-        @bp.step("lock", func="include/linux/netpoll.h:netpoll_poll_lock")
+        @bp.step("lock", func="net/core/dev.c:__napi_busy_loop (netpoll_poll_lock)" + cite(kn, "bl.lock"))
         def lock(t: Any, i: int) -> None:
             t.require(Not(kn.poll_owner_held[n0]))
             t.set(kn.poll_owner_held[n0], True)
@@ -84,7 +87,8 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
         t.goto("count")
     rx = fn.call_poll(k.BP_BUDGET, polled)
 
-    @bp.step("count", func="net/core/dev.c:__napi_busy_loop (local_bh_enable; loop_end(); local_bh_disable)",
+    @bp.step("count", func="net/core/dev.c:__napi_busy_loop (local_bh_enable; loop_end(); local_bh_disable)"
+             + cite(kn, "bl.loop_end"),
              params={"end": [False, True]})
     def count(t: Any, i: int, end: bool) -> None:
         t.set(B.work[i], 0)

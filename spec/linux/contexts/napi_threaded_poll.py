@@ -31,7 +31,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.lang import And, Not, Or
+
 from spec.linux.kernel import LinuxKernel
+from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
 CPU = 0  # the kthreads' CPU
@@ -50,7 +53,7 @@ def napi_threaded_poll_618(kn: LinuxKernel) -> Prog | None:
 def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
     # reads_state: 6.19's READ_ONCE/assign_bit(IN_BUSY_POLL) after napi_thread_wait; its steps are left
     # out when nothing can set IN_BUSY_POLL (no busy poller), where they change nothing
-    if not kn.threaded:
+    if not kn.kthreaded:
         return None
     state = kn.napi_state
     kt = kn.context("kthread", kn.n_inst, "napi/kthread{i}", "process", lambda i: CPU, lambda i: i)
@@ -59,21 +62,36 @@ def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
     kt.fact("owns")
     fn = Call(kn, kt, "", kt.napi, kt.cpu)
 
+    if kn.kthread_created is not None:  # turned on at run time: the thread starts when kthread_run creates it
+        @kt.step("run", func="net/core/dev.c:napi_kthread_create -> kernel/kthread.c:kthread_run: "
+                 "napi_threaded_poll starts" + cite(kn, "kc.run"))
+        def run(t: Any, i: int) -> None:
+            assert kn.kthread_created is not None
+            t.require(kn.kthread_created[i])
+            t.goto(wait)
+
     def woken(t: Any, i: int) -> None:
         kt.set_fact(t, i, "owns", True)
         t.goto("tp_read" if reads_state else poll)
-    fn.call("napi_thread_wait", ret=woken)
+
+    def stopped(t: Any, i: int) -> None:
+        # napi_thread_wait returned -1: napi_threaded_poll returns 0, the thread exits (kthread->exited)
+        assert kn.kthreads is not None
+        kn.kthreads.exit(t, i)
+        t.goto("exited")
+    wait = fn.call("napi_thread_wait", ret=woken, ret_false=stopped if kn.kthreads is not None else None)
 
     if reads_state:
         @kt.step("tp_read", func="net/core/dev.c:napi_threaded_poll (6.19; val = READ_ONCE(napi->state); "
-                                 "in_busy_poll = val & IN_BUSY_POLL)")
+                                 "in_busy_poll = val & IN_BUSY_POLL)" + cite(kn, "tp.read"))
         def tp_read(t: Any, i: int) -> None:
             with t.if_(state[i].has("IN_BUSY_POLL")):
                 t.goto("tp_clr")
             with t.else_():
                 t.goto(poll)
 
-        @kt.step("tp_clr", func="net/core/dev.c:napi_threaded_poll (6.19; assign_bit(NAPI_STATE_IN_BUSY_POLL, false))")
+        @kt.step("tp_clr", func="net/core/dev.c:napi_threaded_poll (6.19; assign_bit(NAPI_STATE_IN_BUSY_POLL, false))"
+                 + cite(kn, "tp.assign"))
         def tp_clr(t: Any, i: int) -> None:
             t.set(state[i], state[i].without_bits("IN_BUSY_POLL"))
             t.goto(poll)
@@ -87,15 +105,27 @@ def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
             t.goto(label)
         return after
 
-    poll = fn.call("__napi_poll", pre="k_", ret_true=polled("k_again"), ret_false=polled(kt.labels[0]))
+    poll = fn.call("__napi_poll", pre="k_", ret_true=polled("k_again"), ret_false=polled(wait))
     kt.mark("bh", *[lb for lb in kt.labels if lb.startswith("k_")])
 
     @kt.step("k_again", func="net/core/dev.c:napi_threaded_poll_loop (local_bh_enable; repoll: cond_resched(); "
-                             "local_bh_disable)")
+                             "local_bh_disable)" + cite(kn, "tpl.bh_on", "tpl.resched", "tpl.bh"))
     def again(t: Any, i: int) -> None:
         kt.set_fact(t, i, "owns", True)
         t.goto(poll)
     kt.mark("nopre", *kt.in_set("bh"))
-    kt.quiescent = lambda n: [kt.L.asleep[n], kn.kthread_interruptible[n]]
-    kt.at_end = lambda: [kt.L.asleep[i] for i in range(kn.n_inst)]
+    if kn.kthreads is None and kn.kthread_created is None:
+        kt.quiescent = lambda n: [kt.L.asleep[n], kn.kthread_interruptible[n]]
+        kt.at_end = lambda: [kt.L.asleep[i] for i in range(kn.n_inst)]
+    else:  # an exited kthread (napi_stop_kthread) or one not yet created acts for nothing either
+        if kn.kthreads is not None:
+            kt.label("exited")  # terminal: the thread function has returned (no step)
+            kt.terminal = ("exited",)
+        created = kn.kthread_created
+
+        def gone(n: int) -> Any:  # not created yet (kthread_run wakes it once created), or exited
+            return Or(*([And(kt.at(n, "run"), Not(created[n]))] if created is not None else []),
+                      *([kt.at(n, *kt.terminal)] if kt.terminal else []))
+        kt.quiescent = lambda n: [Or(gone(n), And(kt.L.asleep[n], kn.kthread_interruptible[n]))]
+        kt.at_end = lambda: [Or(kt.L.asleep[i], gone(i)) for i in range(kn.n_inst)]
     return kt

@@ -16,6 +16,7 @@ from typing import Any
 from checker.lang import Int, Not
 
 from spec.linux.kernel import LinuxKernel
+from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
 
@@ -28,7 +29,7 @@ def napi_watchdog(kn: LinuxKernel) -> Prog | None:
     wd.local("cpu", Int(0, ncpu - 1))
     wd.fact("owns")
 
-    @wd.step("idle", func="kernel/time/hrtimer.c:__hrtimer_run_queues -> net/core/dev.c:napi_watchdog",
+    @wd.step("idle", func="kernel/time/hrtimer.c:__hrtimer_run_queues -> net/core/dev.c:napi_watchdog" + cite(kn, "wd.entry"),
              params={"c": range(ncpu)})
     def fire(t: Any, i: int, c: int) -> None:
         t.require(kn.timer_cpu[i] == c)
@@ -37,7 +38,7 @@ def napi_watchdog(kn: LinuxKernel) -> Prog | None:
         t.set(wd.L.cpu[i], c)
         t.goto("dis")
 
-    @wd.step("dis", func="net/core/dev.c:napi_watchdog (!napi_disable_pending)")
+    @wd.step("dis", func="net/core/dev.c:napi_watchdog (!napi_disable_pending)" + cite(kn, "wd.dis"))
     def dis(t: Any, i: int) -> None:
         with t.if_(state[i].has("DISABLE")):
             t.set(wd.L.cpu[i], 0)
@@ -45,7 +46,7 @@ def napi_watchdog(kn: LinuxKernel) -> Prog | None:
         with t.else_():
             t.goto("tas")
 
-    @wd.step("tas", func="net/core/dev.c:napi_watchdog (test_and_set_bit(NAPI_STATE_SCHED))")
+    @wd.step("tas", func="net/core/dev.c:napi_watchdog (test_and_set_bit(NAPI_STATE_SCHED))" + cite(kn, "wd.tas"))
     def tas(t: Any, i: int) -> None:
         t.let("old", state[i])
         t.set(state[i], state[i].with_bits("SCHED"))
@@ -57,7 +58,8 @@ def napi_watchdog(kn: LinuxKernel) -> Prog | None:
             t.goto("clrpref" if kn.prefer else sched)
 
     if kn.prefer:
-        @wd.step("clrpref", func="net/core/dev.c:napi_watchdog (clear_bit(NAPI_STATE_PREFER_BUSY_POLL))")
+        @wd.step("clrpref", func="net/core/dev.c:napi_watchdog (clear_bit(NAPI_STATE_PREFER_BUSY_POLL))"
+                 + cite(kn, "wd.clrpref"))
         def clrpref(t: Any, i: int) -> None:
             t.set(state[i], state[i].without_bits("PREFER_BUSY_POLL"))
             t.goto(sched)

@@ -14,6 +14,7 @@ from typing import Any
 from checker.lang import And, Bool, Int, Max, Min, Not, Or, Seq, Sum
 
 from spec.linux.kernel import LinuxKernel
+from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
 
@@ -34,7 +35,8 @@ def net_rx_action(kn: LinuxKernel) -> Prog:
     plist, state_wait = kn.poll_list, kn.wait
     kn.list_holders.append(lambda n: Sum(range(kn.ncpu), lambda c: L.lst[c].count(n) + L.rep[c].count(n)))
 
-    @sirq.step("idle", func="net/core/dev.c:net_rx_action (entry: in_net_rx_action = true; list_splice_init)",
+    @sirq.step("idle", func="net/core/dev.c:net_rx_action (entry: in_net_rx_action = true; list_splice_init)"
+               + cite(kn, "rx.in_action", "rx.splice"),
                next="loop")
     def rx_start(t: Any, c: int) -> None:
         t.require(kn.net_rx_pending[c])
@@ -45,7 +47,8 @@ def net_rx_action(kn: LinuxKernel) -> Prog:
         t.set(plist[c], [])
         t.set(L.budget[c], k.BUDGET)
 
-    @sirq.step("loop", func="net/core/dev.c:net_rx_action (n = list_first_entry; napi_poll: list_del_init)")
+    @sirq.step("loop", func="net/core/dev.c:net_rx_action (n = list_first_entry; napi_poll: list_del_init)"
+               + cite(kn, "rx.first", "rx.napi_poll"))
     def rx_loop(t: Any, c: int) -> None:
         with t.if_(L.lst[c].len() == 0):
             with t.if_(L.rep[c].len() == 0):
@@ -76,7 +79,8 @@ def net_rx_action(kn: LinuxKernel) -> Prog:
     first = Call(kn, sirq, "", cur_napi, lambda c: c).call("__napi_poll", ret_true=repoll, ret_false=done)
 
     @sirq.step("after", func="net/core/dev.c:napi_poll (list_add_tail(repoll); netpoll_poll_unlock) + "
-                             "net_rx_action (budget, time_limit)", params={"time_up": [False, True]})
+                             "net_rx_action (budget, time_limit)" + cite(kn, "poll.repoll", "poll.unlock", "rx.budget"),
+               params={"time_up": [False, True]})
     def rx_after(t: Any, c: int, time_up: bool) -> None:
         with t.if_(L.rpl[c]):
             t.set(L.rep[c], L.rep[c].push_back(cur_napi(c)))
@@ -95,7 +99,8 @@ def net_rx_action(kn: LinuxKernel) -> Prog:
             with t.else_():
                 t.goto("loop")
 
-    @sirq.step("recheck", func="net/core/dev.c:net_rx_action (barrier(); if !list_empty(&sd->poll_list) goto start)")
+    @sirq.step("recheck", func="net/core/dev.c:net_rx_action (barrier(); if !list_empty(&sd->poll_list) goto start)"
+               + cite(kn, "rx.recheck"))
     def rx_recheck(t: Any, c: int) -> None:
         with t.if_(plist[c].len() > 0):
             t.set(kn.in_net_rx_action[c], True)
@@ -107,7 +112,8 @@ def net_rx_action(kn: LinuxKernel) -> Prog:
             t.goto("idle")
 
     @sirq.step("end", func="net/core/dev.c:net_rx_action (local_irq_disable; splice poll_list, repoll to the "
-                           "tail; __raise_softirq_irqoff or in_net_rx_action = false)", next="idle")
+                           "tail; __raise_softirq_irqoff or in_net_rx_action = false)" + cite(kn, "rx.end", "rx.raise"),
+               next="idle")
     def rx_end(t: Any, c: int) -> None:
         t.let("all", L.lst[c].concat(plist[c]).concat(L.rep[c]))
         t.set(plist[c], t.temp("all"))

@@ -19,6 +19,7 @@ from typing import Any
 from checker.lang import Int
 
 from spec.linux.kernel import LinuxKernel
+from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
 NAPI = 0
@@ -33,13 +34,14 @@ def netpoll(kn: LinuxKernel) -> Prog | None:
     np_.fact("polling")
     fn = Call(kn, np_, "", np_.napi, np_.cpu)
 
-    @np_.step("idle", func="net/core/netpoll.c:netpoll_poll_dev (IRQs off: netpoll_send_skb local_irq_save)",
+    @np_.step("idle", func="net/core/netpoll.c:netpoll_poll_dev (IRQs off: netpoll_send_skb local_irq_save)"
+              + cite(kn, "npd.irqsave"),
               next="lock")
     def enter(t: Any, i: int) -> None:
         t.require(np_.L.rounds[i] < 1)
         t.set(np_.L.rounds[i], 1)
 
-    @np_.step("lock", func="net/core/netpoll.c:poll_napi (cmpxchg(&napi->poll_owner, -1, cpu))")
+    @np_.step("lock", func="net/core/netpoll.c:poll_napi (cmpxchg(&napi->poll_owner, -1, cpu))" + cite(kn, "npn.owner"))
     def lock(t: Any, i: int) -> None:
         with t.if_(kn.poll_owner_held[m]):
             t.goto("idle")
@@ -47,7 +49,7 @@ def netpoll(kn: LinuxKernel) -> Prog | None:
             t.set(kn.poll_owner_held[m], True)
             t.goto("npsvc")
 
-    @np_.step("npsvc", func="net/core/netpoll.c:poll_one_napi (test_and_set_bit(NAPI_STATE_NPSVC))")
+    @np_.step("npsvc", func="net/core/netpoll.c:poll_one_napi (test_and_set_bit(NAPI_STATE_NPSVC))" + cite(kn, "npo.tas"))
     def npsvc(t: Any, i: int) -> None:
         t.let("old", state[m])
         t.set(state[m], state[m].with_bits("NPSVC"))
@@ -63,11 +65,12 @@ def netpoll(kn: LinuxKernel) -> Prog | None:
         t.goto("clr")
     rx = fn.call_poll(0, polled)  # napi->poll(napi, 0)
 
-    @np_.step("clr", func="net/core/netpoll.c:poll_one_napi (clear_bit(NAPI_STATE_NPSVC))", next="unlock")
+    @np_.step("clr", func="net/core/netpoll.c:poll_one_napi (clear_bit(NAPI_STATE_NPSVC))" + cite(kn, "npo.clr"), next="unlock")
     def clr(t: Any, i: int) -> None:
         t.set(state[m], state[m].without_bits("NPSVC"))
 
-    @np_.step("unlock", func="net/core/netpoll.c:poll_napi (smp_store_release(&napi->poll_owner, -1))",
+    @np_.step("unlock", func="net/core/netpoll.c:poll_napi (smp_store_release(&napi->poll_owner, -1))"
+              + cite(kn, "npn.release"),
               next="idle")
     def unlock(t: Any, i: int) -> None:
         t.set(kn.poll_owner_held[m], False)

@@ -13,6 +13,7 @@ from spec.linux.core.napi_enable import napi_enable
 from spec.linux.core.napi_poll import __napi_poll
 from spec.linux.core.napi_schedule import ____napi_schedule
 from spec.linux.core.napi_schedule_prep import napi_schedule_prep
+from spec.linux.core.napi_stop_kthread import napi_stop_kthread
 from spec.linux.core.napi_thread_wait import napi_thread_wait
 from spec.linux.core.netif_napi_del import netif_napi_del
 
@@ -26,6 +27,7 @@ PARTS = {
     "busy_poll_stop": busy_poll_stop,
     "napi_thread_wait": napi_thread_wait,
     "netif_napi_del": netif_napi_del,
+    "napi_stop_kthread": napi_stop_kthread,
 }
 
 __all__ = ["PARTS"]

@@ -1,8 +1,10 @@
 """busy_poll_stop and __busy_poll_stop (net/core/dev.c): the busy poller gives its instance back.
 
 This part is the code from 7fd3253a7de6 (5.11, preferred busy polling) up to 58e2330bd455: vanilla
-6.18 to 6.18.33, 6.19 and 7.0 before 7.0.y's backport (the function is identical in these; lines
-below are 6.18.33's, read from the 6.18 stable backport of 58e2330bd455, the pre-image of its hunks):
+6.18 to 6.18.33, 6.19 and 7.0 before 7.0.y's backport (the function is identical in these; the lines
+below are 6.18.33's, read from the 6.18 stable backport of 58e2330bd455, the pre-image of its hunks;
+each step cites the configured release's own lines, spec/linux/lines.py: v6.18 dev.c:6778-6804,
+v6.19 dev.c:6852-6878):
 
     clear_bit(NAPI_STATE_MISSED, &napi->state);
     clear_bit(NAPI_STATE_IN_BUSY_POLL, &napi->state);
@@ -37,6 +39,7 @@ from typing import Any
 
 from checker.lang import Bool
 
+from spec.linux.lines import cite
 from spec.linux.prog import Call
 
 FUNC = "net/core/dev.c:busy_poll_stop"
@@ -48,12 +51,12 @@ def clear_bits(fn: Call) -> None:
     state = fn.kernel.napi_state
     fn.prog.local("skip", Bool)  # skip_schedule (7.1: timeout != 0)
 
-    @fn.step("missed", func=FUNC + " (clear_bit(NAPI_STATE_MISSED))", next="inbp")
+    @fn.step("missed", func=FUNC + " (clear_bit(NAPI_STATE_MISSED))" + cite(fn.kernel, "bp.missed"), next="inbp")
     def missed(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].without_bits("MISSED"))
 
-    @fn.step("inbp", func=FUNC + " (clear_bit(NAPI_STATE_IN_BUSY_POLL))", next="bh")
+    @fn.step("inbp", func=FUNC + " (clear_bit(NAPI_STATE_IN_BUSY_POLL))" + cite(fn.kernel, "bp.inbp"), next="bh")
     def inbp(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].without_bits("IN_BUSY_POLL"))
@@ -77,7 +80,7 @@ def prefer_bh(fn: Call, func: str, arm_timer: bool) -> None:
         fn.enter_poll(t, i)
 
 
-def final_poll(fn: Call, unlock_line: str = "") -> None:
+def final_poll(fn: Call) -> None:
     """The driver's ->poll (``rx``, entered by ``bh``), ``unlock`` and the ``sched`` path of
     __busy_poll_stop (__napi_schedule); ``unlock`` goes to ``clr`` when the budget was used and
     ``skip`` is set."""
@@ -88,7 +91,8 @@ def final_poll(fn: Call, unlock_line: str = "") -> None:
         t.goto(fn.label("unlock"))
     fn.call_poll(budget, returned)
 
-    @fn.step("unlock", func=FUNC + f" (netpoll_poll_unlock; if rc == budget __busy_poll_stop){unlock_line}")
+    @fn.step("unlock", func=FUNC + " (netpoll_poll_unlock; if rc == budget __busy_poll_stop)"
+             + cite(kn, "bp.unlock", "bp.stop"))
     def unlock(t: Any, i: int) -> None:
         n = fn.napi(i)
         if kn.netpoll:
@@ -112,12 +116,12 @@ def busy_poll_stop(fn: Call) -> str:
     (all under the caller's prefix, ``stop_`` in __napi_busy_loop)."""
     state = fn.kernel.napi_state
     clear_bits(fn)
-    prefer_bh(fn, FUNC + " (local_bh_disable; PREFER: defer count, hrtimer_start) "
-                         "[before 58e2330bd455; 6.18.33 dev.c:6822-6826]", arm_timer=True)
+    prefer_bh(fn, FUNC + " (local_bh_disable; PREFER: defer count, hrtimer_start) [before 58e2330bd455]"
+              + cite(fn.kernel, "bp.bh", "bp.arm"), arm_timer=True)
 
-    final_poll(fn, " [before 58e2330bd455; 6.18.33 dev.c:6839-6842]")
+    final_poll(fn)
 
-    @fn.step("clr", func=STOP + " (clear_bit(NAPI_STATE_SCHED)) [before 58e2330bd455; 6.18.33 dev.c:6791]")
+    @fn.step("clr", func=STOP + " (clear_bit(NAPI_STATE_SCHED)) [before 58e2330bd455]" + cite(fn.kernel, "bps.clr"))
     def clr(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].without_bits("SCHED"))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spec.linux.lines import cite
 from spec.linux.prog import Call, Emit
 
 FUNC = "net/core/dev.c:napi_complete_done"
@@ -62,7 +63,9 @@ def checks(fn: Call, work0: bool, release: str, func: str = FUNC) -> None:
     kn, v = fn.kernel, fn.L
     gro_choice = {"gro_held": [False, True]} if kn.gro and not work0 else None
 
-    @fn.step("cd", func=func, params=gro_choice)
+    where = cite(kn, "cd.checks") if func == FUNC else ""
+
+    @fn.step("cd", func=func + where, params=gro_choice)
     def cd(t: Any, i: int, gro_held: bool = False) -> None:
         n = fn.napi(i)
         t.set(v.timeout[i], False)  # "unsigned long ... timeout = 0": a fresh local per call
@@ -94,7 +97,7 @@ def arm_timer(fn: Call, func: str = FUNC) -> None:
     if not kn.tmr:
         return
 
-    @fn.step("cd_timer", func=func + " (hrtimer_start(&n->timer, REL_PINNED))")
+    @fn.step("cd_timer", func=func + " (hrtimer_start(&n->timer, REL_PINNED))" + (cite(kn, "cd.timer") if func == FUNC else ""))
     def cd_timer(t: Any, i: int) -> None:
         t.set(kn.timer_cpu[fn.napi(i)], fn.cpu(i))
         t.set(v.timeout[i], False)
@@ -107,11 +110,11 @@ def release(fn: Call, after: Emit) -> None:
     runs once SCHED is released."""
     kn, v = fn.kernel, fn.L
 
-    @fn.step("cd_read", func=FUNC + " (val = READ_ONCE(n->state))", next="cd_cas")
+    @fn.step("cd_read", func=FUNC + " (val = READ_ONCE(n->state))" + cite(kn, "cd.read"), next="cd_cas")
     def cd_read(t: Any, i: int) -> None:
         t.set(v.val[i], kn.napi_state[fn.napi(i)])
 
-    @fn.step("cd_cas", func=FUNC + " (try_cmpxchg)")
+    @fn.step("cd_cas", func=FUNC + " (try_cmpxchg)" + cite(kn, "cd.cas"))
     def cd_cas(t: Any, i: int) -> None:
         n, val, state = fn.napi(i), v.val[i], kn.napi_state
         with t.if_(state[n] == val):

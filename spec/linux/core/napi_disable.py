@@ -24,6 +24,7 @@ from typing import Any
 
 from checker.lang import Not
 
+from spec.linux.lines import cite
 from spec.linux.prog import Call
 
 LOCKED = "net/core/dev.c:napi_disable_locked"
@@ -35,17 +36,17 @@ def napi_disable(fn: Call) -> str:
     state = kn.napi_state
     after_cancel = "clr_dis" if kn.napi_hashed is None else "hash_del"
 
-    @fn.step("idle", func="net/core/dev.c:napi_disable (netdev_lock(dev))", next="set_dis")
+    @fn.step("idle", func="net/core/dev.c:napi_disable (netdev_lock(dev))" + cite(kn, "dis.lock"), next="set_dis")
     def lock(t: Any, i: int) -> None:
         t.require(kn.netdev_lock == -1)  # mutex_lock: sleeps while held
         t.set(kn.netdev_lock, i)
 
-    @fn.step("set_dis", func=LOCKED + " (set_bit(NAPI_STATE_DISABLE))", next="read")
+    @fn.step("set_dis", func=LOCKED + " (set_bit(NAPI_STATE_DISABLE))" + cite(kn, "dis.set"), next="read")
     def set_dis(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].with_bits("DISABLE"))
 
-    @fn.step("read", func=LOCKED + " (val = READ_ONCE(n->state))")
+    @fn.step("read", func=LOCKED + " (val = READ_ONCE(n->state))" + cite(kn, "dis.read"))
     def read(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(v.val[i], state[n])
@@ -55,7 +56,7 @@ def napi_disable(fn: Call) -> str:
             t.goto(fn.label("cas"))
 
     @fn.step("sleep", func=LOCKED + " (while (val & (SCHED|NPSVC)) { usleep_range(20, 200); "
-                                    "val = READ_ONCE(n->state); })", next="cas")
+                                    "val = READ_ONCE(n->state); })" + cite(kn, "dis.sleep"), next="cas")
     def sleep(t: Any, i: int) -> None:
         # re-reads that still see SCHED|NPSVC leave the state unchanged (stuttering): the loop is
         # the step that finds them clear
@@ -63,7 +64,7 @@ def napi_disable(fn: Call) -> str:
         t.require(Not(state[n].has_any("SCHED", "NPSVC")))
         t.set(v.val[i], state[n])
 
-    @fn.step("cas", func=LOCKED + " (try_cmpxchg: SCHED|NPSVC, clear THREADED)")
+    @fn.step("cas", func=LOCKED + " (try_cmpxchg: SCHED|NPSVC, clear THREADED)" + cite(kn, "dis.cas"))
     def cas(t: Any, i: int) -> None:
         n = fn.napi(i)
         with t.if_(state[n] == v.val[i]):
@@ -76,7 +77,7 @@ def napi_disable(fn: Call) -> str:
                 t.goto(fn.label("sleep"))
 
     if kn.tmr:
-        @fn.step("cancel", func=LOCKED + " (hrtimer_cancel: waits for napi_watchdog)", next=after_cancel)
+        @fn.step("cancel", func=LOCKED + " (hrtimer_cancel: waits for napi_watchdog)" + cite(kn, "dis.cancel"), next=after_cancel)
         def cancel(t: Any, i: int) -> None:
             n = fn.napi(i)
             watchdog = kn.ctx("watchdog")
@@ -85,17 +86,17 @@ def napi_disable(fn: Call) -> str:
             t.set(kn.timer_cpu[n], -1)
 
     if kn.napi_hashed is not None:
-        @fn.step("hash_del", func=LOCKED + " (napi_save_config -> napi_hash_del: hlist_del_init_rcu)",
+        @fn.step("hash_del", func=LOCKED + " (napi_save_config -> napi_hash_del: hlist_del_init_rcu)" + cite(kn, "dis.hash"),
                  next="clr_dis")
         def hash_del(t: Any, i: int) -> None:
             t.set(kn.napi_hashed[fn.napi(i)], False)
 
-    @fn.step("clr_dis", func=LOCKED + " (clear_bit(NAPI_STATE_DISABLE))", next="unlock")
+    @fn.step("clr_dis", func=LOCKED + " (clear_bit(NAPI_STATE_DISABLE))" + cite(kn, "dis.clr"), next="unlock")
     def clr_dis(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].without_bits("DISABLE"))
 
-    @fn.step("unlock", func="net/core/dev.c:napi_disable (netdev_unlock(dev))")
+    @fn.step("unlock", func="net/core/dev.c:napi_disable (netdev_unlock(dev))" + cite(kn, "dis.unlock"))
     def unlock(t: Any, i: int) -> None:
         t.set(kn.netdev_lock, -1)
         t.set(kn.napi_disabled[fn.napi(i)], True)

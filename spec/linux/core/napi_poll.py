@@ -18,6 +18,7 @@ from typing import Any
 
 from checker.lang import Not
 
+from spec.linux.lines import cite
 from spec.linux.prog import Call
 
 
@@ -29,8 +30,8 @@ def __napi_poll(fn: Call) -> str:
     first = fn.label("np_lock" if kn.netpoll else "test")
     after = "dis" if kn.disablers else ("pref" if kn.prefer else "empty")
     if kn.netpoll:
-        @fn.step("np_lock", func="include/linux/netpoll.h:netpoll_poll_lock (cmpxchg poll_owner; spins)",
-                 next="test")
+        @fn.step("np_lock", func="include/linux/netpoll.h:netpoll_poll_lock (cmpxchg poll_owner; spins)"
+                 + cite(kn, "tpl.lock" if fn.pre.startswith("k_") else "poll.lock"), next="test")
         def np_lock(t: Any, i: int) -> None:
             t.require(Not(kn.poll_owner_held[fn.napi(i)]))
             t.set(kn.poll_owner_held[fn.napi(i)], True)
@@ -43,7 +44,7 @@ def __napi_poll(fn: Call) -> str:
             fn.poll_returned(t, i, True)
             t.goto(fn.label(after))
 
-    @fn.step("test", func="net/core/dev.c:__napi_poll (test_bit(NAPI_STATE_SCHED))")
+    @fn.step("test", func="net/core/dev.c:__napi_poll (napi_is_scheduled: test_bit(NAPI_STATE_SCHED))" + cite(kn, "poll.test"))
     def test(t: Any, i: int) -> None:
         with t.if_(state[fn.napi(i)].has("SCHED")):
             fn.enter_poll(t, i)
@@ -54,7 +55,8 @@ def __napi_poll(fn: Call) -> str:
 
     rx = fn.call_poll(weight, after_poll)
     if kn.disablers:
-        @fn.step("dis", func="net/core/dev.c:__napi_poll (test_bit(NAPI_STATE_DISABLE))")
+        @fn.step("dis", func="net/core/dev.c:__napi_poll (napi_disable_pending: test_bit(NAPI_STATE_DISABLE))"
+                 + cite(kn, "poll.dis"))
         def dis(t: Any, i: int) -> None:
             with t.if_(state[fn.napi(i)].has("DISABLE")):
                 fn.enter_poll(t, i)
@@ -64,7 +66,7 @@ def __napi_poll(fn: Call) -> str:
         # napi_complete(n); return work;
         complete = fn.call("napi_complete_done", pre="dc_", ret_true=fn.ret_false, ret_false=fn.ret_false, work0=True)
     if kn.prefer:
-        @fn.step("pref", func="net/core/dev.c:__napi_poll (napi_prefer_busy_poll)")
+        @fn.step("pref", func="net/core/dev.c:__napi_poll (napi_prefer_busy_poll)" + cite(kn, "poll.pref"))
         def pref(t: Any, i: int) -> None:
             with t.if_(state[fn.napi(i)].has("PREFER_BUSY_POLL")):
                 fn.enter_poll(t, i)
@@ -78,7 +80,7 @@ def __napi_poll(fn: Call) -> str:
         sched = fn.call("____napi_schedule", pre="ps_", ret=fn.ret_false)
 
     @fn.step("empty", func="net/core/dev.c:__napi_poll (list_empty(&n->poll_list), else pr_warn "
-                           "'Budget exhausted after napi rescheduled')")
+                           "'Budget exhausted after napi rescheduled')" + cite(kn, "poll.empty"))
     def empty(t: Any, i: int) -> None:
         with t.if_(kn.on_lists(fn.napi(i)) > 0):
             fn.ret_false(t, i)  # type: ignore[misc]

@@ -12,6 +12,7 @@ from typing import Any
 
 from checker.lang import Not
 
+from spec.linux.lines import cite
 from spec.linux.prog import Call
 
 
@@ -19,7 +20,11 @@ def ____napi_schedule(fn: Call, func: str = "net/core/dev.c:____napi_schedule") 
     """Steps ``sched`` (and ``wake`` with threaded NAPI); ``func`` is the citation (an era renames it)."""
     kn = fn.kernel
 
-    @fn.step("sched", func=func)
+    threaded = kn.kthreaded and func.endswith("____napi_schedule")
+    where = cite(kn, "sched.threaded", "sched.set_threaded", "sched.list") if threaded else \
+        (cite(kn, "sched.list") if func.endswith("____napi_schedule") else "")
+
+    @fn.step("sched", func=func + where)
     def sched(t: Any, i: int) -> None:
         n, c = fn.napi(i), fn.cpu(i)
 
@@ -29,7 +34,7 @@ def ____napi_schedule(fn: Call, func: str = "net/core/dev.c:____napi_schedule") 
                 t.set(kn.net_rx_pending[c], True)
             fn.ret(t, i)  # type: ignore[misc]
 
-        if kn.threaded:
+        if kn.kthreaded:
             # test_bit(THREADED) and set_bit(SCHED_THREADED) in one step: THREADED only changes under
             # napi_enable/napi_disable's CAS, which needs SCHED clear, and the caller owns SCHED.
             with t.if_(kn.napi_state[n].has("THREADED")):
@@ -40,8 +45,8 @@ def ____napi_schedule(fn: Call, func: str = "net/core/dev.c:____napi_schedule") 
         else:
             local()
 
-    if kn.threaded:
-        @fn.step("wake", func="kernel/sched/core.c:wake_up_process (____napi_schedule)")
+    if kn.kthreaded:
+        @fn.step("wake", func="net/core/dev.c:____napi_schedule (wake_up_process(thread))" + cite(kn, "sched.wake"))
         def wake(t: Any, i: int) -> None:
             t.set(kn.kthread_interruptible[fn.napi(i)], False)
             fn.ret(t, i)  # type: ignore[misc]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spec.linux.lines import cite
 from spec.linux.prog import Call
 
 FUNC = "net/core/dev.c:napi_schedule_prep"
@@ -26,11 +27,11 @@ def napi_schedule_prep(fn: Call) -> str:
     """Steps ``prep`` (READ_ONCE) and ``prep_cas`` (one try_cmpxchg; a failed one reloads val and loops)."""
     kn, v = fn.kernel, fn.L
 
-    @fn.step("prep", func=FUNC + " (val = READ_ONCE(n->state))", next="prep_cas")
+    @fn.step("prep", func=FUNC + " (val = READ_ONCE(n->state))" + cite(fn.kernel, "prep.read"), next="prep_cas")
     def prep_read(t: Any, i: int) -> None:
         t.set(v.val[i], kn.napi_state[fn.napi(i)])
 
-    @fn.step("prep_cas", func=FUNC + " (try_cmpxchg)")
+    @fn.step("prep_cas", func=FUNC + " (try_cmpxchg)" + cite(fn.kernel, "prep.cas"))
     def prep_cas(t: Any, i: int) -> None:
         n, val, state = fn.napi(i), v.val[i], kn.napi_state
         with t.if_(val.has("DISABLE")):

@@ -21,7 +21,7 @@ GRO state, which no other modelled context reads once the instance is disabled a
 synchronize_net is one blocking step that waits until every context except the caller is outside its
 work (at its first label or terminal), the grace period's end; the driver's free is the ghost fact
 ``kernel.napi_deleted[n]``, set when synchronize_net returns. The kthread (threaded NAPI) is not
-combined with deletion here (kthread_stop is not modelled).
+combined with deletion here (its kthread_stop is modelled for napi_stop_kthread only, stop_kthread).
 
 Interface: ``fn.ret`` (void).
 """
@@ -32,6 +32,7 @@ from typing import Any
 
 from checker.lang import And
 
+from spec.linux.lines import cite
 from spec.linux.prog import Call
 
 DEL = "net/core/dev.c:__netif_napi_del_locked"
@@ -42,12 +43,12 @@ def netif_napi_del(fn: Call) -> str:
     kn = fn.kernel
 
     @fn.step("del", func=DEL + " (under netdev_lock: test_and_clear_bit(LISTED); list_del_rcu; gro_cleanup; "
-                              "no hrtimer_cancel)", next="sync")
+                              "no hrtimer_cancel)" + cite(kn, "del.listed", "del.kthread_stop"), next="sync")
     def delete(t: Any, i: int) -> None:
         t.require(kn.netdev_lock == -1)
 
     @fn.step("sync", func="include/linux/netdevice.h:netif_napi_del (synchronize_net: RCU grace period); "
-                          "then the driver frees the napi_struct")
+                          "then the driver frees the napi_struct" + cite(kn, "del.sync"))
     def sync(t: Any, i: int) -> None:
         others = [p.resting(j) for p in kn.progs.values() if p is not fn.prog for j in range(p.instances)]
         t.require(And(*others))

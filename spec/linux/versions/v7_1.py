@@ -4,7 +4,7 @@ co-developed by Martin Karsten; Fixes: 7fd3253a7de6; backported to 7.0.y and to 
 busy_poll_stop no longer arms the gro-flush hrtimer before its final ->poll; it passes ``timeout``
 to __busy_poll_stop, which arms it after releasing SCHED (lines of 6.18.34, read from the 6.18
 stable backport mail, <20260528194644.427140119@linuxfoundation.org>; 7.1.3 has the same code at
-dev.c:6865-6879 per shared/research/linux-upstream.md):
+dev.c:6865-6879 and 6886-6930, read; each step cites the configured release's lines, spec/linux/lines.py):
 
     if (flags & NAPI_F_PREFER_BUSY_POLL) {
             napi->defer_hard_irqs_count = napi_get_defer_hard_irqs(napi);
@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from spec.linux.core.busy_poll_stop import FUNC, STOP, clear_bits, final_poll, prefer_bh
+from spec.linux.lines import cite
 from spec.linux.kernel import LinuxKernel
 from spec.linux.prog import Call
 
@@ -44,14 +45,14 @@ def busy_poll_stop(fn: Call) -> str:
     state = kn.napi_state
     clear_bits(fn)
 
-    prefer_bh(fn, FUNC + " (local_bh_disable; PREFER: defer count, timeout = gro_flush_timeout) "
-                         "[7.1, 6.18.34 dev.c:6823-6830]", arm_timer=False)
+    prefer_bh(fn, FUNC + " (local_bh_disable; PREFER: defer count, timeout = gro_flush_timeout) [58e2330bd455]"
+              + cite(kn, "bp.bh", "bp.timeout"), arm_timer=False)
 
-    final_poll(fn, " [7.1, 6.18.34 dev.c:6842-6845]")
+    final_poll(fn)
 
     armed = kn.prefer and bool(kn.defer)  # timeout != 0 is possible: clr is reachable only then
 
-    @fn.step("clr", func=STOP + " (clear_bit(NAPI_STATE_SCHED)) [7.1, 6.18.34 dev.c:6791]")
+    @fn.step("clr", func=STOP + " (clear_bit(NAPI_STATE_SCHED)) [58e2330bd455]" + cite(kn, "bps.clr"))
     def clr(t: Any, i: int) -> None:
         n = fn.napi(i)
         t.set(state[n], state[n].without_bits("SCHED"))
@@ -64,8 +65,8 @@ def busy_poll_stop(fn: Call) -> str:
     if not armed:
         return fn.label("missed")
 
-    @fn.step("tmr", func=STOP + " (hrtimer_start(&napi->timer, timeout, HRTIMER_MODE_REL_PINNED)) "
-                                "[7.1, 6.18.34 dev.c:6792]")
+    @fn.step("tmr", func=STOP + " (hrtimer_start(&napi->timer, timeout, HRTIMER_MODE_REL_PINNED)) [58e2330bd455]"
+             + cite(kn, "bps.tmr"))
     def tmr(t: Any, i: int) -> None:
         t.set(kn.timer_cpu[fn.napi(i)], fn.cpu(i))
         fn.ret(t, i)  # type: ignore[misc]

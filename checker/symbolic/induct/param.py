@@ -1,0 +1,676 @@
+"""Proofs for every number of instances (``induct_instances = "all"``): the parameterised IR.
+
+1. **Build.** The spec is instantiated with its instance count at ``ANY`` (checker.lang.family):
+   per-instance arrays over an unbounded family, actor families and instance parameters as one
+   step template each, ``ForAll`` as a binder — from the same ``build`` every engine grounds.
+   The data bounds made symbolic by :mod:`.symbolic` (RING, WEIGHT) stay symbolic.
+2. **Mine.** Atom *templates* over two instance variables ``i`` and ``j`` (``pending[i] > 0``,
+   ``i in poll_list``, ``softirq.cur[0] == i``, ``irq.pc[j] == queue`` ...) are evaluated on the
+   states the explicit engine reaches at N = 2 and N = 3, under every assignment of distinct
+   instances to ``i`` and ``j``; a clause true under all of them is a candidate ``∀ i ≠ j. C``.
+3. **Houdini** over the instance-sort translation (:mod:`.param_tr`): per step template, the
+   largest set of candidates (with the properties) preserved, every ``∀`` instantiated at the
+   K constants of the VC — complete for every N (the ∃*∀* argument in param_tr and docs/induct.md).
+   The abstraction's own obligations (values in their types, no head of an empty list) must hold
+   under the result, or nothing is claimed.
+4. **Independent check.** The invariant, instantiated at every pair of instances, is checked
+   inductive (Init ⇒ J, J ∧ T ⇒ J', J ⇒ P) on the IR's own grounded translation at N = 2, 3, 4
+   by :func:`checker.symbolic.invariant_check.check_invariant`, on fresh solvers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import z3
+
+from checker.explicit.bfs import Limits, explore
+from checker.lang.expr import ModelError
+from checker.lang.family import ANY, InstId
+from checker.lang.pycompile import CompiledSystem
+from checker.lang.system import Property, SpecDef, System, assigned_slots
+from checker.lang.temporal import slots_of
+from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
+from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
+from checker.symbolic.induct.mine import Clause, mine
+from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
+from checker.symbolic.induct.symbolic import OFFSETS, SymbolicEncoder, make_symbolic, rename, sentinel, symbolic_properties
+from checker.symbolic.invariant_check import check_invariant
+from checker.symbolic.problem import ERROR, PRUNED, Problem
+from checker.symbolic.translate import concrete_flat
+
+VARS = ("i", "j")
+#: instance counts the candidates are mined at, and the grounded re-check sizes
+MINE_AT = (2, 3)
+CHECK_AT = (2, 3, 4)
+
+
+@dataclass(frozen=True)
+class TAtom:
+    """An atom template over the instance variables ``i``/``j`` (``who`` and ``path`` entries)."""
+
+    kind: str  # bool | eq | gt | hi | ideq | in | dup | len | both
+    var: str
+    path: tuple[Any, ...] = ()
+    value: int = 0
+    bit: int = -1
+    who: str = ""  # ideq/in/dup/both: the instance variable compared with
+    var2: str = ""  # both: the local
+    path2: tuple[Any, ...] = ()
+    text: str = ""
+
+    def uses(self) -> set[str]:
+        return {p for p in self.path + self.path2 if isinstance(p, str)} | ({self.who} if self.who else set())
+
+
+def _show_path(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" for p in path)
+
+
+def templates(system: System) -> list[TAtom]:
+    """The atom templates of a parameterised System, read off its types (as atoms.py does for a
+    grounded one)."""
+    out: list[TAtom] = []
+
+    def scalar(name: str, path: tuple[Any, ...], typ: Type) -> None:
+        shown = name + _show_path(path)
+        if isinstance(typ, BoolType):
+            out.append(TAtom("bool", name, path, text=shown))
+        elif isinstance(typ, Flags):
+            out.extend(TAtom("bool", name, path, bit=k, text=f"{shown}.{b}") for k, b in enumerate(typ.names))
+        elif isinstance(typ, Enum):
+            out.extend(TAtom("eq", name, path, v, text=f"{shown} == {lab}") for v, lab in enumerate(typ.names))
+        elif isinstance(typ, Int):
+            if _symbolic(typ.hi) or typ.hi - typ.lo + 1 > SMALL_RANGE:
+                out.append(TAtom("gt", name, path, typ.lo, text=f"{shown} > {typ.lo}"))
+                out.append(TAtom("hi", name, path, typ.hi, text=f"{shown} == {typ.hi}"))
+            else:
+                out.extend(TAtom("eq", name, path, v, text=f"{shown} == {v}") for v in range(typ.lo, typ.hi + 1))
+        elif isinstance(typ, InstId):
+            out.extend(TAtom("ideq", name, path, who=w, text=f"{shown} == {w}") for w in VARS)
+
+    for v in system.vars:
+        t = v.typ
+        if isinstance(t, Array) and not isinstance(t.size, int):
+            for w in VARS:
+                scalar(v.name, (w,), t.elem)
+        elif isinstance(t, Array):
+            for c in range(t.size):
+                scalar(v.name, (c,), t.elem)
+        elif isinstance(t, Seq):
+            out.append(TAtom("len", v.name, text=f"len({v.name}) > 0"))
+            for w in VARS:
+                out.append(TAtom("in", v.name, who=w, text=f"{w} in {v.name}"))
+                out.append(TAtom("dup", v.name, who=w, text=f"count({v.name}, {w}) >= 2"))
+        else:
+            scalar(v.name, (), t)
+    for actor in system.actors:
+        pcname = actor.pc.value.name
+        paths = [(w,) for w in VARS] if actor.family is not None else [(c,) for c in range(actor.instances)]
+        for v in system.vars:
+            if not v.name.startswith(actor.name + ".") or v.name == pcname or not isinstance(v.typ, Array):
+                continue
+            elem = v.typ.elem
+            for path in paths:
+                for lab, label in enumerate(actor.labels.names):
+                    head = f"({pcname}{_show_path(path)} == {label} and {v.name}{_show_path(path)}"
+                    if isinstance(elem, BoolType):
+                        out.append(TAtom("both", pcname, path, lab, var2=v.name, path2=path, text=head + ")"))
+                    elif isinstance(elem, InstId) and actor.family is None:
+                        out.extend(TAtom("both", pcname, path, lab, who=w, var2=v.name, path2=path,
+                                         text=f"{head} == {w})") for w in VARS)
+    return out
+
+
+def _symbolic(v: Any) -> bool:
+    return isinstance(v, int) and any(abs(v - sentinel(j)) <= OFFSETS for j in range(4))
+
+
+# ---------------------------------------------------------------- templates on a grounded System
+
+
+class Grounder:
+    """Templates as grounded atoms (checker.symbolic.induct.atoms.Atom) of a System of N instances."""
+
+    def __init__(self, system: System, names: list[str]) -> None:
+        self.system = system
+        self.where = {n: k for k, n in enumerate(names)}
+        self.types = {v.name: v.typ for v in system.vars}
+
+    def _loc(self, var: str, path: tuple[Any, ...], bind: dict[str, int], bit: int = -1) -> int:
+        name = var + "".join(f"[{bind[p] if isinstance(p, str) else p}]" for p in path)
+        if bit >= 0:
+            typ = self._type(var, path)
+            assert isinstance(typ, Flags)
+            name += f".{typ.names[bit]}"
+        return self.where[name]
+
+    def _type(self, var: str, path: tuple[Any, ...]) -> Type:
+        t = self.types[var]
+        for _ in path:
+            t = t.elem  # type: ignore[attr-defined]
+        return t
+
+    def atom(self, a: TAtom, bind: dict[str, int]) -> Atom:
+        if a.kind in ("in", "dup", "len"):
+            typ = self.types[a.var]
+            assert isinstance(typ, Seq)
+            length = self.where[f"{a.var}.len"]
+            if a.kind == "len":
+                return Atom("gt", length, 0)
+            slots = tuple(self.where[f"{a.var}[{k}]"] for k in range(typ.capacity))
+            return Atom(a.kind, length, bind[a.who], slots=slots)
+        loc = self._loc(a.var, a.path, bind, a.bit)
+        if a.kind == "bool":
+            return Atom("bool", loc)
+        if a.kind in ("eq", "gt"):
+            return Atom(a.kind, loc, a.value)
+        if a.kind == "hi":
+            typ = self._type(a.var, a.path)
+            assert isinstance(typ, Int)
+            return Atom("eq", loc, typ.hi)
+        if a.kind == "ideq":
+            return Atom("eq", loc, bind[a.who])
+        loc2 = self._loc(a.var2, a.path2, bind)
+        return Atom("both", loc, a.value, loc2=loc2, value2=bind[a.who] if a.who else 1)
+
+    def clause_terms(self, atoms: list[TAtom], clause: Clause, n: int, x: Any) -> list[z3.BoolRef]:
+        """The clause at every assignment of distinct instances of ``range(n)`` to its variables."""
+        used = sorted(set().union(*(atoms[i].uses() for i, _ in clause)))
+        out = []
+        for combo in _assignments(used, n):
+            lits = [self.atom(atoms[i], combo).term(x) for i, _ in clause]
+            lits = [t if pol else z3.Not(t) for t, (_, pol) in zip(lits, clause)]
+            out.append(z3.Or(*lits) if len(lits) > 1 else lits[0])
+        return out
+
+
+def _assignments(used: list[str], n: int) -> list[dict[str, int]]:
+    import itertools
+
+    return [dict(zip(used, c)) for c in itertools.permutations(range(n), len(used))]
+
+
+# ---------------------------------------------------------------- the proof
+
+
+@dataclass
+class PResult:
+    proved: list[str]
+    failed: dict[str, str]  # property -> why (with the counterexample to induction)
+    lines: list[str]
+    claim: str
+    stats: dict[str, Any]
+
+
+class AllN:
+    """One all-N proof attempt for a configuration."""
+
+    def __init__(self, spec: SpecDef, constants: dict[str, Any], props: list[Property], count: str,
+                 sym_names: list[str], deadline: float, states: int = 200_000) -> None:
+        self.spec = spec
+        self.constants = dict(constants)
+        self.count = count
+        self.props = props
+        self.sym_names = sym_names
+        self.deadline = deadline
+        self.states = states
+        self.stats: dict[str, Any] = {}
+        vals = dict(constants)
+        vals[count] = ANY
+        vals.update({n: sentinel(j) for j, n in enumerate(sym_names)})
+        self.psys = spec.instantiate(vals)
+        lows = [spec.constant(n).min or 0 for n in sym_names]  # type: ignore[union-attr]
+        self.tr = PTr(self.psys, sym_names, lows)
+        self.lows = lows
+
+    def claim(self) -> str:
+        c = self.spec.constant(self.count)
+        lo = c.min if c is not None and c.min is not None else 1
+        parts = [f"{self.count} ≥ {lo}"] + [f"{n} ≥ {lo2}" for n, lo2 in zip(self.sym_names, self.lows)]
+        fixed = ", ".join(f"{k}={v}" for k, v in self.constants.items()
+                          if k not in self.sym_names and k != self.count and not isinstance(v, bool))
+        return "for every " + ", ".join(parts) + (f" (with {fixed})" if fixed else "")
+
+    # ---- properties as templates
+    def prop_parts(self) -> dict[str, list[tuple[Any, Any]]]:
+        """Each property as (bound instance variable key or None, body) conjuncts."""
+        out: dict[str, list[tuple[Any, Any]]] = {}
+        for p in self.props:
+            if p.kind != "invariant" or p.name in self.psys.not_parameterised:
+                continue
+            e = self.psys.prop(p.name).expr
+            parts = list(e.args) if e.op == "and" else [e]
+            out[p.name] = [(x.value.value, x.args[0]) if x.op == "forall" else (None, x) for x in parts]
+        return out
+
+    # ---- mining
+    def mine(self, atoms: list[TAtom]) -> list[Clause]:
+        blocks = []
+        for n in MINE_AT:
+            for consts in self._mining_constants():
+                vals = dict(self.constants)
+                vals[self.count] = n
+                vals.update(consts)
+                system = self.spec.instantiate(vals)
+                compiled = CompiledSystem.build(system)
+                left = self.deadline - time.perf_counter()
+                lim = Limits(self.states, None, None if left == float("inf") else max(1.0, left / 6))
+                res = explore(compiled, [system.prop(p.name) for p in self.props if p.kind == "invariant"], lim, "exact")
+                states = list(res.reached()) if res.reached is not None else []
+                values = np.array([concrete_flat(system, s) for s in states], dtype=np.int64).reshape(len(states), -1)
+                from checker.symbolic.translate import Encoder
+
+                g = Grounder(system, Encoder(system).state("").names)
+                for bind in _assignments(list(VARS), n):
+                    blocks.append(np.stack([g.atom(a, bind).column(values) for a in atoms]))
+                self.stats[f"states_N{n}"] = self.stats.get(f"states_N{n}", 0) + len(states)
+        cols = np.concatenate(blocks, axis=1)
+        mined = mine([Atom("bool", 0)] * len(atoms), np.zeros((0, 0)), max_len=3, cols=cols)
+        keep = []
+        for cl in mined.clauses:
+            used = set().union(*(atoms[i].uses() for i, _ in cl))
+            if used in (set(), {"i"}, {"i", "j"}):
+                keep.append(cl)
+        return keep
+
+    def _mining_constants(self) -> list[dict[str, int]]:
+        base = {n: int(self.constants[n]) for n in self.sym_names}
+        low = dict(zip(self.sym_names, self.lows))
+        out = [base]
+        if low != base:
+            out.append(low)
+        return out
+
+    # ---- Houdini over the step templates
+    def run(self) -> PResult:
+        t0 = time.process_time()
+        atoms = templates(self.psys)
+        parts = self.prop_parts()
+        clauses = self.mine(atoms)
+        self.stats.update(templates=len(atoms), candidates=len(clauses))
+        tr = self.tr
+        x = tr.state("")
+        wi, wj = (z3.Const(f"w!{v}", tr.sort) for v in VARS)
+        # the candidates: mined clauses, then one per property conjunct
+        cands: list[tuple[str, Any]] = [("clause", cl) for cl in clauses]
+        for name, ps in parts.items():
+            cands += [("prop", (name, key, body)) for key, body in ps]
+        live = np.ones(len(cands), dtype=bool)
+        lits = [z3.Bool(f"c!{k}") for k in range(len(cands))]
+        self.cti: dict[str, str] = {}
+
+        cache: dict[tuple[int, int, tuple[int, ...]], Any] = {}
+
+        def atom(i: int, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+            key = (id(st), i, tuple(bind[v].get_id() for v in VARS if v in bind))
+            got = cache.get(key)
+            if got is None:
+                got = cache[key] = self._atom_term(atoms[i], st, bind)
+            return got
+
+        def term(k: int, st: dict[int, Any], bind: dict[str, Any], universe: list[Any]) -> Any:
+            kind, c = cands[k]
+            if kind == "clause":
+                ls = [atom(i, st, bind) for i, _ in c]
+                ls = [t if pol else z3.Not(t) for t, (_, pol) in zip(ls, c)]
+                return z3.Or(*ls) if len(ls) > 1 else ls[0]
+            _, key, body = c
+            binds = {key: bind["i"]} if key is not None else {}
+            return StepRun(tr, st, binds, universe).ev(body, 1)
+
+        def arity(k: int) -> int:
+            kind, c = cands[k]
+            if kind == "prop":
+                return 0 if c[1] is None else 1
+            return len(set().union(*(atoms[i].uses() for i, _ in c)))
+
+        def assume(solver: z3.Solver, st: dict[int, Any], universe: list[Any]) -> None:
+            for k in range(len(cands)):
+                inst = []
+                for combo in _tuples(universe, arity(k)):
+                    bind = dict(zip(VARS, combo))
+                    t = term(k, st, bind, universe)
+                    if len(combo) == 2:
+                        t = z3.Implies(combo[0] != combo[1], t)
+                    inst.append(t)
+                solver.add(z3.Implies(lits[k], z3.And(*inst)))
+
+        goals: dict[tuple[int, int], Any] = {}
+
+        def goal(k: int, st: dict[int, Any], universe: list[Any]) -> Any:
+            key = (id(st), k)
+            if key not in goals:
+                t = term(k, st, {"i": wi, "j": wj}, universe)
+                goals[key] = z3.And(wi != wj, z3.Not(t)) if arity(k) == 2 else z3.Not(t)
+            return goals[key]
+
+        # init
+        x0 = {v.slot: tr.init_value(v) for v in self.psys.vars}
+        u0 = [tr.first, wi, wj]
+        s0 = z3.Solver()
+        s0.add(*[c >= lo for c, lo in zip(tr.sym, self.lows)])
+        for k in range(len(cands)):
+            s0.push()
+            s0.add(goal(k, x0, u0))
+            if s0.check() != z3.unsat:
+                live[k] = False
+                self._note_cti(cands[k], "the initial state")
+            s0.pop()
+        # the slots each candidate reads: a step that assigns none of them cannot falsify it
+        reads = [self._reads(c, atoms) for c in cands]
+        # the steps
+        steps = []
+        for t in self.psys.transitions:
+            ivs = {key: z3.Const(f"{key[1]}!{t.index}", tr.sort) for key in transition_ivars(t)}
+            heads = [z3.Const(f"h{k}!{t.index}", tr.sort) for k in range(head_count(t.body))]
+            universe = tr.insts_of(x) + list(ivs.values()) + heads + [tr.first, wi, wj]
+            run = StepRun(tr, x, ivs, universe, heads)
+            run.run(t.body)
+            s = z3.Solver()
+            s.add(*tr.wf(x, universe), run.alive, *run.side)
+            assume(s, x, universe)
+            writes = assigned_slots(t.body)
+            steps.append((t, s, run, universe, {k for k in range(len(cands)) if reads[k] & writes}))
+        rounds = 0
+        changed = True
+        while changed:
+            changed = False
+            for t, s, run, universe, touched in steps:
+                while True:
+                    if time.perf_counter() > self.deadline:
+                        raise TimeoutError
+                    idx = [k for k in range(len(cands)) if live[k]]
+                    check = [k for k in idx if k in touched]
+                    if not check:
+                        break
+                    s.push()
+                    posts = {k: goal(k, run.st, universe) for k in check}
+                    s.add(z3.Or(*posts.values()))
+                    r = s.check(*[lits[k] for k in idx])
+                    rounds += 1
+                    if r != z3.sat:
+                        s.pop()
+                        if r != z3.unsat:
+                            raise TimeoutError
+                        break
+                    m = s.model()
+                    for k in check:
+                        if z3.is_true(m.eval(posts[k], model_completion=True)):
+                            live[k] = False
+                            changed = True
+                            if cands[k][0] == "prop":
+                                self._note_cti(cands[k], t.key, m, x, run.st, universe)
+                    s.pop()
+        self.stats["houdini_queries"] = rounds
+        # the abstraction's obligations under the result
+        broken = ""
+        for t, s, run, _u, _ in steps:
+            for what, ob in run.obligations:
+                if s.check(z3.Not(ob), *[lits[k] for k in range(len(cands)) if live[k]]) != z3.unsat:
+                    broken = f"{t.key}: {what} not excluded"
+        proved = [n for n in parts if all(live[k] for k in range(len(cands)) if cands[k][0] == "prop" and cands[k][1][0] == n)]
+        failed = {n: self.cti.get(n, "not inductive with the mined clauses") for n in parts if n not in proved}
+        if broken:
+            failed.update({n: broken for n in proved})
+            proved = []
+        for p in self.props:
+            if p.name in self.psys.not_parameterised:
+                failed[p.name] = f"not stated for every N ({self.psys.not_parameterised[p.name]})"
+            elif p.kind != "invariant":
+                failed[p.name] = f"a {p.kind} property: not in the all-N translation"
+        keep_idx = [k for k in range(len(clauses)) if live[k]]
+        if proved:
+            keep_idx = self.support(steps, cands, live, lits, goal, proved)
+        kept = [clauses[k] for k in keep_idx]
+        lines = [rename(" or ".join(atoms[i].text if pol else _neg(atoms[i].text) for i, pol in cl), self.sym_names)
+                 for cl in kept]
+        self.kept = kept
+        self.atoms = atoms
+        self.stats["clauses"] = len(kept)
+        self.stats["cpu_houdini"] = round(time.process_time() - t0, 2)
+        return PResult(proved, failed, lines, self.claim(), self.stats)
+
+    def support(self, steps: list[Any], cands: list[Any], live: np.ndarray, lits: list[Any], goal: Any,
+                proved: list[str]) -> list[int]:
+        """Unsat cores: the mined clauses the proved properties need, then those they need, until closed."""
+        live_idx = [k for k in range(len(cands)) if live[k]]
+        roots = [k for k in live_idx if cands[k][0] == "prop" and cands[k][1][0] in proved]
+        need: set[int] = set(roots)
+        todo = list(roots)
+        while todo:
+            k = todo.pop()
+            for _, s, run, universe, touched in steps:
+                if k not in touched:
+                    continue
+                s.push()
+                s.add(goal(k, run.st, universe))
+                r = s.check(*[lits[j] for j in live_idx])
+                core = s.unsat_core() if r == z3.unsat else [lits[j] for j in live_idx]
+                s.pop()
+                for c in core:
+                    j = int(str(c)[2:])
+                    if j not in need:
+                        need.add(j)
+                        todo.append(j)
+        nclauses = sum(1 for c in cands if c[0] == "clause")
+        return sorted(j for j in need if j < nclauses)
+
+    def _reads(self, cand: tuple[str, Any], atoms: list[TAtom]) -> set[int]:
+        kind, c = cand
+        if kind == "clause":
+            names = {atoms[i].var for i, _ in c} | {atoms[i].var2 for i, _ in c if atoms[i].var2}
+            return {self.psys.var_named(n).slot for n in names}
+        return slots_of(c[2], set())
+
+    def _atom_term(self, a: TAtom, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+        var = self.psys.var_named(a.var)
+        v = st[var.slot]
+        if a.kind in ("in", "dup", "len"):
+            assert isinstance(v, PSeq)
+            if a.kind == "len":
+                return v.length > 0
+            return v.cnt[bind[a.who]] >= (1 if a.kind == "in" else 2)
+        v = _read(v, a.path, bind)
+        if a.bit >= 0:
+            v = v.bits[a.bit]
+        if a.kind == "bool":
+            return v
+        if a.kind == "eq":
+            return v == a.value
+        if a.kind == "gt":
+            return v > self.tr.lit(a.value)
+        if a.kind == "hi":
+            return v == self.tr.lit(a.value)
+        if a.kind == "ideq":
+            return v == bind[a.who]
+        w = _read(st[self.psys.var_named(a.var2).slot], a.path2, bind)
+        return z3.And(v == a.value, w == bind[a.who] if a.who else w)
+
+    def _note_cti(self, cand: Any, step: str, m: Any = None, x: Any = None, post: Any = None,
+                  universe: Any = None) -> None:
+        name = cand[1][0]
+        if name in self.cti:
+            return
+        if m is None:
+            self.cti[name] = f"false in {step}"
+            return
+        pre, names = self._show(m, x, universe)
+        after, _ = self._show(m, post, universe, names)
+        changed = {k: v for k, v in after.items() if pre.get(k) != v}
+        who = names.get(str(m.eval(universe[-2], model_completion=True)), "?")
+        shown = ", ".join(f"{k}={v}" for k, v in pre.items())
+        self.cti[name] = (f"counterexample to induction (instances named #1, #2 ...): from a state where "
+                          f"{shown}, step {step} makes {name} false for instance {who}: "
+                          + ", ".join(f"{k} becomes {v}" for k, v in changed.items()))
+
+    def _show(self, m: Any, st: dict[int, Any], universe: list[Any],
+              names: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+        """A model's state in the spec's names, the instances named #1, #2 ... in universe order."""
+        names = dict(names or {})
+        elems = []
+        for u in universe:
+            e = str(m.eval(u, model_completion=True))
+            if e not in names:
+                names[e] = f"#{len(names) + 1}"
+            if e not in elems:
+                elems.append(e)
+        rep = {e: next(u for u in universe if str(m.eval(u, model_completion=True)) == e) for e in elems}
+        out: dict[str, str] = {}
+
+        def val(t: Any) -> str:
+            v = m.eval(t, model_completion=True)
+            return names.get(str(v), str(v))
+
+        for var in self.psys.vars:
+            v = st[var.slot]
+            typ = var.typ
+            if isinstance(v, FArr):
+                for e in elems:
+                    comps = [val(c[rep[e]]) for c in v.comps]
+                    elem = typ.elem  # type: ignore[attr-defined]
+                    if isinstance(elem, Enum):
+                        comps = [elem.names[int(comps[0])]] if comps[0].lstrip("-").isdigit() else comps
+                    if isinstance(elem, Flags):
+                        comps = ["|".join(b for b, c in zip(elem.names, comps) if c == "True") or "0"]
+                    out[f"{var.name}[{names[e]}]"] = comps[0] if len(comps) == 1 else "/".join(comps)
+            elif isinstance(v, PSeq):
+                out[f"len({var.name})"] = val(v.length)
+                for e in elems:
+                    out[f"count({var.name}, {names[e]})"] = val(v.cnt[rep[e]])
+            elif isinstance(v, list):
+                elem = typ.elem  # type: ignore[attr-defined]
+                for k, x in enumerate(v):
+                    if not isinstance(x, Flg):
+                        shown = val(x)
+                        if isinstance(elem, Enum) and shown.isdigit():
+                            shown = elem.names[int(shown)]
+                        out[f"{var.name}[{k}]"] = shown
+            elif not isinstance(v, Flg):
+                out[var.name] = val(v)
+        out = {k: rename(v, self.sym_names) for k, v in out.items()}
+        return out, names
+
+    # ---- the independent check on the grounded IR
+    def ground_check(self, proved: list[str], timeout_ms: int) -> tuple[bool, str]:
+        """Init ⇒ J, J ∧ T ⇒ J', J ⇒ P and no modelling error on the grounded IR at N = 2, 3, 4 and
+        the configuration's own N."""
+        own = self.constants[self.count]
+        for n in sorted(set(CHECK_AT) | ({own} if isinstance(own, int) else set())):
+            vals = dict(self.constants)
+            vals[self.count] = n
+            sym = make_symbolic(self.spec, vals, self.sym_names) if self.sym_names else None
+            if sym is not None and sym.names != self.sym_names:
+                return False, f"N={n}: {', '.join(sym.refused)} not symbolic there"
+            if sym is None:
+                system = self.spec.instantiate(vals)
+                props = [system.prop(p) for p in proved]
+                prob = Problem(system, props)
+            else:
+                system = sym.system
+                props = symbolic_properties(sym, [system.prop(p) for p in proved])
+                prob = Problem(system, props, SymbolicEncoder(sym))
+            x = prob.enc.state("")
+            g = Grounder(system, x.names)
+            terms = [t for cl in self.kept for t in g.clause_terms(self.atoms, cl, n, x)]
+            if sym is not None:
+                enc = prob.enc
+                assert isinstance(enc, SymbolicEncoder)
+                terms = [enc.subst(t, x) for t in terms]
+            # the properties are conjuncts of the invariant, as in the all-N proof
+            terms += [prob.enc.holds(p.expr, x) for p in props]
+            inv = z3.And(*terms) if terms else z3.BoolVal(True)
+            ok, why = check_invariant(prob, x, inv, prob.targets, timeout_ms)
+            if not ok:
+                return False, f"N={n}: {why}"
+        return True, ""
+
+
+def _read(v: Any, path: tuple[Any, ...], bind: dict[str, Any]) -> Any:
+    for p in path:
+        if isinstance(v, FArr):
+            comps = [c[bind[p]] for c in v.comps]
+            v = Flg(comps) if isinstance(v.elem, Flags) else comps[0]
+        else:
+            v = v[p]
+    return v
+
+
+def _tuples(universe: list[Any], k: int) -> list[tuple[Any, ...]]:
+    import itertools
+
+    return list(itertools.permutations(universe, k))
+
+
+def _neg(text: str) -> str:
+    for a, b in ((" == ", " != "), (" > ", " <= "), (" >= ", " < "), (" in ", " not in ")):
+        if a in text and not text.startswith("("):
+            return text.replace(a, b, 1)
+    return f"not {text}"
+
+
+__all__ = ["AllN", "NotInClass", "PResult", "templates"]
+
+
+# ---------------------------------------------------------------- the engine's entry
+
+
+def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
+            timeout_ms: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The all-N proof for ``inp`` (``options.induct_instances`` names the constant that counts the
+    instances): (outcomes of the properties proved for every N, why the others were not)."""
+    from checker.result import HOLDS
+    from checker.symbolic.bmc import Outcome
+
+    count = str(inp.options.get("induct_instances"))
+    system = inp.system
+    spec = system.spec_def
+    if spec is None or count not in system.constants:
+        return {}, {p: f"options.induct_instances: {count!r} is not a constant of this spec" for p in names}
+    sym_names = []
+    want = inp.options.get("induct_symbolic", inp.limits.get("induct_symbolic", "auto"))
+    if want not in (False, []):
+        from checker.symbolic.induct.symbolic import DATA_BOUNDS
+
+        cands = list(DATA_BOUNDS) if want in ("auto", True) else [str(n) for n in want]
+        sym = make_symbolic(spec, system.constants, [n for n in cands if n in system.constants])
+        sym_names = sym.names if sym is not None else []
+    cpu0 = time.process_time()
+    try:
+        alln = AllN(spec, system.constants, [p for p in props if p.name in names], count, sym_names, deadline)
+        res = alln.run()
+    except NotInClass as err:
+        return {}, {p: f"the spec is outside the all-N translation: {err}" for p in names}
+    except (ModelError, TypeError, ValueError) as err:  # e.g. range(ANY): a spec not written over a family
+        return {}, {p: f"the spec cannot be built for every {count} (checker.lang.family): {err}" for p in names}
+    except TimeoutError:
+        return {}, {p: "time limit reached" for p in names}
+    if not res.proved:
+        return {}, res.failed
+    ok, why = alln.ground_check(res.proved, timeout_ms)
+    if not ok:
+        return {}, {**res.failed, **{p: f"the all-N invariant failed the grounded re-check ({why})" for p in res.proved}}
+    cpu = time.process_time() - cpu0
+    st = res.stats
+    mined = ", ".join(f"{st[k]:,} at N={k[8:]}" for k in sorted(st) if k.startswith("states_N"))
+    note = (f"proved {res.claim} by Houdini over an instance sort: an inductive invariant of {len(res.lines)} "
+            f"clause(s) ∀ i ≠ j, mined from the states reached ({mined}; {st['candidates']:,} candidates), "
+            f"every ∀ instantiated at the K constants of each VC (complete for every N), and re-checked "
+            f"inductive on the grounded IR at N={', '.join(map(str, CHECK_AT))}; {cpu:.1f} s CPU")
+    detail = {"invariant": [f"∀ i ≠ j: {ln}" if "j" in _vars_text(ln) else f"∀ i: {ln}" if "i" in _vars_text(ln)
+                            else ln for ln in res.lines],
+              "clauses": len(res.lines), "parameters": res.claim, "stats": dict(st, cpu_seconds=round(cpu, 2))}
+    out = {p: Outcome(HOLDS, note=note, detail=detail) for p in res.proved}
+    # no modelling error: the abstraction's obligations for every N, the grounded check at each N checked
+    for extra in (ERROR, PRUNED):
+        out[extra] = Outcome(HOLDS, note=note)
+    return out, res.failed
+
+
+def _vars_text(line: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\b([ij])\b", line))
