@@ -257,7 +257,9 @@ static inline u64 hash_(const u64 *k) {
 }
 store_t *nc_store_new(void) {
     store_t *st = calloc(1, sizeof(store_t));
+    if (!st) return NULL;
     st->tmask = (1LL << 16) - 1; st->tab = calloc(st->tmask + 1, sizeof(u64));
+    if (!st->tab) { free(st); return NULL; }
     return st;
 }
 void nc_store_free(store_t *st) {
@@ -269,13 +271,15 @@ i64 nc_store_bytes(store_t *st) { return st->nblocks * BLK * W * 8 + (st->tmask 
 void nc_store_get(store_t *st, i64 from, i64 to, u64 *out) {
     for (i64 i = from; i < to; i++) memcpy(out + (i - from) * W, key_at(st, i), W * 8);
 }
-static void grow_(store_t *st) {
+static int grow_(store_t *st) {
     i64 size = (st->tmask + 1) * 2; u64 *t = calloc(size, sizeof(u64)); i64 m = size - 1;
+    if (!t) return -1;  /* out of memory: the caller reports it, the table stays as it was */
     for (i64 j = 0; j <= st->tmask; j++) {
         u64 s = st->tab[j]; if (!s) continue;
         i64 p = (s >> 32) & m; while (t[p]) p = (p + 1) & m; t[p] = s;
     }
     free(st->tab); st->tab = t; st->tmask = m;
+    return 0;
 }
 /* 1 when k was new (then appended), 0 when already stored, -1 when out of memory */
 static int insert_(store_t *st, const u64 *k) {
@@ -286,7 +290,7 @@ static int insert_(store_t *st, const u64 *k) {
         if ((s >> 32) == tag && !memcmp(key_at(st, (i64)(s & 0xFFFFFFFFULL) - 1), k, W * 8)) return 0;
         p = (p + 1) & st->tmask;
     }
-    if (st->n >= 0xFFFFFFFELL) return -1;
+    if (st->n >= 0x7FFFFFFELL) return -1;  /* parent indices are int32 on every loop */
     if ((st->n & (BLK - 1)) == 0 && (st->n >> BLOCK_BITS) >= st->nblocks) {
         u64 **b = realloc(st->blocks, (st->nblocks + 1) * sizeof(u64 *)); if (!b) return -1;
         st->blocks = b; b[st->nblocks] = malloc(BLK * W * 8); if (!b[st->nblocks]) return -1; st->nblocks++;
@@ -294,7 +298,7 @@ static int insert_(store_t *st, const u64 *k) {
     memcpy(key_at(st, st->n), k, W * 8);
     st->n++;
     st->tab[p] = (tag << 32) | (u64)st->n;
-    if (st->n * 10 > (st->tmask + 1) * 7) grow_(st);
+    if (st->n * 10 > (st->tmask + 1) * 7 && grow_(st) < 0) return -1;
     return 1;
 }
 i64 nc_store_add(store_t *st, const u64 *keys, i64 n) {
@@ -602,6 +606,8 @@ class NativeStore:
         self.kernel = kernel
         self.lib = kernel.lib
         self.ptr = self.lib.nc_store_new()
+        if not self.ptr:
+            raise MemoryError("native store")
 
     def __del__(self) -> None:
         ptr, self.ptr = getattr(self, "ptr", None), None
