@@ -42,13 +42,22 @@ Liveness (checked when a configuration names them; see checker.lang.temporal):
 * ``BoundedWait``: bounded starvation, "an instance on the poll list is taken before ``K`` other
   instances are taken" (service = leaving the poll list), compiled into a ghost counter; the explicit
   engine reports its tight bound. By hand: N-1 with FIFO requeue, unbounded with head requeue.
+  With ``wait_relation`` it is stated by meaning instead, for every N at once: "while an instance
+  waits on the poll list, no other instance is taken from it twice", over a ghost relation
+  ``BoundedWait.served[i][j]`` (takes of j while i waits; checker.lang.temporal.compile_round_robin).
+  That is the real bound of the list discipline: FIFO with re-queue at the tail puts a taken j behind
+  every waiting i, so j is not taken again before i; it implies the counter's N-1 (each of the N-1
+  others at most once) and the N-1 is tight (N-1 instances ahead of i, each taken once). The relation
+  is a function of history, not of the state: at N >= 3 it splits states that the counter does not
+  (i waiting alone after j, or after k, was taken), so it is a constant, off by default, and the
+  default configurations keep their state counts.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from checker.lang import And, Bool, Constant, Flags, ForAll, Implies, Int, Min, Not, Or, Seq, SpecDef, System, Array
+from checker.lang import And, Array, Bool, Constant, Flags, ForAll, Implies, Int, Min, ModelError, Not, Or, Seq, SpecDef, System
 
 DEV = "drivers/net/<driver>.c"
 
@@ -233,10 +242,25 @@ def build(k: SimpleNamespace) -> System:
             "unmask (which would signal them) or to schedule the instance",
         explain="nobody will poll instance {i}: its packets wait until an unrelated event",
     )
-    s.starvation(
-        "BoundedWait", over=ids, waiting=lambda i: plist.contains(i), bound=bound,
-        doc=f"an instance on the poll list is taken before {bound} other instances are taken (ghost counter)",
-    )
+    if k.wait_relation:
+        # By meaning, for every N at once: the list is FIFO and a polled instance that used its whole
+        # weight goes back at the TAIL, behind every instance already waiting; a newly scheduled one
+        # is queued behind them too. So an instance j taken while i waits can only come back behind
+        # i, and i is taken before j again: no j is taken twice while i waits (hence at most N-1
+        # others are taken, the counter's tight bound). With requeue_head, j comes back ahead of i.
+        if k.K != -1:
+            raise ModelError("K bounds the ghost counter: with wait_relation BoundedWait names no number (leave K = -1)")
+        s.round_robin(
+            "BoundedWait", over=ids, waiting=lambda i: plist.contains(i),
+            doc="while an instance waits on the poll list, no other instance is taken from it twice "
+                "(ghost relation; so it is taken within N-1 takes of others)",
+            explain="instance {i} waits on the poll list while another instance is taken from it a second time",
+        )
+    else:
+        s.starvation(
+            "BoundedWait", over=ids, waiting=lambda i: plist.contains(i), bound=bound,
+            doc=f"an instance on the poll list is taken before {bound} other instances are taken (ghost counter)",
+        )
 
     # ---- liveness (checked when a configuration names them)
     s.leads_to(
@@ -261,6 +285,8 @@ SPEC = SpecDef(
         Constant("unmask_first", bool, False, "variant: the driver unmasks before napi_complete_done"),
         Constant("split_test_set", bool, False, "variant: napi_schedule_prep as test_bit then set_bit"),
         Constant("poll_claims_weight", bool, False, "variant: the driver's poll always reports its whole weight"),
+        Constant("wait_relation", bool, False, "BoundedWait by meaning over a ghost relation (no other instance "
+                 "taken twice while one waits; provable for every N) instead of the ghost counter bounded by K"),
     ],
     build=build,
     properties=("NoDoubleQueue", "SchedMatchesList", "NoLostWakeup", "BoundedWait", "Deadlock",

@@ -35,7 +35,7 @@ from checker.lang.expr import Expr, ModelError, lift, temp_expr, var_expr
 from checker.lang.family import Family, ivar, unbounded
 from checker.lang.site import at, caller_site, code_site, first_at
 from checker.lang.temporal import (
-    FairRule, Temporal, Starvation, compile_starvation, default_served, fair_kind, per_instance,
+    FairRule, Temporal, Starvation, compile_round_robin, compile_starvation, default_served, fair_kind, per_instance,
 )
 from checker.lang.types import Array, BoolType, Enum, Int, Seq, Type
 
@@ -73,7 +73,18 @@ class If:
     orelse: list[Stmt]
 
 
-Stmt = Require | Assign | Let | If
+@dataclass
+class ForEach:
+    """``body`` for every pair (every instance, for one key) of an unbounded family at once, the
+    ``keys`` bound to the pair (instance variables, checker.lang.family). Only parameterised builds
+    hold one (a ghost relation's update, :func:`checker.lang.temporal.compile_round_robin`): grounded,
+    the same update is one statement per pair. ``body`` assigns only at the paths its keys name."""
+
+    keys: tuple[Any, ...]
+    body: list[Stmt]
+
+
+Stmt = Require | Assign | Let | If | ForEach
 
 
 def assigned_slots(body: list[Stmt], acc: set[int] | None = None) -> set[int]:
@@ -85,6 +96,8 @@ def assigned_slots(body: list[Stmt], acc: set[int] | None = None) -> set[int]:
         elif isinstance(s, If):
             assigned_slots(s.then, acc)
             assigned_slots(s.orelse, acc)
+        elif isinstance(s, ForEach):
+            assigned_slots(s.body, acc)
     return acc
 
 # ---------------------------------------------------------------- declarations
@@ -628,6 +641,26 @@ class System:
                             doc or f"a waiting instance is served within {bound} services of others",
                             {"starvation": st}))
 
+    def round_robin(self, name: str, over: Any, waiting: Callable[[Any], Any], doc: str = "",
+                    explain: Any = None) -> None:
+        """Round-robin service, by meaning: while an instance ``i`` of ``over`` waits
+        (``waiting(i)``), no other instance is served twice (served: it stops waiting). With ``n``
+        instances a waiting one is thus served within ``n - 1`` services of others, and the statement
+        itself names no number: it holds, or not, for every ``n`` at once. Compiled into a ghost
+        relation ``{name}.served[i][j]`` (services of ``j`` while ``i`` waits, saturating at 2; reset
+        when ``i`` stops waiting) and the invariant ``∀ i ≠ j. served[i][j] <= 1``
+        (see :func:`checker.lang.temporal.compile_round_robin`)."""
+        from checker.lang.expr import And, ForAll
+        from checker.lang.temporal import RoundRobin
+
+        rel = self.var(f"{name}.served", Array(over.size, Array(over.size, Int(0, 2))), ghost=True,
+                       doc=f"{name}: services of instance j while instance i waits (ghost relation)")
+        rr = RoundRobin(rel.value, over, waiting)
+        self._prop(Property(name, "invariant",
+                            ForAll(over, lambda i: And(*over.each(lambda j: rel[i][j] <= 1, but=i))),
+                            doc or "while an instance waits, no other instance is served twice",
+                            {**_explain(explain), "round_robin": rr}))
+
     def finish(self) -> None:
         if not any(p.kind == "deadlock" for p in self.properties):
             self.deadlock()
@@ -639,6 +672,10 @@ class System:
                 if sym is not None and st.instances == list(range(sym.instances)) and st.counter not in sym.arrays:
                     # a per-instance ghost counter is renamed with the instances it counts for
                     self.symmetry = Symmetry(sym.instances, sym.arrays + (st.counter,), sym.ids)
+            if "round_robin" in p.extra:
+                if self.symmetry is not None:
+                    raise ModelError(f"{p.name}: a ghost relation over pairs of instances is not renamed by symmetry")
+                compile_round_robin(self, p.extra["round_robin"], tag)
         if not self.transitions:
             raise ModelError(f"system {self.name!r} has no steps", where=self.where)
         self._check_fairness()

@@ -73,10 +73,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from checker.lang.expr import Expr, ModelError, Next, lift, temp_expr, var_expr
-from checker.lang.types import BoolType
+from checker.lang.types import BoolType, Int
 
 if TYPE_CHECKING:
-    from checker.lang.system import System, Var
+    from checker.lang.system import Stmt, System, Var
 
 FAIR_KINDS = ("weak", "strong")
 TEMPORAL_KINDS = ("eventually", "always_eventually", "leads_to", "non_progress")
@@ -201,6 +201,56 @@ def compile_starvation(system: System, st: Starvation, tag: int) -> None:
             bump = Min(c[k] + Ite(others, 1, 0), st.cap)
             t.body.append(If(waits, [Assign(cvar, (lift(k),), bump)], [Assign(cvar, (lift(k),), lift(0, cvar.typ.elem))]))
         st.compiled.append(t.index)
+
+
+@dataclass
+class RoundRobin:
+    """A round-robin declaration (``Property.extra["round_robin"]``): see ``System.round_robin``."""
+
+    relation: Var  # Array(n, Array(n, Int(0, 2))): services of j while i waits
+    over: Any  # the instance family
+    waiting: Any  # instance -> state condition
+
+
+def compile_round_robin(system: System, rr: RoundRobin, tag: int) -> None:
+    """Append the ghost relation's update to every step that can change what ``waiting`` reads.
+
+    For every pair ``i ≠ j``: when ``i`` waits before and after the step and is not served, and ``j``
+    is served by it (waited before, not after), ``served[i][j]`` counts one more (saturating at 2);
+    when ``i`` does not wait after the step (or is served), its row is reset to 0. Grounded, one
+    ``If`` per pair; over an unbounded family, one :class:`ForEach` over the pair (a binder that the
+    parameterised translation reads as a function of the pair)."""
+    from checker.lang.expr import And, Min, Not
+    from checker.lang.family import ivar, unbounded
+    from checker.lang.system import Assign, ForEach, If, Let, Require, assigned_slots
+
+    fam = rr.over
+    rel = var_expr(rr.relation)
+    probe = ivar(fam, f"_rr{tag}") if unbounded(fam) else 0
+    read: set[int] = set()
+    slots_of(as_cond(rr.waiting(probe), f"{rr.relation.name}: waiting"), read)
+    for t in system.transitions:
+        if not (assigned_slots(t.body) & read):
+            continue
+        pre = {k: temp_expr(f"_rr{tag}_{k}", system.vars[k].typ) for k in sorted(read)}
+        lets = [Let(f"_rr{tag}_{k}", var_expr(system.vars[k])) for k in sorted(read)]
+        at = 0
+        while at < len(t.body) and isinstance(t.body[at], Require):
+            at += 1
+        t.body[at:at] = lets
+
+        def update(i: Any, j: Any, pre: dict[int, Expr] = pre) -> Stmt:
+            wi, wj = as_cond(rr.waiting(i), "waiting"), as_cond(rr.waiting(j), "waiting")
+            stays = And(_pre(wi, pre), wi)  # i waits before and after, so is not served by the step
+            served_j = And(_pre(wj, pre), Not(wj))
+            bump = Assign(rr.relation, (lift(i), lift(j)), Min(rel[i][j] + 1, 2))
+            return If(stays, [If(served_j, [bump], [])], [Assign(rr.relation, (lift(i), lift(j)), lift(0, Int(0, 2)))])
+
+        if unbounded(fam):
+            a, b = ivar(fam, f"_rr{tag}_i"), ivar(fam, f"_rr{tag}_j")
+            t.body.append(ForEach((a.value, b.value), [If(a != b, [update(a, b)], [])]))
+        else:
+            t.body.extend(update(i, j) for i in fam for j in fam if i != j)
 
 
 def default_served(waiting: list[Expr]) -> list[Expr]:
