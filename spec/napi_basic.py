@@ -254,7 +254,7 @@ def build(k: SimpleNamespace) -> System:
             "BoundedWait", over=ids, waiting=lambda i: plist.contains(i),
             doc="while an instance waits on the poll list, no other instance is taken from it twice "
                 "(ghost relation; so it is taken within N-1 takes of others)",
-            explain="instance {i} waits on the poll list while another instance is taken from it a second time",
+            explain="an instance waits on the poll list while another instance is taken from it a second time",
         )
     else:
         s.starvation(

@@ -30,8 +30,9 @@ from checker.symbolic.translate import SState, _and, _not, _or, flat_access
 
 
 def check_invariant(prob: Problem, x: SState, inv: z3.BoolRef, targets: list[Target],
-                    timeout: int) -> tuple[bool, str]:
-    """(accepted, reason if not)."""
+                    timeout: int, split_steps: bool = False) -> tuple[bool, str]:
+    """(accepted, reason if not). ``split_steps``: ask ``Inv ∧ T ⇒ Inv'`` once per step (the same
+    question in pieces, each on a fresh solver: faster for a large invariant)."""
     enc = prob.enc
     a, b = enc.state("@ca"), enc.state("@cb")
 
@@ -46,10 +47,12 @@ def check_invariant(prob: Problem, x: SState, inv: z3.BoolRef, targets: list[Tar
         return None if r == z3.unsat else f"{what}: {r}"
 
     tid = z3.Int("tid@c")
-    checks = [
-        unsat("Init ⇒ Inv", enc.init(a), _not(at(a))),
-        unsat("Inv ∧ T ⇒ Inv'", at(a), prob.pre(a), enc.trans(a, b, tid), _not(at(b))),
-    ]
+    checks = [unsat("Init ⇒ Inv", enc.init(a), _not(at(a)))]
+    if split_steps:
+        ia, nb, pa = at(a), _not(at(b)), prob.pre(a)
+        checks += [unsat(f"Inv ∧ T ⇒ Inv' ({t.key})", ia, pa, enc.step(t, a, b), nb) for t in prob.system.transitions]
+    else:
+        checks.append(unsat("Inv ∧ T ⇒ Inv'", at(a), prob.pre(a), enc.trans(a, b, tid), _not(at(b))))
     for tg in targets:
         if tg.edge:
             checks.append(unsat(f"Inv ⇒ {tg.name}", at(a), prob.pre(a), enc.trans(a, b, tid), prob.bad_edge(tg, a, b)))

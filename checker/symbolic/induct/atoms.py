@@ -40,8 +40,9 @@ GHOST_RANGE = 8
 
 @dataclass(frozen=True)
 class Atom:
-    """``kind`` is bool | eq | gt | in | dup; ``loc`` a flat index (for in/dup: the length's index,
-    with ``slots`` the slot indices); ``value`` the compared value."""
+    """``kind`` is bool | eq | gt | in | dup | before; ``loc`` a flat index (for in/dup/before: the
+    length's index, with ``slots`` the slot indices); ``value`` the compared value (before: the first
+    occurrence of ``value`` precedes that of ``value2``, both in the sequence)."""
 
     kind: str
     loc: int
@@ -63,7 +64,7 @@ class Atom:
         if self.kind == "expr":
             return set(self.zreads)
         locs = {self.loc} | ({self.loc2} if self.loc2 >= 0 else set())
-        if self.kind in ("in", "dup"):
+        if self.kind in ("in", "dup", "before"):
             locs |= set(self.slots)
         return locs
 
@@ -84,6 +85,17 @@ class Atom:
         if self.kind == "at":
             return (v[:, self.loc] > self.slots[0]) & (v[:, self.loc2] == self.value)
         length = v[:, self.loc]
+        if self.kind == "before":
+            first = np.zeros(len(v), dtype=bool)  # value seen at a position where value2 was not yet
+            clear = np.ones(len(v), dtype=bool)  # value2 not seen so far
+            seen2 = np.zeros(len(v), dtype=bool)
+            for k, s in enumerate(self.slots):
+                live = length > k
+                first |= clear & live & (v[:, s] == self.value)
+                hit2 = live & (v[:, s] == self.value2)
+                clear &= ~hit2
+                seen2 |= hit2
+            return first & seen2
         hits = np.zeros(len(v), dtype=np.int64)
         for k, s in enumerate(self.slots):
             hits += (v[:, s] == self.value) & (length > k)
@@ -105,6 +117,13 @@ class Atom:
             return z3.And(_eq(f[self.loc], self.value), _eq(f[self.loc2], self.value2))
         if self.kind == "at":
             return z3.And(f[self.loc] > self.slots[0], f[self.loc2] == self.value)
+        if self.kind == "before":
+            live = [f[self.loc] > k for k in range(len(self.slots))]
+            first = [z3.And(live[k], f[s] == self.value,
+                            *[z3.Not(z3.And(live[r], f[self.slots[r]] == self.value2)) for r in range(k + 1)])
+                     for k, s in enumerate(self.slots)]
+            seen2 = [z3.And(live[k], f[s] == self.value2) for k, s in enumerate(self.slots)]
+            return z3.And(z3.Or(*first), z3.Or(*seen2))
         hits = [z3.And(f[self.loc] > k, f[s] == self.value) for k, s in enumerate(self.slots)]
         if self.kind == "in":
             return z3.Or(*hits) if len(hits) > 1 else hits[0]
@@ -131,6 +150,14 @@ class Atom:
             return f"({a} == {self.value} and {ref[self.loc2]} == {self.value2})"
         if self.kind == "at":
             return f"({a} > {self.slots[0]} and {ref[self.loc2]} == {self.value})"
+        if self.kind == "before":
+            def at(k: int, w: int) -> str:
+                return f"({a} > {k} and {ref[self.slots[k]]} == {w})"
+
+            first = " or ".join(f"({at(k, self.value)} and not ({' or '.join(at(r, self.value2) for r in range(k + 1))}))"
+                                for k in range(len(self.slots)))
+            seen2 = " or ".join(at(k, self.value2) for k in range(len(self.slots)))
+            return f"(({first}) and ({seen2}))"
         hits = " + ".join(f"({a} > {k} and {ref[s]} == {self.value})" for k, s in enumerate(self.slots))
         return f"(({hits}) >= {1 if self.kind == 'in' else 2})"
 

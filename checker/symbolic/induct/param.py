@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,7 @@ CHECK_AT = (2, 3, 4)
 class TAtom:
     """An atom template over the instance variables ``i``/``j`` (``who`` and ``path`` entries)."""
 
-    kind: str  # bool | eq | gt | hi | ideq | in | dup | len | both
+    kind: str  # bool | eq | gt | hi | ideq | in | dup | len | both | before
     var: str
     path: tuple[Any, ...] = ()
     value: int = 0
@@ -61,18 +62,21 @@ class TAtom:
     var2: str = ""  # both: the local
     path2: tuple[Any, ...] = ()
     text: str = ""
+    who2: str = ""  # before: the instance variable that comes second
 
     def uses(self) -> set[str]:
-        return {p for p in self.path + self.path2 if isinstance(p, str)} | ({self.who} if self.who else set())
+        return ({p for p in self.path + self.path2 if isinstance(p, str)} | ({self.who} if self.who else set())
+                | ({self.who2} if self.who2 else set()))
 
 
 def _show_path(path: tuple[Any, ...]) -> str:
     return "".join(f"[{p}]" for p in path)
 
 
-def templates(system: System) -> list[TAtom]:
+def templates(system: System, order: bool = False) -> list[TAtom]:
     """The atom templates of a parameterised System, read off its types (as atoms.py does for a
-    grounded one)."""
+    grounded one); a binary relation over the instances gives its atoms at ``[i][j]`` and ``[j][i]``,
+    and with ``order`` a sequence of instances gives ``i before j in s`` and ``j before i in s``."""
     out: list[TAtom] = []
 
     def scalar(name: str, path: tuple[Any, ...], typ: Type) -> None:
@@ -94,7 +98,10 @@ def templates(system: System) -> list[TAtom]:
 
     for v in system.vars:
         t = v.typ
-        if isinstance(t, Array) and not isinstance(t.size, int):
+        if isinstance(t, Array) and not isinstance(t.size, int) and isinstance(t.elem, Array):
+            for w, w2 in itertools.permutations(VARS, 2):
+                scalar(v.name, (w, w2), t.elem.elem)
+        elif isinstance(t, Array) and not isinstance(t.size, int):
             for w in VARS:
                 scalar(v.name, (w,), t.elem)
         elif isinstance(t, Array):
@@ -105,6 +112,9 @@ def templates(system: System) -> list[TAtom]:
             for w in VARS:
                 out.append(TAtom("in", v.name, who=w, text=f"{w} in {v.name}"))
                 out.append(TAtom("dup", v.name, who=w, text=f"count({v.name}, {w}) >= 2"))
+            if order:
+                out.extend(TAtom("before", v.name, who=w, who2=w2, text=f"{w} before {w2} in {v.name}")
+                           for w, w2 in itertools.permutations(VARS, 2))
         else:
             scalar(v.name, (), t)
     for actor in system.actors:
@@ -155,13 +165,15 @@ class Grounder:
         return t
 
     def atom(self, a: TAtom, bind: dict[str, int]) -> Atom:
-        if a.kind in ("in", "dup", "len"):
+        if a.kind in ("in", "dup", "len", "before"):
             typ = self.types[a.var]
             assert isinstance(typ, Seq)
             length = self.where[f"{a.var}.len"]
             if a.kind == "len":
                 return Atom("gt", length, 0)
             slots = tuple(self.where[f"{a.var}[{k}]"] for k in range(typ.capacity))
+            if a.kind == "before":
+                return Atom("before", length, bind[a.who], slots=slots, value2=bind[a.who2])
             return Atom(a.kind, length, bind[a.who], slots=slots)
         loc = self._loc(a.var, a.path, bind, a.bit)
         if a.kind == "bool":
@@ -224,7 +236,12 @@ class AllN:
         vals.update({n: sentinel(j) for j, n in enumerate(sym_names)})
         self.psys = spec.instantiate(vals)
         lows = [spec.constant(n).min or 0 for n in sym_names]  # type: ignore[union-attr]
-        self.tr = PTr(self.psys, sym_names, lows)
+        from checker.symbolic.induct.param_tr import _relation
+
+        # a binary relation over the instances (a ghost "j was served while i waited") is stated
+        # against the order of the poll list: keep the order of first occurrences then
+        self.order = any(_relation(v.typ) for v in self.psys.vars)
+        self.tr = PTr(self.psys, sym_names, lows, self.order)
         self.lows = lows
 
     def claim(self) -> str:
@@ -244,7 +261,7 @@ class AllN:
                 continue
             e = self.psys.prop(p.name).expr
             parts = list(e.args) if e.op == "and" else [e]
-            out[p.name] = [(x.value.value, x.args[0]) if x.op == "forall" else (None, x) for x in parts]
+            out[p.name] = [_binders(x) for x in parts]
         return out
 
     # ---- mining
@@ -288,7 +305,7 @@ class AllN:
     # ---- Houdini over the step templates
     def run(self) -> PResult:
         t0 = time.process_time()
-        atoms = templates(self.psys)
+        atoms = templates(self.psys, self.order)
         parts = self.prop_parts()
         clauses = self.mine(atoms)
         self.stats.update(templates=len(atoms), candidates=len(clauses))
@@ -319,13 +336,13 @@ class AllN:
                 ls = [t if pol else z3.Not(t) for t, (_, pol) in zip(ls, c)]
                 return z3.Or(*ls) if len(ls) > 1 else ls[0]
             _, key, body = c
-            binds = {key: bind["i"]} if key is not None else {}
+            binds = {kk: bind[v] for kk, v in zip(key, VARS)}
             return StepRun(tr, st, binds, universe).ev(body, 1)
 
         def arity(k: int) -> int:
             kind, c = cands[k]
             if kind == "prop":
-                return 0 if c[1] is None else 1
+                return len(c[1])
             return len(set().union(*(atoms[i].uses() for i, _ in c)))
 
         def assume(solver: z3.Solver, st: dict[int, Any], universe: list[Any]) -> None:
@@ -345,7 +362,8 @@ class AllN:
             key = (id(st), k)
             if key not in goals:
                 t = term(k, st, {"i": wi, "j": wj}, universe)
-                goals[key] = z3.And(wi != wj, z3.Not(t)) if arity(k) == 2 else z3.Not(t)
+                # a clause is ∀ i ≠ j; a property's own binders say themselves whether i = j counts
+                goals[key] = z3.And(wi != wj, z3.Not(t)) if arity(k) == 2 and cands[k][0] == "clause" else z3.Not(t)
             return goals[key]
 
         # init
@@ -469,10 +487,12 @@ class AllN:
     def _atom_term(self, a: TAtom, st: dict[int, Any], bind: dict[str, Any]) -> Any:
         var = self.psys.var_named(a.var)
         v = st[var.slot]
-        if a.kind in ("in", "dup", "len"):
+        if a.kind in ("in", "dup", "len", "before"):
             assert isinstance(v, PSeq)
             if a.kind == "len":
                 return v.length > 0
+            if a.kind == "before":
+                return v.before[bind[a.who]][bind[a.who2]]
             return v.cnt[bind[a.who]] >= (1 if a.kind == "in" else 2)
         v = _read(v, a.path, bind)
         if a.bit >= 0:
@@ -528,7 +548,12 @@ class AllN:
         for var in self.psys.vars:
             v = st[var.slot]
             typ = var.typ
-            if isinstance(v, FArr):
+            if isinstance(v, FArr) and isinstance(v.elem, Array):
+                for e, e2 in _tuples(elems, 2):
+                    shown = val(v.comps[0][rep[e]][rep[e2]])
+                    if shown not in ("0", "False"):
+                        out[f"{var.name}[{names[e]}][{names[e2]}]"] = shown
+            elif isinstance(v, FArr):
                 for e in elems:
                     comps = [val(c[rep[e]]) for c in v.comps]
                     elem = typ.elem  # type: ignore[attr-defined]
@@ -541,6 +566,10 @@ class AllN:
                 out[f"len({var.name})"] = val(v.length)
                 for e in elems:
                     out[f"count({var.name}, {names[e]})"] = val(v.cnt[rep[e]])
+                if v.before is not None:
+                    for e, e2 in _tuples(elems, 2):
+                        if z3.is_true(m.eval(v.before[rep[e]][rep[e2]], model_completion=True)):
+                            out[f"{names[e]} before {names[e2]} in {var.name}"] = "yes"
             elif isinstance(v, list):
                 elem = typ.elem  # type: ignore[attr-defined]
                 for k, x in enumerate(v):
@@ -583,7 +612,7 @@ class AllN:
             # the properties are conjuncts of the invariant, as in the all-N proof
             terms += [prob.enc.holds(p.expr, x) for p in props]
             inv = z3.And(*terms) if terms else z3.BoolVal(True)
-            ok, why = check_invariant(prob, x, inv, prob.targets, timeout_ms)
+            ok, why = check_invariant(prob, x, inv, prob.targets, timeout_ms, split_steps=True)
             if not ok:
                 return False, f"N={n}: {why}"
         return True, ""
@@ -593,10 +622,25 @@ def _read(v: Any, path: tuple[Any, ...], bind: dict[str, Any]) -> Any:
     for p in path:
         if isinstance(v, FArr):
             comps = [c[bind[p]] for c in v.comps]
-            v = Flg(comps) if isinstance(v.elem, Flags) else comps[0]
+            v = FArr(v.elem.elem, comps) if isinstance(v.elem, Array) else Flg(comps) if isinstance(v.elem, Flags) \
+                else comps[0]
         else:
             v = v[p]
     return v
+
+
+def _binders(e: Any) -> tuple[tuple[Any, ...], Any]:
+    """A property conjunct as (the keys of its leading ∀ binders, at most two, and the body):
+    ``∀ i. ∀ j. body`` (an ``And`` of one ``forall``, as ``ids.each`` gives, counts as the ``forall``)."""
+    keys: list[Any] = []
+    while len(keys) < 2:
+        while e.op == "and" and len(e.args) == 1:
+            e = e.args[0]
+        if e.op != "forall":
+            break
+        keys.append(e.value.value)
+        e = e.args[0]
+    return tuple(keys), e
 
 
 def _tuples(universe: list[Any], k: int) -> list[tuple[Any, ...]]:
@@ -606,6 +650,8 @@ def _tuples(universe: list[Any], k: int) -> list[tuple[Any, ...]]:
 
 
 def _neg(text: str) -> str:
+    if " before " in text:
+        return f"not ({text})"
     for a, b in ((" == ", " != "), (" > ", " <= "), (" >= ", " < "), (" in ", " not in ")):
         if a in text and not text.startswith("("):
             return text.replace(a, b, 1)

@@ -36,7 +36,7 @@ import z3
 
 from checker.lang.expr import Expr
 from checker.lang.family import Family, InstId
-from checker.lang.system import Assign, If, Let, Require, Stmt, System, Transition, Var
+from checker.lang.system import Assign, ForEach, If, Let, Require, Stmt, System, Transition, Var, assigned_slots
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.symbolic import OFFSETS, sentinel
 
@@ -48,7 +48,9 @@ class NotInClass(ValueError):
 
 @dataclass
 class FArr:
-    """A per-instance array: one Z3 array (Inst -> component) per scalar component of ``elem``."""
+    """A per-instance array: one Z3 array (Inst -> component) per scalar component of ``elem``; a
+    binary relation over the instances (an array of per-instance arrays, ``elem`` an ``Array``) is
+    one Z3 array Inst -> (Inst -> component) per component."""
 
     elem: Type
     comps: list[Any]
@@ -56,10 +58,13 @@ class FArr:
 
 @dataclass
 class PSeq:
-    """A sequence of instances abstracted to per-instance counts and a length."""
+    """A sequence of instances abstracted to per-instance counts and a length, and (when the
+    translation keeps order, :attr:`PTr.order`) the binary relation ``before[a][b]``: ``a`` and ``b``
+    are in the sequence and the first occurrence of ``a`` precedes the first occurrence of ``b``."""
 
     cnt: Any  # Z3 array Inst -> Int
     length: Any
+    before: Any = None  # Z3 array Inst -> (Inst -> Bool), or None (order forgotten)
 
 
 @dataclass
@@ -73,7 +78,7 @@ def _ite(c: Any, a: Any, b: Any) -> Any:
     if isinstance(a, FArr):
         return FArr(a.elem, [_ite(c, x, y) for x, y in zip(a.comps, b.comps)])
     if isinstance(a, PSeq):
-        return PSeq(_ite(c, a.cnt, b.cnt), _ite(c, a.length, b.length))
+        return PSeq(_ite(c, a.cnt, b.cnt), _ite(c, a.length, b.length), _ite(c, a.before, b.before))
     if isinstance(a, Flg):
         return Flg([_ite(c, x, y) for x, y in zip(a.bits, b.bits)])
     if isinstance(a, list):
@@ -86,7 +91,7 @@ def _ite(c: Any, a: Any, b: Any) -> Any:
 class PTr:
     """The translation of one parameterised System (see the module docstring)."""
 
-    def __init__(self, system: System, sym_names: list[str], sym_lows: list[int]) -> None:
+    def __init__(self, system: System, sym_names: list[str], sym_lows: list[int], order: bool = False) -> None:
         fams = [f for f in system.families if f.symbolic]
         if len(fams) != 1:
             raise NotInClass("the parameterised translation takes exactly one unbounded instance family")
@@ -97,6 +102,17 @@ class PTr:
         self.sym_names = sym_names
         self.sym_lows = sym_lows
         self.first = z3.Const(f"{self.family.name}!first", self.sort)
+        #: sequences keep the order of their first occurrences (``PSeq.before``): a binary relation
+        self.order = order
+        self._fresh_n = itertools.count()
+
+    def relation_sort(self, comp: Any) -> Any:
+        """Inst -> (Inst -> comp): one component of a binary relation over the instances."""
+        return z3.ArraySort(self.sort, comp)
+
+    def fresh_relation(self, name: str) -> Any:
+        """A fresh Boolean relation (a choice the abstraction leaves open), unique in this translation."""
+        return z3.Array(f"{name}!{next(self._fresh_n)}", self.sort, self.relation_sort(z3.BoolSort()))
 
     # ---- sorts and fresh states
     def comps_of(self, typ: Type) -> list[Any]:
@@ -113,14 +129,18 @@ class PTr:
 
     def fresh(self, name: str, typ: Type, tag: str) -> Any:
         if isinstance(typ, Array) and isinstance(typ.size, Family):
-            sorts = self.comps_of(typ.elem)
+            if _relation(typ):
+                sorts = [self.relation_sort(c) for c in self.comps_of(typ.elem.elem)]  # type: ignore[attr-defined]
+            else:
+                sorts = self.comps_of(typ.elem)
             return FArr(typ.elem, [z3.Array(f"{name}#{k}{tag}", self.sort, s) for k, s in enumerate(sorts)])
         if isinstance(typ, Array):
             return [self.fresh(f"{name}[{k}]", typ.elem, tag) for k in range(typ.size)]
         if isinstance(typ, Seq):
             if not isinstance(typ.elem, InstId):
                 raise NotInClass(f"{name}: only sequences of instances are abstracted (counts and length)")
-            return PSeq(z3.Array(f"{name}.count{tag}", self.sort, z3.IntSort()), z3.Int(f"{name}.len{tag}"))
+            before = z3.Array(f"{name}.before{tag}", self.sort, self.relation_sort(z3.BoolSort())) if self.order else None
+            return PSeq(z3.Array(f"{name}.count{tag}", self.sort, z3.IntSort()), z3.Int(f"{name}.len{tag}"), before)
         if isinstance(typ, Flags):
             return Flg([z3.Bool(f"{name}.{b}{tag}") for b in typ.names])
         if isinstance(typ, BoolType):
@@ -144,6 +164,10 @@ class PTr:
 
         typ, init = v.typ, v.init
         if isinstance(typ, Array) and isinstance(typ.size, Family):
+            if _relation(typ):
+                one = lit(typ.elem.elem, init)  # type: ignore[attr-defined]
+                parts = one.bits if isinstance(one, Flg) else [one]
+                return FArr(typ.elem, [z3.K(self.sort, z3.K(self.sort, p)) for p in parts])
             one = lit(typ.elem, init)
             parts = one.bits if isinstance(one, Flg) else [one]
             return FArr(typ.elem, [z3.K(self.sort, p) for p in parts])
@@ -151,7 +175,8 @@ class PTr:
             vals = init if isinstance(init, tuple) else (init,) * typ.size
             return [lit(typ.elem, x) for x in vals]
         if isinstance(typ, Seq):
-            return PSeq(z3.K(self.sort, z3.IntVal(0)), z3.IntVal(0))
+            before = z3.K(self.sort, z3.K(self.sort, z3.BoolVal(False))) if self.order else None
+            return PSeq(z3.K(self.sort, z3.IntVal(0)), z3.IntVal(0), before)
         return lit(typ, init)
 
     def insts_of(self, st: dict[int, Any]) -> list[Any]:
@@ -186,9 +211,14 @@ class PTr:
                 if isinstance(typ.elem, (Int, Enum)):
                     for u in universe:
                         rng(typ.elem, v.comps[0][u])
+                elif _relation(typ) and isinstance(typ.elem.elem, (Int, Enum)):  # type: ignore[attr-defined]
+                    for u, w in itertools.product(universe, repeat=2):
+                        rng(typ.elem.elem, v.comps[0][u][w])  # type: ignore[attr-defined]
             elif isinstance(v, PSeq):
                 out.append(v.length >= 0)
                 out.extend(v.cnt[u] >= 0 for u in universe)
+                if v.before is not None:
+                    out.extend(order_facts(v, universe))
             elif isinstance(v, list):
                 for x in v:
                     go(typ.elem, x)  # type: ignore[attr-defined]
@@ -310,6 +340,8 @@ class StepRun:
         raise NotInClass(f"operator {op}")
 
     def _elem(self, typ: Type, comps: list[Any]) -> Any:
+        if isinstance(typ, Array):  # a row of a binary relation: indexed once more
+            return FArr(typ.elem, comps)
         return Flg(comps) if isinstance(typ, Flags) else comps[0]
 
     def _const_index(self, e: Expr) -> int:
@@ -330,14 +362,36 @@ class StepRun:
         if op == "len":
             return s.length
         if op in ("push_back", "push_front"):
-            return PSeq(z3.Store(s.cnt, x, s.cnt[x] + 1), s.length + 1)
+            return PSeq(z3.Store(s.cnt, x, s.cnt[x] + 1), s.length + 1, self._order(op, s, x))
         if op == "remove":
             has = s.cnt[x] > 0
-            return PSeq(z3.If(has, z3.Store(s.cnt, x, s.cnt[x] - 1), s.cnt), z3.If(has, s.length - 1, s.length))
+            return PSeq(z3.If(has, z3.Store(s.cnt, x, s.cnt[x] - 1), s.cnt), z3.If(has, s.length - 1, s.length),
+                        self._order(op, s, x))
         h = self._head(s)
         if op == "head":
             return h
-        return PSeq(z3.Store(s.cnt, h, s.cnt[h] - 1), s.length - 1)
+        return PSeq(z3.Store(s.cnt, h, s.cnt[h] - 1), s.length - 1, self._order(op, s, h))
+
+    def _order(self, op: str, s: PSeq, x: Any) -> Any:
+        """``before`` after ``op`` of ``x`` (see :class:`PSeq`). push_back: a new ``x`` goes after every
+        member; push_front: ``x``'s first occurrence is the front; removing the last occurrence of
+        ``x`` drops it from the relation; removing one of several moves its first occurrence to a
+        place the counts do not know: a fresh choice for ``x``'s pairs (sound; the invariant of a
+        list without duplicates never needs it)."""
+        if s.before is None:
+            return None
+        tr = self.tr
+        a, b = z3.Const("ord!a", tr.sort), z3.Const("ord!b", tr.sort)
+        old = s.before[a][b]
+        if op == "push_back":
+            new = z3.Or(old, z3.And(s.cnt[x] == 0, b == x, s.cnt[a] > 0, a != x))
+        elif op == "push_front":
+            new = z3.If(a == x, z3.And(s.cnt[b] > 0, b != x), z3.If(b == x, z3.BoolVal(False), old))
+        else:  # pop_front / remove of x (x in the sequence: its count was positive, or nothing changes)
+            other = tr.fresh_relation("before!moved")
+            gone = z3.If(s.cnt[x] >= 2, other[a][b], z3.BoolVal(False))
+            new = z3.If(z3.Or(a == x, b == x), z3.If(s.cnt[x] > 0, gone, old), old)
+        return z3.Lambda([a], z3.Lambda([b], new))
 
     def _head(self, s: PSeq) -> Any:
         key = id(s)
@@ -348,6 +402,10 @@ class StepRun:
             self.head_of[key] = h
             self.obligations.append(("head of an empty sequence", z3.Implies(self.alive, s.length > 0)))
             self.side.append(z3.Implies(self.alive, s.cnt[h] > 0))
+            if s.before is not None and self.universe is not None:
+                # the head's first occurrence precedes every other member's (∀ b, instantiated)
+                self.side.extend(z3.Implies(z3.And(self.alive, s.cnt[b] > 0, b != h), s.before[h][b])
+                                 for b in self.universe)
         return self.head_of[key]
 
     # ---- statements
@@ -370,8 +428,34 @@ class StepRun:
                 self.st = {k: _ite(c, then_st[k], self.st[k]) for k in self.st}
                 self.temps = {k: _ite(c, then_t[k], self.temps[k]) for k in self.temps if k in then_t}
                 self.alive = z3.Or(then_alive, self.alive)
+            elif isinstance(s, ForEach):
+                self._for_each(s)
             else:
                 raise NotInClass(f"statement {s!r}")
+
+    def _for_each(self, s: ForEach) -> None:
+        """``body`` for every tuple of instances at once: run it at fresh constants bound to the keys,
+        then every array it assigns becomes, at each tuple, its value there (a lambda over the tuple)."""
+        if len(s.keys) != 2:
+            raise NotInClass("a for-each over other than pairs of instances")
+        xs = [z3.Const(f"each!{k[1]}", self.tr.sort) for k in s.keys]
+        sub = StepRun(self.tr, self.st, {**self.binds, **dict(zip(s.keys, xs))}, None)
+        sub.temps = dict(self.temps)
+        sub.run(s.body)
+        if sub.obligations:
+            # a value assigned at every pair stays in its type whenever the relation was in its type
+            # there (the only obligations a relation's update makes): checked once, for every pair
+            chk = z3.Solver()
+            chk.add(self.tr.wf(self.st, xs))
+            chk.add(z3.Or(*[z3.Not(ob) for _, ob in sub.obligations]))
+            if chk.check() != z3.unsat:
+                raise NotInClass("a for-each whose values may leave their type")
+        for k in assigned_slots(s.body):
+            new = sub.st[k]
+            if not isinstance(new, FArr) or not isinstance(new.elem, Array):
+                raise NotInClass("a for-each assigns only a binary relation over the instances")
+            a, b = xs
+            self.st[k] = FArr(new.elem, [z3.Lambda([a], z3.Lambda([b], z3.simplify(c[a][b]))) for c in new.comps])
 
     def _assign(self, s: Assign) -> None:
         value = self.ev(s.value)
@@ -390,10 +474,13 @@ class StepRun:
         if not path:
             return value
         if isinstance(cur, FArr):
-            if len(path) != 1:
-                raise NotInClass("nested per-instance arrays")
-            idx = self.ev(path[0])
             parts = value.bits if isinstance(value, Flg) else [value]
+            idx = self.ev(path[0])
+            if len(path) == 2 and isinstance(cur.elem, Array):  # one pair of a binary relation
+                jdx = self.ev(path[1])
+                return FArr(cur.elem, [z3.Store(c, idx, z3.Store(c[idx], jdx, p)) for c, p in zip(cur.comps, parts)])
+            if len(path) != 1:
+                raise NotInClass("per-instance arrays nested deeper than a binary relation")
             return FArr(cur.elem, [z3.Store(c, idx, p) for c, p in zip(cur.comps, parts)])
         if isinstance(cur, list):
             k = self._const_index(path[0])
@@ -418,7 +505,19 @@ def transition_ivars(t: Transition) -> list[Any]:
             ex(x)
 
     _exprs(t.body, ex)
+    bound |= set(_each_keys(t.body))
     return [k for k in free if k not in bound]
+
+
+def _each_keys(body: list[Stmt]) -> list[Any]:
+    out: list[Any] = []
+    for s in body:
+        if isinstance(s, ForEach):
+            out.extend(s.keys)
+            out.extend(_each_keys(s.body))
+        elif isinstance(s, If):
+            out.extend(_each_keys(s.then) + _each_keys(s.orelse))
+    return out
 
 
 def _exprs(body: list[Stmt], f: Any) -> None:
@@ -433,6 +532,8 @@ def _exprs(body: list[Stmt], f: Any) -> None:
             f(s.cond)
             _exprs(s.then, f)
             _exprs(s.orelse, f)
+        elif isinstance(s, ForEach):
+            _exprs(s.body, f)
 
 
 def head_count(body: list[Stmt]) -> int:
@@ -448,6 +549,28 @@ def head_count(body: list[Stmt]) -> int:
 
     _exprs(body, ex)
     return n
+
+
+def _relation(typ: Type) -> bool:
+    """An array over the family of arrays over the family: a binary relation over the instances."""
+    return isinstance(typ, Array) and isinstance(typ.size, Family) and isinstance(typ.elem, Array) \
+        and isinstance(typ.elem.size, Family)
+
+
+def order_facts(s: PSeq, universe: list[Any]) -> list[Any]:
+    """What every sequence's ``before`` satisfies (the order of first occurrences), at the elements
+    of ``universe``: only members are ordered, irreflexive, asymmetric, total on members, transitive."""
+    out: list[Any] = []
+    bf, cnt = s.before, s.cnt
+    for a in universe:
+        out.append(z3.Not(bf[a][a]))
+    for a, b in itertools.permutations(universe, 2):
+        out.append(z3.Implies(bf[a][b], z3.And(cnt[a] > 0, cnt[b] > 0)))
+        out.append(z3.Or(z3.Not(bf[a][b]), z3.Not(bf[b][a])))
+        out.append(z3.Implies(z3.And(cnt[a] > 0, cnt[b] > 0, a != b), z3.Or(bf[a][b], bf[b][a])))
+    for a, b, c in itertools.permutations(universe, 3):
+        out.append(z3.Implies(z3.And(bf[a][b], bf[b][c]), bf[a][c]))
+    return out
 
 
 def pairs(universe: list[Any], arity: int) -> list[tuple[Any, ...]]:
