@@ -7,7 +7,7 @@ import pytest
 import z3
 
 from checker.explicit.bfs import explore
-from checker.lang import Seq, System
+from checker.lang import Bool, Or, Seq, System
 from checker.lang.family import ANY
 from checker.lang.pycompile import CompiledSystem
 from checker.lang.system import ForEach
@@ -17,23 +17,33 @@ from spec.napi_basic import SPEC
 
 
 def _queue(n: object, head_requeue: bool = False) -> System:
-    """A FIFO of instances: any instance not queued joins at the tail; the head is taken and put
-    back at the tail (or the head)."""
+    """A FIFO of instances: any instance not queued and not busy joins at the tail; the head is
+    taken, then put back at the tail (or the head)."""
     s = System("fifo")
     ids = s.instances("dev", n)
     q = s.var("q", Seq(ids.id_type, ids.plus(1)))
+    busy = s.var("busy", Bool)
+    cur = s.var("cur", ids.id_type)
 
     @s.action("join", func="f", params={"i": ids})
     def _(t, i):
         t.require(~q.contains(i))
+        t.require(Or(~busy, cur != i))
         t.set(q, q.push_back(i))
 
-    @s.action("serve", func="g")
+    @s.action("take", func="g")
     def _(t):
+        t.require(~busy)
         t.require(q.len() > 0)
-        t.let("h", q.head())
+        t.set(cur, q.head())
         t.set(q, q.pop_front())
-        t.set(q, q.push_front(t.temp("h")) if head_requeue else q.push_back(t.temp("h")))
+        t.set(busy, True)
+
+    @s.action("back", func="h")
+    def _(t):
+        t.require(busy)
+        t.set(q, q.push_front(cur) if head_requeue else q.push_back(cur))
+        t.set(busy, False)
 
     s.round_robin("Fair", over=ids, waiting=lambda i: q.contains(i))
     s.finish()
@@ -42,13 +52,13 @@ def _queue(n: object, head_requeue: bool = False) -> System:
 
 def test_round_robin_grounds_to_one_update_per_pair_and_binds_pairs_when_unbounded() -> None:
     g = _queue(3)
-    serve = next(t for t in g.transitions if t.label == "serve")
+    serve = next(t for t in g.transitions if t.key.endswith(":take"))
     rel = g.var_named("Fair.served")
     assert rel.ghost and str(rel.typ).count("Array") == 2
     pairs = [s for s in serve.body if type(s).__name__ == "If"]
     assert len(pairs) == 6  # i != j over 3 instances
     u = _queue(ANY)
-    serve = next(t for t in u.transitions if t.label == "serve")
+    serve = next(t for t in u.transitions if t.key.endswith(":take"))
     each = [s for s in serve.body if isinstance(s, ForEach)]
     assert len(each) == 1 and len(each[0].keys) == 2
 
@@ -71,7 +81,7 @@ def test_the_order_relation_follows_push_back_and_head() -> None:
     x0 = {v.slot: tr.init_value(v) for v in s.vars}
     q = s.var_named("q")
     a, b = z3.Consts("a b", tr.sort)
-    join = next(t for t in s.transitions if t.label == "join")
+    join = next(t for t in s.transitions if ":join" in t.key)
     key = P.transition_ivars(join)[0]
     r1 = StepRun(tr, x0, {key: a}, [a, b])
     r1.run(join.body)

@@ -181,8 +181,12 @@ class SymbolicEncoder(Encoder):
             return
         self._seen.add(key)
         todo = [e]
+        seen: set[int] = set()  # a term is a DAG: walk each node once (as a tree it can be exponential)
         while todo:
             t = todo.pop()
+            if t.get_id() in seen:
+                continue
+            seen.add(t.get_id())
             if z3.is_int_value(t) and abs(t.as_long()) >= SENTINEL // 2:
                 raise ValueError(f"a constant is used non-linearly ({t.as_long()}): it cannot be made symbolic")
             todo.extend(t.children())
