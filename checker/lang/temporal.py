@@ -175,10 +175,22 @@ def _pre(e: Expr, pre: dict[int, Expr]) -> Expr:
     return Expr(e.op, tuple(_pre(a, pre) for a in e.args), e.typ, e.value)
 
 
+def bind_pre_state(system: System, t: Any, read: set[int], prefix: str) -> dict[int, Expr]:
+    """Bind the pre-state values of the slots ``read`` to temps at the start of step ``t`` (after its
+    guards), for an update appended at its end; returns slot -> temp expression."""
+    from checker.lang.system import Let, Require
+
+    at = 0
+    while at < len(t.body) and isinstance(t.body[at], Require):
+        at += 1
+    t.body[at:at] = [Let(f"{prefix}_{k}", var_expr(system.vars[k])) for k in sorted(read)]
+    return {k: temp_expr(f"{prefix}_{k}", system.vars[k].typ) for k in sorted(read)}
+
+
 def compile_starvation(system: System, st: Starvation, tag: int) -> None:
     """Append the counter update of ``st`` to every transition that can change it."""
     from checker.lang.expr import And, Ite, Min, Not, Or
-    from checker.lang.system import Assign, If, Let, Require, assigned_slots
+    from checker.lang.system import Assign, If, assigned_slots
 
     read: set[int] = set()
     for e in st.waiting + st.served:
@@ -188,12 +200,7 @@ def compile_starvation(system: System, st: Starvation, tag: int) -> None:
     for t in system.transitions:
         if st.default_served and not (assigned_slots(t.body) & read):
             continue  # nothing the waiting condition reads changes: the count stays as it is
-        pre = {k: temp_expr(f"_starv{tag}_{k}", system.vars[k].typ) for k in sorted(read)}
-        lets = [Let(f"_starv{tag}_{k}", var_expr(system.vars[k])) for k in sorted(read)]
-        at = 0
-        while at < len(t.body) and isinstance(t.body[at], Require):
-            at += 1
-        t.body[at:at] = lets
+        pre = bind_pre_state(system, t, read, f"_starv{tag}")
         served = [_pre(s, pre) for s in st.served]
         for k in range(len(st.instances)):
             waits = And(_pre(st.waiting[k], pre), st.waiting[k], Not(served[k]))
@@ -222,7 +229,7 @@ def compile_round_robin(system: System, rr: RoundRobin, tag: int) -> None:
     parameterised translation reads as a function of the pair)."""
     from checker.lang.expr import And, Min, Not
     from checker.lang.family import ivar, unbounded
-    from checker.lang.system import Assign, ForEach, If, Let, Require, assigned_slots
+    from checker.lang.system import Assign, ForEach, If, assigned_slots
 
     fam = rr.over
     rel = var_expr(rr.relation)
@@ -232,12 +239,7 @@ def compile_round_robin(system: System, rr: RoundRobin, tag: int) -> None:
     for t in system.transitions:
         if not (assigned_slots(t.body) & read):
             continue
-        pre = {k: temp_expr(f"_rr{tag}_{k}", system.vars[k].typ) for k in sorted(read)}
-        lets = [Let(f"_rr{tag}_{k}", var_expr(system.vars[k])) for k in sorted(read)]
-        at = 0
-        while at < len(t.body) and isinstance(t.body[at], Require):
-            at += 1
-        t.body[at:at] = lets
+        pre = bind_pre_state(system, t, read, f"_rr{tag}")
 
         def update(i: Any, j: Any, pre: dict[int, Expr] = pre) -> Stmt:
             wi, wj = as_cond(rr.waiting(i), "waiting"), as_cond(rr.waiting(j), "waiting")

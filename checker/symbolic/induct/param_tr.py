@@ -9,7 +9,12 @@ abstracted to a per-instance *count* and a *length*: ``push_back``/``push_front`
 and ``pop_front`` takes one from both, ``contains``/``count``/``len`` read them. Every concrete
 run maps to an abstract run (the concrete head has a positive count), so a fact proved of the
 abstraction holds of the spec — for facts the abstraction can state at all: reading a position
-(``s[k]``) or concatenating is refused, so only order-free properties get through.
+(``s[k]``) or concatenating is refused. When the spec has a binary relation over the instances
+(``order``), the sequence also keeps ``before[a][b]``, the order of first occurrences, a Boolean
+relation over the instance sort (:class:`PSeq`, :meth:`StepRun._order`): FIFO facts such as
+"a ``j`` taken while ``i`` waits is behind ``i``" can then be stated. Binary relations
+(``Array(ids, Array(ids, T))``) are arrays of arrays over the sort, updated at every pair at once
+by a ``ForEach`` (a lambda over the pair: pointwise, which keeps the K-slot argument below).
 
 Verification conditions. A step is one template with its instance parameters (``i``) and head
 choices as constants. An invariant is a conjunction of clauses ``∀ i ≠ j. C(i, j)`` over the
