@@ -175,6 +175,8 @@ def claim_text(system: System, sym: Symbolic | None) -> str:
             continue
         rest.append(k if v is True else f"{k} = {v}")
     main = ", ".join(counts + data)
+    if not main and not rest:  # a system without constants: nothing to say
+        return ""
     return f"for {main}" + (f" (with {', '.join(rest)})" if rest else "")
 
 

@@ -34,6 +34,7 @@ trusted, only proposed. Everything is built from the atoms (:mod:`.atoms`), i.e.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Callable
 
@@ -224,3 +225,6 @@ class Blocker:
             return True
         finally:
             self.cpu += time.process_time() - c0
+            if os.environ.get("NAPI_INDUCT_DEBUG"):
+                print(f"[induct] block: {len(self.added)} clause(s), {self.calls} queries, {self.failed} failed, "
+                      f"{self.cpu:.1f} s CPU", flush=True)
