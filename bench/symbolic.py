@@ -93,6 +93,9 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
         p0 = next((p for p in res.properties if p.verdict == "holds"), None)
         if p0 is not None:
             extra = f"{p0.detail.get('clauses')} clauses" + (" + Spacer lemmas" if "Spacer" in p0.note else "")
+            st = p0.detail.get("stats", {})
+            if st.get("blocked"):  # strengthening: CTIs blocked by generalised clauses (induct.strengthen)
+                extra += f" ({st['block_clauses']} CTI-blocking clauses added, {st['candidates']:,} candidates)"
             extra += f", {p0.detail['parameters']}" if p0.detail.get("parameters") else ", these constants only"
     if "/" in verdict:  # mixed: each property's own verdict
         extra = (extra + "; " if extra else "") + ", ".join(f"{p.name}: {p.verdict}" for p in res.properties)
