@@ -203,7 +203,9 @@ class Blocker:
     def _add(self, cube: Cube) -> None:
         clause: Clause = tuple((i, not v) for i, v in cube)
         if any(c == clause and self.h.live[k] for k, c in self.added):
-            return  # found again (as a counterexample to generalisation and for a CTI): once is enough
+            # found again: a counterexample to generalisation's clause that the CTI's cube generalised
+            # to as well (it excludes both states); once is enough
+            return
         row = self.reads(clause) if self.reads is not None else None
         idx = self.h.add(self.term(clause), row)
         self.added.append((idx, clause))
@@ -223,9 +225,8 @@ class Blocker:
             if got is None or len(self.added) >= self.max_clauses:
                 self.failed += 1
                 return False
-            before = len(self.added)
             self._add(got)
-            return len(self.added) > before
+            return True  # added, or already added on the way (as a counterexample to generalisation's)
         finally:
             self.cpu += time.process_time() - c0
             if os.environ.get("NAPI_INDUCT_DEBUG"):
