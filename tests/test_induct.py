@@ -332,6 +332,7 @@ def test_a_false_property_keeps_its_counterexample_to_induction_under_strengthen
     (p,) = res.properties
     assert p.verdict == "inconclusive", p.note
     assert "not proved: " in p.note and "counterexample to induction at env:add [f.c:add]" in p.note
+    assert "no wider clause over the atoms excludes it" in p.note
     text = "\n".join(p.detail["cti_lines"])
     assert "CTI pre-state" in text and "why: Below5 fails: x = 5" in text
     # with the full exploration it is a violation with its replayed trace, as before

@@ -387,6 +387,9 @@ class Run:
                         key = detail["cti"]["transition"]
                         t = next(t for t in setting.prob.system.transitions if t.key == key)
                         note += f"; counterexample to induction at {key} [{t.function}] (its trace: -v)"
+                    if blocker is not None and blocker.failed:
+                        note += (f"; no wider clause over the atoms excludes it ({blocker.failed} CTI(s) not blocked: "
+                                 "its atoms match a reached or initial state, or generalising it ran out of budget)")
                     results[tg.name] = Outcome(INCONCLUSIVE, note=note, detail=detail)
             else:
                 proved += dropped + edge
