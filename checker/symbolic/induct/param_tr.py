@@ -201,6 +201,12 @@ class PTr:
             elif isinstance(v, PSeq):
                 out.append(v.length >= 0)
                 out.extend(v.cnt[u] >= 0 for u in universe)
+                # a fact of every real list, which counts and a length alone forget: the entries of
+                # distinct instances add up to at most the length (for every one and two of the universe;
+                # without it, splices and pops reach "empty list holding i")
+                out.extend(v.cnt[u] <= v.length for u in universe)
+                out.extend(v.cnt[u] + z3.If(u == w, 0, v.cnt[w]) <= v.length
+                           for u, w in itertools.combinations(universe, 2))
             elif isinstance(v, list):
                 for x in v:
                     go(typ.elem, x)  # type: ignore[attr-defined]
@@ -433,6 +439,12 @@ class StepRun:
             parts = value.bits if isinstance(value, Flg) else [value]
             return FArr(cur.elem, [z3.Store(c, idx, p) for c, p in zip(cur.comps, parts)])
         if isinstance(cur, list):
+            if path[0].op != "lit":  # a per-CPU element at a computed index (the IRQ's CPU): each element ite
+                idx = self.ev(path[0])
+                self.obligations.append(("an index outside a fixed array",
+                                         z3.Implies(self.alive, z3.And(idx >= 0, idx < len(cur)))))
+                return [_ite(idx == k, self._upd(x, typ.elem, path[1:], value), x)  # type: ignore[attr-defined]
+                        for k, x in enumerate(cur)]
             k = self._const_index(path[0])
             out = list(cur)
             out[k] = self._upd(cur[k], typ.elem, path[1:], value)  # type: ignore[attr-defined]
