@@ -158,6 +158,8 @@ class PTr:
             parts = one.bits if isinstance(one, Flg) else [one]
             return FArr(typ.elem, [z3.K(self.sort, p) for p in parts])
         if isinstance(typ, Array) and isinstance(typ.elem, Seq):  # a list per CPU: every one starts empty
+            if init not in ((), ((),) * typ.size):
+                raise NotInClass(f"{v.name}: a list of instances that does not start empty")
             return [PSeq(z3.K(self.sort, z3.IntVal(0)), z3.IntVal(0)) for _ in range(typ.size)]
         if isinstance(typ, Array):
             vals = init if isinstance(init, tuple) else (init,) * typ.size
