@@ -49,16 +49,20 @@ def rows(spec: str, quick: bool) -> list[dict[str, Any]]:
     # Linux: softirq mode first (one CPU, then both CPUs), no optional contexts; the spec bounds
     # RING <= 8, WEIGHT <= 4, BUDGET (netdev_budget) <= 8 (induct makes them symbolic: its rows at
     # small values already cover the large ones); then each optional context on its own with one
-    # instance on two CPUs: busy poll (__napi_busy_loop on CPU1), threaded NAPI, one
-    # napi_disable/napi_enable cycle, the napi_watchdog timer (DEFER = 1)
+    # instance, on one CPU and then two (busy poll: __napi_busy_loop on the last CPU; threaded NAPI;
+    # one napi_disable/napi_enable cycle; the napi_watchdog timer, DEFER = 1, with WEIGHT = 2: at
+    # WEIGHT = 1 a poll uses its whole weight or finds nothing, never arms the timer, and the
+    # system is the softirq one; netpoll's poll_napi), then all of them together
     base = {"RING": 2, "WEIGHT": 1, "BUDGET": 2}
     out = [{"N": 1, "CPUS": 1, **base}]
     out += [{"N": n, "CPUS": 2, **base} for n in ns]
     out += [{"N": 1, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8},
             {"N": 2, "CPUS": 2, "RING": 8, "WEIGHT": 4, "BUDGET": 8}]
     if not quick:
-        out += [{"N": 1, "CPUS": 2, **base, feature: value}
-                for feature, value in (("busy_poll", True), ("threaded", True), ("disable", True), ("DEFER", 1))]
+        features = ({"busy_poll": True}, {"threaded": True}, {"disable": True}, {"DEFER": 1, "WEIGHT": 2},
+                    {"netpoll": True})
+        out += [{"N": 1, "CPUS": cpus, **base, **f} for cpus in (1, 2) for f in features]
+        out += [{"N": 1, "CPUS": 2, **base, "WEIGHT": 2, **{k: v for f in features for k, v in f.items()}}]
     return out
 
 

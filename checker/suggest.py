@@ -27,6 +27,12 @@ def _linux_softirq_one(c: dict[str, Any]) -> bool:
             and c.get("driver", "contract") == "contract" and c.get("era", "6.18") == "6.18")
 
 
+def _linux_threaded_one(c: dict[str, Any]) -> bool:
+    """The same with threaded NAPI (models/linux/induct_threaded.toml)."""
+    others = ("stop_kthread", "start_kthread", "stop_kthread_no_wait", "lifecycle", "delete")
+    return bool(c.get("threaded")) and not any(c.get(k) for k in others) and _linux_softirq_one({**c, "threaded": False})
+
+
 #: Measured with bench/symbolic.py (see README, "Engines"): PDR proves these properties of napi_basic
 #: with N=1 up to RING=1024, WEIGHT=64 in seconds; with N >= 2, and on the Linux and DragonOS specs,
 #: neither PDR nor k-induction finishes in 60 s.
@@ -44,6 +50,9 @@ DECIDES: tuple[Decides, ...] = (
     Decides("induct", "linux", _linux_softirq_one,
             frozenset({"NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup"}),
             "measured to prove the Linux spec with N=1 in softirq mode for every RING, WEIGHT, BUDGET"),
+    Decides("induct", "linux", _linux_threaded_one,
+            frozenset({"NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup"}),
+            "measured to prove the Linux spec with N=1 and threaded NAPI for every RING, WEIGHT, BUDGET"),
 )
 
 

@@ -318,3 +318,21 @@ def test_bundled_configurations_agree(root, name: str) -> None:
         assert by_engine["bmc"][p] == (VIOLATED if want == VIOLATED else INCONCLUSIVE)
         if want == VIOLATED:
             assert by_engine["kind"][p] == VIOLATED
+
+
+def test_program_counter_orderings_print_as_the_labels_they_admit() -> None:
+    """Spacer's lemmas compare a pc by its index; the text names the labels instead."""
+    import z3
+
+    from checker.lang.types import Enum
+    from checker.symbolic.invariant_check import show
+
+    pc = z3.Int("irq.pc[0]")
+    types = {"irq.pc[0]": Enum("idle", "prep", "prep_cas", "mask", "sched")}
+    assert show(pc > 0, types) == "irq.pc[0] != idle"
+    assert show(pc > 2, types) == "irq.pc[0] in {mask, sched}"
+    assert show(z3.Not(pc <= 0), types) == "irq.pc[0] != idle"
+    assert show(pc < 3, types) == "irq.pc[0] not in {mask, sched}"
+    assert show(pc >= 4, types) == "irq.pc[0] == sched"
+    assert show(z3.Or(pc > 0, z3.Bool("b")), types) == "(irq.pc[0] != idle) or b"
+    assert show(z3.Int("pending[0]") < 1, types) == "pending[0] < 1"  # not a pc: unchanged

@@ -69,3 +69,14 @@ def test_spacer_giving_up_is_said_in_words(tmp_path: Path) -> None:
     assert code == 3
     assert "inconclusive: Spacer stopped: its time ran out" in lines["NoDoubleQueue"], lines
     assert "b'canceled'" not in lines["NoDoubleQueue"]
+
+
+def test_induct_suggested_for_threaded_napi_with_one_instance_only() -> None:
+    from checker.suggest import engine_for
+
+    base = {"N": 1, "CPUS": 1, "RING": 2, "WEIGHT": 1, "BUDGET": 2, "threaded": True}
+    d = engine_for("linux", base, "NoLostWakeup", ["explicit"])
+    assert d is not None and d.engine == "induct" and "threaded" in d.evidence
+    assert engine_for("linux", base, "NoLostWakeup", ["explicit", "induct"]) is None
+    for other in ({"N": 2}, {"busy_poll": True}, {"stop_kthread": True}, {"DEFER": 1}):
+        assert engine_for("linux", {**base, **other}, "NoLostWakeup", ["explicit"]) is None, other

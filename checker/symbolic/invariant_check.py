@@ -117,7 +117,7 @@ def show(e: z3.ExprRef, types: dict[str, Type], top: bool = True) -> str:
             return par(_cmp(a.arg(0), a.arg(1), "!=", types))
         for op, neg in ((z3.is_le, ">"), (z3.is_lt, ">="), (z3.is_ge, "<"), (z3.is_gt, "<=")):
             if op(a):
-                return par(f"{sub(a.arg(0))} {neg} {sub(a.arg(1))}")
+                return par(_order(a.arg(0), a.arg(1), neg, types) or f"{sub(a.arg(0))} {neg} {sub(a.arg(1))}")
         return f"not {sub(a)}"
     if z3.is_and(e) or z3.is_or(e):
         word = " and " if z3.is_and(e) else " or "
@@ -130,7 +130,7 @@ def show(e: z3.ExprRef, types: dict[str, Type], top: bool = True) -> str:
         return par(" != ".join(sub(a) for a in e.children()))
     for op, sym in ((z3.is_le, "<="), (z3.is_lt, "<"), (z3.is_ge, ">="), (z3.is_gt, ">")):
         if op(e):
-            return par(f"{sub(e.arg(0))} {sym} {sub(e.arg(1))}")
+            return par(_order(e.arg(0), e.arg(1), sym, types) or f"{sub(e.arg(0))} {sym} {sub(e.arg(1))}")
     if z3.is_add(e):
         out = sub(e.arg(0))
         for a in e.children()[1:]:
@@ -149,6 +149,27 @@ def show(e: z3.ExprRef, types: dict[str, Type], top: bool = True) -> str:
     if z3.is_app_of(e, z3.Z3_OP_ITE):
         return f"ite({show(e.arg(0), types)}, {show(e.arg(1), types)}, {show(e.arg(2), types)})"
     return str(e)
+
+
+_ORDER = {"<=": lambda x, y: x <= y, "<": lambda x, y: x < y, ">=": lambda x, y: x >= y, ">": lambda x, y: x > y}
+
+
+def _order(a: z3.ExprRef, b: z3.ExprRef, op: str, types: dict[str, Type]) -> str | None:
+    """A program counter (an Enum) compared by its index, as the labels it admits (Spacer's
+    ``irq.pc[0] > 3`` reads ``irq.pc[0] not in {idle, prep, prep_cas, mask}``); None otherwise."""
+    en = _enum_of(a, types)
+    if en is None or not z3.is_int_value(b):
+        return None
+    inside = [n for k, n in enumerate(en.names) if _ORDER[op](k, b.as_long())]
+    outside = [n for n in en.names if n not in inside]
+    if not outside:
+        return "true"
+    if not inside:
+        return "false"
+    if len(inside) == 1 or len(outside) == 1:
+        return f"{_name(a)} {'==' if len(inside) == 1 else '!='} {(inside if len(inside) == 1 else outside)[0]}"
+    return (f"{_name(a)} in {{{', '.join(inside)}}}" if len(inside) <= len(outside)
+            else f"{_name(a)} not in {{{', '.join(outside)}}}")
 
 
 def _cmp(a: z3.ExprRef, b: z3.ExprRef, op: str, types: dict[str, Type]) -> str:

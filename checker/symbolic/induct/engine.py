@@ -256,6 +256,7 @@ class Run:
             targets = [tg for tg in targets if tg.name not in results]
         sym = self.symbolic()
         refused = ""
+        sym_failed: dict[str, str] = {}  # why the symbolic pass did not prove a property
         if sym is not None:
             refused = "; ".join(f"{k} stays concrete: {v}" for k, v in sym.refused.items())
             instances = [replace(base, consts=[int(system.constants[n]) for n in sym.names])]
@@ -276,14 +277,16 @@ class Run:
                 except ValueError as err:  # a numeral near a sentinel that is not RING + k
                     got, refused = {}, str(err)
                 results.update({k: o for k, o in got.items() if o.verdict == HOLDS})
+                sym_failed = {k: o.note.split(";")[0] for k, o in got.items() if o.verdict != HOLDS and o.note}
         elif self.inp.options.get("induct_symbolic"):
             refused = "no data bound of this spec can be made symbolic"
         left = [tg for tg in targets if tg.name not in results]
         if left and (len(left) > 1 or left[0].name != ERROR_TARGET):
             got = self.prove(Setting(system, self.props, None, self.property_atoms()), [base], left)
-            for o in got.values():
-                if refused and o.verdict == HOLDS:
-                    o.note += f"; for the configuration's constants only ({refused})"
+            for name, o in got.items():
+                why = "; ".join(w for w in (sym_failed.get(name, ""), refused) if w)
+                if why and o.verdict == HOLDS:
+                    o.note += f"; for the configuration's constants only ({why})"
             results.update(got)
         for name, why in not_all_n.items():  # proved (or not) at this N only: say why not for every N
             if name in results:
