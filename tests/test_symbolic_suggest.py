@@ -65,7 +65,7 @@ def test_spacer_giving_up_is_said_in_words(tmp_path: Path) -> None:
     cfg = tmp_path / "linux_pdr.toml"
     cfg.write_text('spec = "linux"\nproperties = ["NoDoubleQueue"]\nengines = ["pdr"]\n[constants]\nN = 2\n'
                    '[limits]\nquery_timeout = 1\n')
-    code, lines = verify(tmp_path / "o", str(cfg), "--max-seconds", "2")
+    code, lines = verify(tmp_path / "o", str(cfg), "--max-seconds", "30")
     assert code == 3
     assert "inconclusive: Spacer stopped: its time ran out" in lines["NoDoubleQueue"], lines
     assert "b'canceled'" not in lines["NoDoubleQueue"]
