@@ -72,6 +72,10 @@ class Family:
         self.name = name
         self.n = n
         self.first = ivar(self, "first") if n is None else 0
+        #: distinguished instances (:meth:`named`): name -> constant of the instance sort (unbounded builds)
+        self.distinguished: dict[str, Expr] = {}
+        #: placements (:meth:`placement`) declared over this family, by name
+        self.placements: dict[str, Placement] = {}
 
     @property
     def symbolic(self) -> bool:
@@ -117,8 +121,53 @@ class Family:
 
         return Expr(op, (_bool(inner),), Bool, v)
 
+    def named(self, name: str, grounded: int = 0) -> Any:
+        """A distinguished instance (the busy poller's target, the one a driver disables ...): the
+        instance number ``grounded`` (default 0) when grounded, a named constant of the instance sort
+        when unbounded — an uninterpreted constant, so a proof holds whichever instance it names."""
+        if self.n is not None:
+            if not 0 <= grounded < self.n:
+                raise ModelError(f"instances {self.name!r}: {name} = {grounded} is not one of 0..{self.n - 1}")
+            return grounded
+        if name == "first":
+            raise ModelError(f"instances {self.name!r}: {name!r} is a reserved name")
+        return self.distinguished.setdefault(name, ivar(self, name))
+
+    def placement(self, name: str, m: int, rule: Callable[[int], int]) -> Placement:
+        """A map from the instances to ``0..m-1`` (which CPU an instance's interrupt is affine to):
+        ``rule(i)`` when grounded (a Python int, exactly what the spec computed before), an
+        uninterpreted function of the instance sort when unbounded (any placement at all)."""
+        pl = Placement(self, name, m, rule)
+        self.placements[name] = pl
+        return pl
+
     def __repr__(self) -> str:
         return f"instances({self.name}, {'ANY' if self.n is None else self.n})"
+
+
+class Placement:
+    """A map from a family's instances to ``0..m-1`` (see :meth:`Family.placement`). Applied to an
+    int it is the grounded rule; to an instance-valued expression of an unbounded family it is the
+    IR node ``place`` (``value``: this placement), read by the parameterised translation as an
+    uninterpreted function into ``0..m-1``."""
+
+    def __init__(self, family: Family, name: str, m: int, rule: Callable[[int], int]) -> None:
+        if m < 1:
+            raise ModelError(f"placement {name!r}: needs at least one target, got {m}")
+        self.family = family
+        self.name = name
+        self.m = m
+        self.rule = rule
+
+    def __call__(self, i: Any) -> Any:
+        if not isinstance(i, Expr):
+            return self.rule(i)
+        if not self.family.symbolic:
+            raise ModelError(f"placement {self.name!r} of a computed instance: ground it with a case split")
+        return Expr("place", (i,), Int(0, self.m - 1), self)
+
+    def __repr__(self) -> str:
+        return f"placement({self.name}: {self.family.name} -> 0..{self.m - 1})"
 
 
 def ivar(family: Family, name: str) -> Expr:

@@ -40,6 +40,8 @@ def show_expr(e: Expr, alias: Callable[[Expr], str | None] | None = None) -> str
         return f"({a[0]} {op} {a[1]})"
     if op == "index":
         return f"{a[0]}[{a[1]}]"
+    if op == "place":  # an uninterpreted placement (checker.lang.family.Placement)
+        return f"{e.value.name}({a[0]})"
     if op == "store":
         return f"{a[0]} with [{a[1]}] = {a[2]}"
     if op == "and":

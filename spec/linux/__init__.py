@@ -49,6 +49,11 @@ What is modelled
   except in their local_bh_disable sections and, for the busy poller, its whole preempt-disabled
   loop. Placement: instance i's IRQ on CPU i mod CPUS; the kthread on CPU 0; the busy poller and
   the disabler on ``BP_CPU`` / ``DISABLE_CPU`` (default: the last CPU); netpoll on CPU 0.
+* Instances are a family (``kernel.ids``, checker.lang.family): ``range(N)`` in every configuration;
+  built with ``N = ANY`` (the induct engine's all-N proofs) the IRQ placement ``irq_cpu`` is an
+  uninterpreted map from instances to CPUs (every affinity, not only i mod CPUS) and "instance 0"
+  (the busy poller's, the disabler's, netpoll's and sysfs's target) is a named instance
+  (``kernel.bp_target`` ...), whichever instance it is. BoundedWait's ghost is grounded only.
 
 Abstractions (what and why)
 ---------------------------

@@ -30,7 +30,11 @@ def ctx_on(kn: LinuxKernel, c: int, kind: str, skip: tuple[str, int] | None = No
         labels = p.in_set(kind)
         if not labels or (kinds is not None and p.kind not in kinds):
             continue
-        for i in range(p.instances):
+        if p.family is not None:  # an unbounded family: "some instance j (but the skipped one) placed on c"
+            but = skip[1] if skip is not None and skip[0] == p.name else None
+            terms.extend(p.some(lambda j, p=p, labels=labels: _there(p, j, c, labels), but))
+            continue
+        for i in range(p.instances):  # type: ignore[arg-type]
             if skip == (p.name, i):
                 continue
             oc = _on_cpu(p, i, c)
@@ -40,6 +44,13 @@ def ctx_on(kn: LinuxKernel, c: int, kind: str, skip: tuple[str, int] | None = No
     return Or(*terms)
 
 
+def _there(p: Prog, j: Any, c: Any, labels: list[str]) -> Expr:
+    oc = _on_cpu(p, j, c)
+    if oc is False:
+        return Or()
+    return p.at(j, *labels) if oc is True else And(oc, p.at(j, *labels))
+
+
 def hard_on(kn: LinuxKernel, c: int, skip: tuple[str, int] | None = None) -> Expr:
     """Some context on CPU c runs with interrupts off (a hard-IRQ handler, netpoll)."""
     return ctx_on(kn, c, "hard", skip)
@@ -47,6 +58,8 @@ def hard_on(kn: LinuxKernel, c: int, skip: tuple[str, int] | None = None) -> Exp
 
 def due(kn: LinuxKernel, c: int) -> Expr:
     """A device interrupt is signalled to CPU c: it is taken at once unless interrupts are off there."""
+    if kn.ids.symbolic:  # some instance placed on c has its interrupt signalled
+        return Or(kn.ids.forall(lambda i: And(kn.irq_cpu(i) == c, kn.irq_raised[i]), op="exists"))
     return Or(*[kn.irq_raised[i] for i in range(kn.n_inst) if kn.irq_cpu(i) == c])
 
 

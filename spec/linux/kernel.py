@@ -18,7 +18,8 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from checker.lang import Array, Bool, Flags, Int, Seq, Sum, System
-from checker.lang.expr import Expr
+from checker.lang.expr import Expr, ModelError
+from checker.lang.family import Family, Placement
 from checker.lang.kernel import KThreads
 
 from spec.linux.prog import Prog
@@ -65,10 +66,17 @@ class LinuxKernel:
         self.starting: bool = bool(getattr(k, "start_kthread", False))
         #: the citation of the driver's ->poll in traces (an era may name dev->poll)
         self.poll_func = f"{DEV}: <driver>_poll"
+        self.s = System("linux", "")
+        #: the NAPI instances: range(N), or every N at once (checker.lang.family: the induct engine's
+        #: all-N translation); instance-indexed state is sized ``ids.size``, loops over instances are
+        #: ``ids.each`` / ``ForAll(ids, ...)``
+        self.ids: Family = self.s.instances("napi", k.N)
+        #: where instance i's device interrupt is delivered: CPU i mod CPUS (an uninterpreted
+        #: placement over an unbounded family: every affinity at once)
+        self.irq_place: Placement = self.ids.placement("irq_cpu", self.ncpu, lambda i: i % self.ncpu)
         for variant in variants:
             variant(self)
         self.progs: dict[str, Prog] = {}
-        self.s = System("linux", "")
 
     # ------------------------------------------------------------------ the parts table
     def replace(self, name: str, part: Part) -> None:
@@ -89,7 +97,8 @@ class LinuxKernel:
     # ------------------------------------------------------------------ derived configuration
     @property
     def n_inst(self) -> int:
-        return int(self.k.N)
+        """The number of instances (a ModelError for an unbounded family: use ``ids``)."""
+        return len(self.ids)
 
     @property
     def ncpu(self) -> int:
@@ -106,7 +115,7 @@ class LinuxKernel:
 
     @property
     def bound(self) -> int:
-        return int(self.k.K) if self.k.K >= 0 else self.n_inst - 1
+        return int(self.k.K) if self.k.K >= 0 else self.ids.plus(-1)  # type: ignore[return-value]
 
     @property
     def proc_cpu(self) -> int:
@@ -129,8 +138,48 @@ class LinuxKernel:
         """The CPU of the napi_disable/napi_enable task(s) (constant ``DISABLE_CPU``)."""
         return self._placed("DISABLE_CPU")
 
-    def irq_cpu(self, i: int) -> int:
-        return i % self.ncpu
+    def irq_cpu(self, i: Any) -> Any:
+        """The CPU instance ``i``'s device interrupt is delivered to (the placement ``irq_cpu``)."""
+        return self.irq_place(i)
+
+    # distinguished instances: instance 0 when grounded, named constants of the instance sort when
+    # unbounded (checker.lang.family.Family.named)
+    @property
+    def bp_target(self) -> Any:
+        """The instance the busy poller polls (its socket's napi_id)."""
+        return self.ids.named("busy_poll_target")
+
+    @property
+    def dis_target(self) -> Any:
+        """The instance the driver task opens (``lifecycle``), disables/enables or deletes."""
+        return self.ids.named("disable_target")
+
+    @property
+    def netpoll_target(self) -> Any:
+        """The instance netpoll's poll_napi polls."""
+        return self.ids.named("netpoll_target")
+
+    @property
+    def sysfs_target(self) -> Any:
+        """The instance whose kthread ``echo 0|1 > threaded`` stops or creates."""
+        return self.ids.named("sysfs_target")
+
+    def only_for(self, n: Any, target: Any, conds: list[Any]) -> list[Any]:
+        """``conds`` when instance ``n`` is ``target`` (a context acting for one distinguished
+        instance): a Python test when grounded, ``n == target => conds`` when unbounded."""
+        if self.ids.symbolic:
+            from checker.lang import And, Implies
+            return [Implies(n == target, And(*conds))]
+        return conds if n == target else []
+
+    def per_instance(self, value: Any, special: Any = None, at: Any = None) -> Any:
+        """An initial value per instance: ``value`` everywhere, ``special`` at instance ``at`` when
+        ``at`` is given (grounded: the list, exactly as written before the family rewrite)."""
+        if not self.ids.symbolic:
+            return [special if at is not None and n == at else value for n in self.ids]
+        if at is not None:
+            raise ModelError("an instance with its own initial value (lifecycle) is grounded only")
+        return value
 
     @property
     def kthreaded(self) -> bool:
@@ -153,13 +202,15 @@ class LinuxKernel:
 
     # ------------------------------------------------------------------ shared state
     def declare_state(self) -> None:
-        s, k, n_inst, ncpu = self.s, self.k, self.n_inst, self.ncpu
+        s, k, ncpu, ids = self.s, self.k, self.ncpu, self.ids
+        n_inst = ids.size  # an int, or the unbounded family itself
+        opened = self.dis_target if self.opening else None
         ring, weight = k.RING, k.WEIGHT
         enabled = Flags(*BITS).mask("THREADED") if self.threaded else 0
         # netif_napi_add_weight_locked: set_bit(SCHED); set_bit(NPSVC) -- created disabled
         added = Flags(*BITS).mask("SCHED", "NPSVC")
         self.napi_state = s.var("napi_state", Array(n_inst, Flags(*BITS)),
-                                init=[added if self.opening and n == 0 else enabled for n in range(n_inst)],
+                                init=self.per_instance(enabled, added, opened),
                                 doc="n->state (include/linux/netdevice.h NAPI_STATE_*)")
         self.pending = s.var("pending", Array(n_inst, Int(0, ring)), doc="packets in the device ring")
         self.irq_masked = s.var("irq_masked", Array(n_inst, Bool), doc="device interrupt masked by the driver")
@@ -167,14 +218,14 @@ class LinuxKernel:
                                  doc="a packet arrived while masked and was not signalled")
         self.irq_raised = s.var("irq_raised", Array(n_inst, Bool),
                                 doc="interrupt signalled to its CPU, handler not yet entered")
-        self.list_cap = n_inst + 2
-        self.napi_id = Int(0, n_inst - 1)
+        self.list_cap = ids.plus(2)
+        self.napi_id = ids.id_type
         self.poll_list = s.var("poll_list", Array(ncpu, Seq(self.napi_id, self.list_cap)),
                                doc="softnet_data.poll_list per CPU")
         self.net_rx_pending = s.var("net_rx_pending", Array(ncpu, Bool), doc="NET_RX_SOFTIRQ pending bit per CPU")
         self.in_net_rx_action = s.var("in_net_rx_action", Array(ncpu, Bool),
                                       doc="softnet_data.in_net_rx_action per CPU")
-        self.timer_cpu = s.var("timer_cpu", Array(n_inst, Int(-1, ncpu - 1)), init=[-1] * n_inst,
+        self.timer_cpu = s.var("timer_cpu", Array(n_inst, Int(-1, ncpu - 1)), init=self.per_instance(-1),
                                doc="n->timer (napi_watchdog hrtimer): -1 idle, else the CPU it is pinned to") \
             if self.tmr else None
         self.defer_count = s.var("defer_count", Array(n_inst, Int(0, self.defer)),
@@ -185,7 +236,7 @@ class LinuxKernel:
             "kthread_interruptible", Array(n_inst, Bool),
             doc="napi kthread's __state == TASK_INTERRUPTIBLE (set_current_state; wake_up_process clears)") \
             if self.kthreaded else None
-        self.kthread_created = s.var("kthread_created", Array(n_inst, Bool), init=[False] * n_inst,
+        self.kthread_created = s.var("kthread_created", Array(n_inst, Bool), init=self.per_instance(False),
                                      doc="napi->thread != NULL (napi_kthread_create: kthread_run)") \
             if self.starting else None
         self.netdev_lock = s.var("netdev_lock", Int(-1, max(self.lock_holders, 1) - 1), init=-1,
@@ -193,16 +244,18 @@ class LinuxKernel:
         # napi_hash membership: napi_by_id (the busy poller's lookup) finds n; napi_disable removes it
         # (napi_save_config -> napi_hash_del), napi_enable adds it back (napi_restore_config)
         self.napi_hashed = s.var("napi_hashed", Array(n_inst, Bool),
-                                 init=[not (self.opening and n == 0) for n in range(n_inst)],
+                                 init=self.per_instance(True, False, opened),
                                  doc="n is in napi_hash (napi_by_id finds it)") \
             if self.busy and self.drivers else None
+        # BoundedWait's ghost counter: per instance, updated for every other instance at each poll
+        # (a Python loop of statements); grounded only (an unbounded build leaves BoundedWait out)
         self.wait = s.var("wait", Array(n_inst, Int(0, self.bound + 1)), ghost=True,
-                          doc="polls of others on its CPU while queued (ghost)")
+                          doc="polls of others on its CPU while queued (ghost)") if not ids.symbolic else None
         # ghost fact kept by napi_disable (sets it when it returns) and napi_enable (clears it with
         # the cmpxchg that re-enables the instance)
         # (lifecycle: instance 0 starts disabled, as netif_napi_add leaves it)
         self.napi_disabled = s.var("napi_disabled", Array(n_inst, Bool), ghost=True,
-                                   init=[self.opening and n == 0 for n in range(n_inst)],
+                                   init=self.per_instance(False, True, opened),
                                    doc="napi_disable has returned (or netif_napi_add created it) and napi_enable "
                                        "has not enabled it (ghost)") \
             if self.drivers else None
@@ -210,12 +263,15 @@ class LinuxKernel:
                                   doc="netif_napi_del has returned and the driver freed the instance (ghost)") \
             if self.deleting else None
         # kthread_stop / kthread_should_stop of the NAPI kthreads (napi_stop_kthread)
-        self.kthreads = KThreads(s, n_inst, "napi_kthread") if self.stopping else None
+        self.kthreads = KThreads(s, self.n_inst, "napi_kthread") if self.stopping else None
         self.maxw = max(weight, k.BP_BUDGET)
 
-    def context(self, name: str, instances: int, display: str, kind: str,
-                cpu: Callable[[int], Any], napi: Callable[[int], Any]) -> Prog:
-        """A new context (actor family) with the locals every kernel function may use."""
+    def context(self, name: str, instances: int | Family, display: str, kind: str,
+                cpu: Callable[[Any], Any], napi: Callable[[Any], Any]) -> Prog:
+        """A new context (actor family) with the locals every kernel function may use; ``instances``
+        is a count (CPUs, tasks) or the NAPI family (one context per NAPI instance)."""
+        if isinstance(instances, Family) and not instances.symbolic:
+            instances = len(instances)  # grounded: a count, as before
         p = Prog(name, instances, display, kind, cpu, napi)
         self.progs[name] = p
         p.local("val", Flags(*BITS))

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from checker.lang import Array, Bool, System
+from checker.lang.family import Family
 from checker.lang.system import Actor
 from checker.lang.types import Type
 
@@ -57,7 +58,8 @@ class Prog:
     """
 
     name: str
-    instances: int
+    #: a count, or the unbounded NAPI family (an all-N build: one step template per step)
+    instances: int | Family
     display: str
     kind: str = "process"
     cpu: CpuFn = lambda i: 0
@@ -78,6 +80,27 @@ class Prog:
     quiescent: Callable[[int], list[Any]] | None = None
     #: conditions under which this context has stopped for good or waits for an event (NoHang's end states)
     at_end: Callable[[], list[Any]] | None = None
+
+    @property
+    def family(self) -> Family | None:
+        """The unbounded family this context ranges over (None: a fixed number of instances)."""
+        return self.instances if isinstance(self.instances, Family) else None
+
+    def each(self, body: Callable[[Any], Any], but: Any = None) -> list[Any]:
+        """``[body(i) for every instance i (but one)]``; over an unbounded family, one ``forall``
+        binder (spread it into an ``And``)."""
+        fam = self.family
+        if fam is not None:
+            return fam.each(body, but)
+        return [body(i) for i in range(self.instances) if but is None or i != but]  # type: ignore[arg-type]
+
+    def some(self, body: Callable[[Any], Any], but: Any = None) -> list[Any]:
+        """The disjuncts ``body(i)`` of every instance i (but one); over an unbounded family, one
+        ``exists`` binder (spread it into an ``Or``)."""
+        fam = self.family
+        if fam is not None:
+            return [fam.forall(body, but, op="exists")]
+        return self.each(body, but)
 
     def resting(self, i: int) -> Any:
         """Instance ``i`` is outside its work: at its first label (waiting for its trigger) or terminal."""

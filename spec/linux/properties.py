@@ -31,7 +31,10 @@ def _per_context(kn: LinuxKernel, fact: str, n: int, kinds: tuple[str, ...] | No
     for p in kn.progs.values():
         if not p.has_fact(fact) or (kinds is not None and p.kind not in kinds):
             continue
-        for a in range(p.instances):
+        if p.family is not None:  # an unbounded family: "some instance acting for n has the fact"
+            out.extend(p.some(lambda a, p=p: And(p.napi(a) == n, getattr(p.L, fact)[a])))
+            continue
+        for a in range(p.instances):  # type: ignore[arg-type]
             same = p.napi(a) == n
             if same is False:
                 continue
@@ -54,7 +57,7 @@ def owned(kn: LinuxKernel, n: int) -> list[Expr]:
 
 
 def add_properties(kn: LinuxKernel) -> None:
-    s, state, ids = kn.s, kn.napi_state, range(kn.n_inst)
+    s, state, ids = kn.s, kn.napi_state, kn.ids
 
     def polling_count(i: int) -> Expr:
         conds = polling(kn, i)
@@ -91,27 +94,29 @@ def add_properties(kn: LinuxKernel) -> None:
             "enabled). In such a state nothing will poll the ring until an unrelated event.",
     )
 
-    disabled = kn.napi_disabled[0] if kn.napi_disabled is not None else Or()
-    watchdog_owns = _per_context(kn, "owns", 0, ("hardirq",))
+    # the disabled / deleted instance is the driver task's (instance 0 when grounded)
+    tgt = kn.dis_target if kn.drivers else kn.ids.first
+    disabled = kn.napi_disabled[tgt] if kn.napi_disabled is not None else Or()
+    watchdog_owns = _per_context(kn, "owns", tgt, ("hardirq",))
     s.invariant(
         "NoPollWhileDisabled",
-        Implies(disabled, Not(Or(*polling(kn, 0), *watchdog_owns))),
+        Implies(disabled, Not(Or(*polling(kn, tgt), *watchdog_owns))),
         doc="between napi_disable returning and napi_enable re-enabling, no context runs instance 0's ->poll "
             "and napi_watchdog cannot schedule it (it never wins test_and_set_bit(SCHED))",
     )
     s.invariant(
         "NoTimerWhileDisabled",
-        Implies(disabled, kn.timer_cpu[0] == -1) if kn.timer_cpu is not None else Implies(disabled, True),
+        Implies(disabled, kn.timer_cpu[tgt] == -1) if kn.timer_cpu is not None else Implies(disabled, True),
         doc="between napi_disable returning and napi_enable re-enabling, instance 0's napi_watchdog hrtimer is "
             "not armed (napi_disable_locked's hrtimer_cancel is meant to leave it idle)",
     )
-    deleted = kn.napi_deleted[0] if kn.napi_deleted is not None else Or()
+    deleted = kn.napi_deleted[tgt] if kn.napi_deleted is not None else Or()
     watchdog = kn.ctx("watchdog")
     s.invariant(
         "NothingRunsOnDeleted",
-        Implies(deleted, And(Not(Or(*polling(kn, 0), *owned(kn, 0))),
-                             kn.timer_cpu[0] == -1 if kn.timer_cpu is not None else True,
-                             watchdog.resting(0) if watchdog is not None else True)),
+        Implies(deleted, And(Not(Or(*polling(kn, tgt), *owned(kn, tgt))),
+                             kn.timer_cpu[tgt] == -1 if kn.timer_cpu is not None else True,
+                             watchdog.resting(tgt) if watchdog is not None else True)),
         doc="after netif_napi_del returned and the driver freed instance 0, no context polls or owns it, its "
             "napi_watchdog hrtimer is not armed and its callback is not running (a timer armed then fires on "
             "freed memory)",
@@ -139,13 +144,17 @@ def add_properties(kn: LinuxKernel) -> None:
             "ownership; a busy poller legitimately hands the instance to the softirq with the IRQ armed "
             "(busy_poll_stop -> __busy_poll_stop -> __napi_schedule)",
     )
+    if kn.wait is None:  # an unbounded build: the ghost counter is updated by a loop over instances
+        s.not_parameterised["BoundedWait"] = ("its ghost counter is updated for every other instance by a "
+                                              "loop of statements (grounded builds only)")
     s.invariant(
         "BoundedWait",
-        ForAll(ids, lambda i: kn.wait[i] <= kn.bound),
+        ForAll(ids, lambda i: kn.wait[i] <= kn.bound) if kn.wait is not None else And(),
         doc=f"an instance queued on a CPU is polled before {kn.bound} polls of other instances by that CPU's "
             "net_rx_action (ghost counter)",
     )
-    add_liveness(kn)
+    if not ids.symbolic:  # temporal properties are for the explicit engine (grounded)
+        add_liveness(kn)
 
     def at_end() -> Expr:
         return And(*[c for p in kn.progs.values() if p.at_end is not None for c in p.at_end()])

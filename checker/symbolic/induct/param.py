@@ -104,14 +104,14 @@ def templates(system: System, order: bool = False) -> list[TAtom]:
         elif isinstance(t, Array) and not isinstance(t.size, int):
             for w in VARS:
                 scalar(v.name, (w,), t.elem)
+        elif isinstance(t, Array) and isinstance(t.elem, Seq):  # a list per CPU (poll_list[c])
+            for c in range(t.size):
+                out.extend(_seq_atoms(v.name, (c,)))
         elif isinstance(t, Array):
             for c in range(t.size):
                 scalar(v.name, (c,), t.elem)
         elif isinstance(t, Seq):
-            out.append(TAtom("len", v.name, text=f"len({v.name}) > 0"))
-            for w in VARS:
-                out.append(TAtom("in", v.name, who=w, text=f"{w} in {v.name}"))
-                out.append(TAtom("dup", v.name, who=w, text=f"count({v.name}, {w}) >= 2"))
+            out.extend(_seq_atoms(v.name, ()))
             if order:
                 out.extend(TAtom("before", v.name, who=w, who2=w2, text=f"{w} before {w2} in {v.name}")
                            for w, w2 in itertools.permutations(VARS, 2))
@@ -132,6 +132,16 @@ def templates(system: System, order: bool = False) -> list[TAtom]:
                     elif isinstance(elem, InstId) and actor.family is None:
                         out.extend(TAtom("both", pcname, path, lab, who=w, var2=v.name, path2=path,
                                          text=f"{head} == {w})") for w in VARS)
+    return out
+
+
+def _seq_atoms(name: str, path: tuple[Any, ...]) -> list[TAtom]:
+    """``len(s) > 0``, ``w in s`` and ``count(s, w) >= 2`` of a list of instances ``s`` (at ``path``)."""
+    shown = name + _show_path(path)
+    out = [TAtom("len", name, path, text=f"len({shown}) > 0")]
+    for w in VARS:
+        out.append(TAtom("in", name, path, who=w, text=f"{w} in {shown}"))
+        out.append(TAtom("dup", name, path, who=w, text=f"count({shown}, {w}) >= 2"))
     return out
 
 
@@ -166,12 +176,13 @@ class Grounder:
 
     def atom(self, a: TAtom, bind: dict[str, int]) -> Atom:
         if a.kind in ("in", "dup", "len", "before"):
-            typ = self.types[a.var]
+            typ = self._type(a.var, a.path)
             assert isinstance(typ, Seq)
-            length = self.where[f"{a.var}.len"]
+            at = a.var + _show_path(a.path)
+            length = self.where[f"{at}.len"]
             if a.kind == "len":
                 return Atom("gt", length, 0)
-            slots = tuple(self.where[f"{a.var}[{k}]"] for k in range(typ.capacity))
+            slots = tuple(self.where[f"{at}[{k}]"] for k in range(typ.capacity))
             if a.kind == "before":
                 return Atom("before", length, bind[a.who], slots=slots, value2=bind[a.who2])
             return Atom(a.kind, length, bind[a.who], slots=slots)
@@ -368,7 +379,7 @@ class AllN:
 
         # init
         x0 = {v.slot: tr.init_value(v) for v in self.psys.vars}
-        u0 = [tr.first, wi, wj]
+        u0 = [*tr.fixed, wi, wj]
         s0 = z3.Solver()
         s0.add(*[c >= lo for c, lo in zip(tr.sym, self.lows)])
         for k in range(len(cands)):
@@ -385,7 +396,7 @@ class AllN:
         for t in self.psys.transitions:
             ivs = {key: z3.Const(f"{key[1]}!{t.index}", tr.sort) for key in transition_ivars(t)}
             heads = [z3.Const(f"h{k}!{t.index}", tr.sort) for k in range(head_count(t.body))]
-            universe = tr.insts_of(x) + list(ivs.values()) + heads + [tr.first, wi, wj]
+            universe = tr.insts_of(x) + list(ivs.values()) + heads + [*tr.fixed, wi, wj]
             run = StepRun(tr, x, ivs, universe, heads)
             run.run(t.body)
             s = z3.Solver()
@@ -488,6 +499,7 @@ class AllN:
         var = self.psys.var_named(a.var)
         v = st[var.slot]
         if a.kind in ("in", "dup", "len", "before"):
+            v = _read(v, a.path, bind)
             assert isinstance(v, PSeq)
             if a.kind == "len":
                 return v.length > 0
@@ -573,7 +585,11 @@ class AllN:
             elif isinstance(v, list):
                 elem = typ.elem  # type: ignore[attr-defined]
                 for k, x in enumerate(v):
-                    if not isinstance(x, Flg):
+                    if isinstance(x, PSeq):  # a list per CPU
+                        out[f"len({var.name}[{k}])"] = val(x.length)
+                        for e in elems:
+                            out[f"count({var.name}[{k}], {names[e]})"] = val(x.cnt[rep[e]])
+                    elif not isinstance(x, Flg):
                         shown = val(x)
                         if isinstance(elem, Enum) and shown.isdigit():
                             shown = elem.names[int(shown)]

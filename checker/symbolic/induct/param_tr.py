@@ -110,6 +110,11 @@ class PTr:
         #: sequences keep the order of their first occurrences (``PSeq.before``): a binary relation
         self.order = order
         self._fresh_n = itertools.count()
+        #: distinguished instances (Family.named: the busy poller's target ...): uninterpreted constants
+        self.named = {n: z3.Const(f"{self.family.name}!{n}", self.sort) for n in self.family.distinguished}
+        #: placements (Family.placement: instance -> CPU): uninterpreted functions into 0..m-1
+        self.places = {n: z3.Function(f"{self.family.name}!{n}", self.sort, z3.IntSort())
+                       for n in self.family.placements}
 
     def relation_sort(self, comp: Any) -> Any:
         """Inst -> (Inst -> comp): one component of a binary relation over the instances."""
@@ -118,6 +123,11 @@ class PTr:
     def fresh_relation(self, name: str) -> Any:
         """A fresh Boolean relation (a choice the abstraction leaves open), unique in this translation."""
         return z3.Array(f"{name}!{next(self._fresh_n)}", self.sort, self.relation_sort(z3.BoolSort()))
+
+    @property
+    def fixed(self) -> list[Any]:
+        """The instance constants every VC names: ``first`` and the distinguished instances."""
+        return [self.first, *self.named.values()]
 
     # ---- sorts and fresh states
     def comps_of(self, typ: Type) -> list[Any]:
@@ -176,6 +186,10 @@ class PTr:
             one = lit(typ.elem, init)
             parts = one.bits if isinstance(one, Flg) else [one]
             return FArr(typ.elem, [z3.K(self.sort, p) for p in parts])
+        if isinstance(typ, Array) and isinstance(typ.elem, Seq):  # a list per CPU: every one starts empty
+            if init not in ((), ((),) * typ.size):
+                raise NotInClass(f"{v.name}: a list of instances that does not start empty")
+            return [PSeq(z3.K(self.sort, z3.IntVal(0)), z3.IntVal(0)) for _ in range(typ.size)]
         if isinstance(typ, Array):
             vals = init if isinstance(init, tuple) else (init,) * typ.size
             return [lit(typ.elem, x) for x in vals]
@@ -224,6 +238,12 @@ class PTr:
                 out.extend(v.cnt[u] >= 0 for u in universe)
                 if v.before is not None:
                     out.extend(order_facts(v, universe))
+                # a fact of every real list, which counts and a length alone forget: the entries of
+                # distinct instances add up to at most the length (for every one and two of the universe;
+                # without it, splices and pops reach "empty list holding i")
+                out.extend(v.cnt[u] <= v.length for u in universe)
+                out.extend(v.cnt[u] + z3.If(u == w, 0, v.cnt[w]) <= v.length
+                           for u, w in itertools.combinations(universe, 2))
             elif isinstance(v, list):
                 for x in v:
                     go(typ.elem, x)  # type: ignore[attr-defined]
@@ -233,6 +253,9 @@ class PTr:
         for var in self.system.vars:
             go(var.typ, st[var.slot])
         out.extend(c >= lo for c, lo in zip(self.sym, self.sym_lows))
+        for name, f in self.places.items():  # a placement maps every instance into its range
+            m = self.family.placements[name].m
+            out.extend(z3.And(f(u) >= 0, f(u) < m) for u in universe)
         return out
 
     # ---- literals (symbolic constants: numerals near a sentinel)
@@ -271,6 +294,8 @@ class StepRun:
             if isinstance(e.typ, Flags):
                 return Flg([z3.BoolVal(bool(e.value >> k & 1)) for k in range(len(e.typ.names))])
             if isinstance(e.value, tuple):
+                if e.value == () and isinstance(e.typ, Seq):  # the empty list: no instance, length 0
+                    return PSeq(z3.K(self.tr.sort, z3.IntVal(0)), z3.IntVal(0))
                 raise NotInClass("a sequence or array literal")
             return self.tr.lit(e.value, e.typ)
         if op == "var":
@@ -282,6 +307,8 @@ class StepRun:
             if key not in self.binds:
                 if key[1] == "first":
                     return self.tr.first
+                if key[1] in self.tr.named:
+                    return self.tr.named[key[1]]
                 raise NotInClass(f"unbound instance variable {key[1]}")
             return self.binds[key]
         if op in ("forall", "exists"):
@@ -313,8 +340,18 @@ class StepRun:
                 idx = self.ev(a[1])
                 return self._elem(base.elem, [c[idx] for c in base.comps])
             if isinstance(base, list):
+                if a[1].op != "lit":  # a fixed array (per CPU) at a computed index: the ite over its elements
+                    return self._at(base, self.ev(a[1]))
                 return base[self._const_index(a[1])]
             raise NotInClass("reading a position of a sequence (order) is outside the counts abstraction")
+        if op == "place":  # an uninterpreted placement of an instance (checker.lang.family.Placement)
+            return self.tr.places[e.value.name](self.ev(a[0]))
+        if op == "concat":  # counts add up, lengths add up (order is outside the abstraction)
+            s, r = self.ev(a[0]), self.ev(a[1])
+            if not isinstance(s, PSeq) or not isinstance(r, PSeq):
+                raise NotInClass("concat of a non-abstracted sequence")
+            x = z3.Const("x!concat", self.tr.sort)
+            return PSeq(z3.Lambda([x], s.cnt[x] + r.cnt[x]), s.length + r.length)
         if op in ("contains", "count", "len", "head", "push_back", "push_front", "pop_front", "remove"):
             return self._seq(op, a)
         if op in ("has_all", "has_any", "bitor", "bitclear"):
@@ -348,6 +385,14 @@ class StepRun:
         if isinstance(typ, Array):  # a row of a binary relation: indexed once more
             return FArr(typ.elem, comps)
         return Flg(comps) if isinstance(typ, Flags) else comps[0]
+
+    def _at(self, base: list[Any], idx: Any) -> Any:
+        self.obligations.append(("an index outside a fixed array",
+                                 z3.Implies(self.alive, z3.And(idx >= 0, idx < len(base)))))
+        out = base[-1]
+        for k in range(len(base) - 2, -1, -1):
+            out = _ite(idx == k, base[k], out)
+        return out
 
     def _const_index(self, e: Expr) -> int:
         if e.op != "lit" or not isinstance(e.value, int):
@@ -488,6 +533,12 @@ class StepRun:
                 raise NotInClass("per-instance arrays nested deeper than a binary relation")
             return FArr(cur.elem, [z3.Store(c, idx, p) for c, p in zip(cur.comps, parts)])
         if isinstance(cur, list):
+            if path[0].op != "lit":  # a per-CPU element at a computed index (the IRQ's CPU): each element ite
+                idx = self.ev(path[0])
+                self.obligations.append(("an index outside a fixed array",
+                                         z3.Implies(self.alive, z3.And(idx >= 0, idx < len(cur)))))
+                return [_ite(idx == k, self._upd(x, typ.elem, path[1:], value), x)  # type: ignore[attr-defined]
+                        for k, x in enumerate(cur)]
             k = self._const_index(path[0])
             out = list(cur)
             out[k] = self._upd(cur[k], typ.elem, path[1:], value)  # type: ignore[attr-defined]
@@ -502,7 +553,8 @@ def transition_ivars(t: Transition) -> list[Any]:
     bound: set[Any] = set()
 
     def ex(e: Expr) -> None:
-        if e.op == "ivar" and e.value[1] != "first" and e.value not in free:
+        if e.op == "ivar" and e.value[1] != "first" and e.value[1] not in e.value[0].distinguished \
+                and e.value not in free:
             free.append(e.value)
         if e.op in ("forall", "exists"):
             bound.add(e.value.value)

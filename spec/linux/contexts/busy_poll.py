@@ -16,13 +16,13 @@ from spec.linux.kernel import LinuxKernel
 from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
-NAPI = 0  # the instance the busy poller polls
+NAPI = 0  # the instance the busy poller polls, grounded (kernel.bp_target: a named instance)
 
 
 def busy_poll(kn: LinuxKernel) -> Prog | None:
     if not kn.busy:
         return None
-    k, state, n0 = kn.k, kn.napi_state, NAPI
+    k, state, n0 = kn.k, kn.napi_state, kn.bp_target
     bp = kn.context("busypoll", 1, "BUSYPOLL", "process", lambda i: kn.bp_cpu, lambda i: n0)
     bp.local("rounds", Int(0, k.BP_ROUNDS))
     bp.local("owner", Bool)  # napi_poll != NULL: this session owns the instance
@@ -108,6 +108,6 @@ def busy_poll(kn: LinuxKernel) -> Prog | None:
     stop = fn.call("busy_poll_stop", pre="stop_", ret=lambda t, i: t.goto("idle"))
     bp.mark("nopre", *[lb for lb in bp.labels if lb != "idle"])
     bp.mark("bh", *[lb for lb in bp.labels if lb not in ("idle", "count") and lb not in bp.in_set("bh_on")])
-    bp.quiescent = lambda n: [bp.resting(0)] if n == n0 else []
+    bp.quiescent = lambda n: kn.only_for(n, n0, [bp.resting(0)])
     bp.at_end = lambda: [bp.resting(0)]
     return bp

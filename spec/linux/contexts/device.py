@@ -11,7 +11,7 @@ def device(kn: LinuxKernel) -> None:
     """Action ``packet_arrives`` per instance (not a context: an external event, marked progress)."""
 
     @kn.s.action("packet_arrives", func=f"{DEV}: device DMA + MSI-X interrupt logic", actor="DEV{i}",
-                 params={"i": range(kn.n_inst)})
+                 params={"i": kn.ids})
     def arrive(t: Any, i: int) -> None:
         t.require(kn.pending[i] < kn.k.RING)
         t.mark_progress()  # an external event: cycles through it are not livelocks

@@ -26,7 +26,7 @@ from spec.linux.kernel import LinuxKernel
 from spec.linux.lines import cite
 from spec.linux.prog import Call, Emit, Prog, goto
 
-NAPI = 0  # the instance the disablers reconfigure
+NAPI = 0  # the instance the disablers reconfigure, grounded (kernel.dis_target: a named instance)
 VIRTIO = "drivers/net/virtio_net.c:virtqueue_napi_schedule (virtqueue_disable_cb)"
 
 
@@ -38,7 +38,7 @@ def reschedule(kn: LinuxKernel, fn: Call, pre: str, after: Emit) -> str:
     prep = fn.call("napi_schedule_prep", pre=pre, ret_true=goto(pre + "mask"), ret_false=after)
     @dis.step(pre + "mask", func=VIRTIO + cite(kn, "vio.mask"))
     def mask(t: Any, i: int) -> None:
-        t.set(kn.irq_masked[NAPI], True)
+        t.set(kn.irq_masked[kn.dis_target], True)
         t.goto(sched)
 
     sched = fn.call("____napi_schedule", pre=pre, ret=after)
@@ -51,7 +51,7 @@ def disabler(kn: LinuxKernel) -> Prog | None:
     if not kn.drivers:
         return None
     display = "DISABLE{i}" if kn.disablers else "OPEN{i}"
-    dis = kn.context("disabler", kn.drivers, display, "process", lambda i: kn.dis_cpu, lambda i: NAPI)
+    dis = kn.context("disabler", kn.drivers, display, "process", lambda i: kn.dis_cpu, lambda i: kn.dis_target)
     dis.fact("returned")
     fn = Call(kn, dis, "", dis.napi, dis.cpu)
 
@@ -76,9 +76,9 @@ def disabler(kn: LinuxKernel) -> Prog | None:
     if kn.opening:
         # before and during the open the instance is disabled but the task will enable it: not quiescent
         waits = (entry,) if kn.disablers else ()
-        dis.quiescent = lambda n: [dis.at(d, *waits, "done") for d in range(kn.drivers)] if n == NAPI else []
+        dis.quiescent = lambda n: kn.only_for(n, kn.dis_target, [dis.at(d, *waits, "done") for d in range(kn.drivers)])
     else:
-        dis.quiescent = lambda n: [dis.resting(d) for d in range(kn.drivers)] if n == NAPI else []
+        dis.quiescent = lambda n: kn.only_for(n, kn.dis_target, [dis.resting(d) for d in range(kn.drivers)])
     dis.at_end = lambda: [dis.at(d, "done") for d in range(kn.drivers)]
     return dis
 

@@ -12,7 +12,7 @@ from spec.linux.prog import Call, Prog, goto
 
 
 def hardirq(kn: LinuxKernel) -> Prog:
-    irq = kn.context("irq", kn.n_inst, "IRQ{i}", "hardirq", kn.irq_cpu, lambda i: i)
+    irq = kn.context("irq", kn.ids, "IRQ{i}", "hardirq", kn.irq_cpu, lambda i: i)
     h = Call(kn, irq, "", irq.napi, irq.cpu, ret=goto("idle"))
     kn.driver.irq_handler(h)
     irq.mark("hard", *[lb for lb in irq.labels if lb != "idle"])
@@ -22,5 +22,5 @@ def hardirq(kn: LinuxKernel) -> Prog:
     def quiescent(n: Any) -> list[Any]:
         return [irq.resting(n), Not(kn.irq_raised[n])]
     irq.quiescent = quiescent
-    irq.at_end = lambda: [And(*[irq.resting(i) for i in range(kn.n_inst)])]
+    irq.at_end = lambda: [And(*irq.each(irq.resting))]
     return irq

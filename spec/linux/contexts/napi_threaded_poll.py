@@ -56,7 +56,7 @@ def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
     if not kn.kthreaded:
         return None
     state = kn.napi_state
-    kt = kn.context("kthread", kn.n_inst, "napi/kthread{i}", "process", lambda i: CPU, lambda i: i)
+    kt = kn.context("kthread", kn.ids, "napi/kthread{i}", "process", lambda i: CPU, lambda i: i)
     kt.fact("asleep")
     kt.fact("polling")
     kt.fact("owns")
@@ -116,7 +116,7 @@ def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
     kt.mark("nopre", *kt.in_set("bh"))
     if kn.kthreads is None and kn.kthread_created is None:
         kt.quiescent = lambda n: [kt.L.asleep[n], kn.kthread_interruptible[n]]
-        kt.at_end = lambda: [kt.L.asleep[i] for i in range(kn.n_inst)]
+        kt.at_end = lambda: kt.each(lambda i: kt.L.asleep[i])
     else:  # an exited kthread (napi_stop_kthread) or one not yet created acts for nothing either
         if kn.kthreads is not None:
             kt.label("exited")  # terminal: the thread function has returned (no step)
@@ -127,5 +127,5 @@ def _kthread(kn: LinuxKernel, reads_state: bool) -> Prog | None:
             return Or(*([And(kt.at(n, "run"), Not(created[n]))] if created is not None else []),
                       *([kt.at(n, *kt.terminal)] if kt.terminal else []))
         kt.quiescent = lambda n: [Or(gone(n), And(kt.L.asleep[n], kn.kthread_interruptible[n]))]
-        kt.at_end = lambda: [Or(kt.L.asleep[i], gone(i)) for i in range(kn.n_inst)]
+        kt.at_end = lambda: kt.each(lambda i: Or(kt.L.asleep[i], gone(i)))
     return kt

@@ -25,7 +25,7 @@ def napi_watchdog(kn: LinuxKernel) -> Prog | None:
         return None
     ncpu, state = kn.ncpu, kn.napi_state
     wd_cpu = (lambda i: wd.L.cpu[i]) if ncpu > 1 else (lambda i: 0)
-    wd = kn.context("watchdog", kn.n_inst, "TIMER{i}", "hardirq", wd_cpu, lambda i: i)
+    wd = kn.context("watchdog", kn.ids, "TIMER{i}", "hardirq", wd_cpu, lambda i: i)
     wd.local("cpu", Int(0, ncpu - 1))
     wd.fact("owns")
 
@@ -72,5 +72,5 @@ def napi_watchdog(kn: LinuxKernel) -> Prog | None:
     wd.mark("hard", *[lb for lb in wd.labels if lb != "idle"])
     wd.guard = lambda i, lb: None  # entry awaits its CPU in the step itself
     wd.quiescent = lambda n: [wd.resting(n), kn.timer_cpu[n] == -1]
-    wd.at_end = lambda: [wd.resting(i) for i in range(kn.n_inst)]
+    wd.at_end = lambda: wd.each(wd.resting)
     return wd

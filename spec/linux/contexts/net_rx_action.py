@@ -19,14 +19,15 @@ from spec.linux.prog import Call, Prog
 
 
 def net_rx_action(kn: LinuxKernel) -> Prog:
-    n_inst, ids, k = kn.n_inst, range(kn.n_inst), kn.k
+    ids, k = kn.ids, kn.k
+    many = ids.symbolic or len(ids) > 1
     # with one instance, cur is always 0: a constant index (also keeps the packed kernel off dynamic
     # indexing of one-element arrays, which it mis-compiles)
-    cur_napi = (lambda c: sirq.L.cur[c]) if n_inst > 1 else (lambda c: 0)
+    cur_napi = (lambda c: sirq.L.cur[c]) if many else (lambda c: 0)
     sirq = kn.context("softirq", kn.ncpu, "CPU{i} softirq", "softirq", lambda c: c, cur_napi)
     sirq.local("lst", Seq(kn.napi_id, kn.list_cap))
     sirq.local("rep", Seq(kn.napi_id, kn.list_cap))
-    sirq.local("cur", Int(0, n_inst - 1))
+    sirq.local("cur", ids.id_type)
     sirq.local("budget", Int(0, k.BUDGET))
     sirq.local("rpl", Bool)
     sirq.fact("polling")
@@ -60,11 +61,12 @@ def net_rx_action(kn: LinuxKernel) -> Prog:
             t.let("n", L.lst[c].head())
             t.set(L.cur[c], t.temp("n"))
             t.set(L.lst[c], L.lst[c].pop_front())
-            for j in ids:  # ghost: every other instance queued on this CPU waits one more poll
-                with t.if_(And(t.temp("n") != j, Or(plist[c].contains(j), L.lst[c].contains(j),
-                                                    L.rep[c].contains(j)))):
-                    t.set(state_wait[j], Min(state_wait[j] + 1, kn.bound + 1))
-            t.set(state_wait[t.temp("n") if n_inst > 1 else 0], 0)
+            if state_wait is not None:  # BoundedWait's ghost (grounded builds only: a loop of statements)
+                for j in ids:  # ghost: every other instance queued on this CPU waits one more poll
+                    with t.if_(And(t.temp("n") != j, Or(plist[c].contains(j), L.lst[c].contains(j),
+                                                        L.rep[c].contains(j)))):
+                        t.set(state_wait[j], Min(state_wait[j] + 1, kn.bound + 1))
+                t.set(state_wait[t.temp("n") if many else 0], 0)
             sirq.set_fact(t, c, "owns", True)
             t.goto(first)
 
@@ -90,7 +92,7 @@ def net_rx_action(kn: LinuxKernel) -> Prog:
         sirq.set_fact(t, c, "owns", False)
         t.set(L.budget[c], Max(L.budget[c] - L.work[c], 0))
         t.set(L.work[c], 0)
-        t.set(L.cur[c], 0)
+        t.set(L.cur[c], ids.first)  # (0 when grounded)
         if time_up:  # time_after_eq(jiffies, time_limit): a nondeterministic choice
             t.goto("end")
         else:

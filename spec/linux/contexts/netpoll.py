@@ -22,13 +22,13 @@ from spec.linux.kernel import LinuxKernel
 from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
-NAPI = 0
+NAPI = 0  # the instance netpoll polls, grounded (kernel.netpoll_target: a named instance)
 
 
 def netpoll(kn: LinuxKernel) -> Prog | None:
     if not kn.netpoll:
         return None
-    m, state = NAPI, kn.napi_state
+    m, state = kn.netpoll_target, kn.napi_state
     np_ = kn.context("netpoll", 1, "NETPOLL", "netpoll", lambda i: 0, lambda i: m)
     np_.local("rounds", Int(0, 1))
     np_.fact("polling")
@@ -75,6 +75,6 @@ def netpoll(kn: LinuxKernel) -> Prog | None:
     def unlock(t: Any, i: int) -> None:
         t.set(kn.poll_owner_held[m], False)
     np_.mark("hard", *[lb for lb in np_.labels if lb != "idle"])
-    np_.quiescent = lambda n: [np_.resting(0)] if n == m else []
+    np_.quiescent = lambda n: kn.only_for(n, m, [np_.resting(0)])
     np_.at_end = lambda: [np_.resting(0)]
     return np_

@@ -29,7 +29,7 @@ from spec.linux.kernel import LinuxKernel
 from spec.linux.lines import cite
 from spec.linux.prog import Call, Prog
 
-NAPI = 0
+NAPI = 0  # the instance whose kthread is stopped or created, grounded (kernel.sysfs_target)
 
 
 def threaded_store(kn: LinuxKernel) -> Prog | None:
@@ -40,7 +40,7 @@ def threaded_store(kn: LinuxKernel) -> Prog | None:
     if kn.stopping and not kn.kthreaded:
         raise ValueError("stop_kthread needs threaded = true or start_kthread (a NAPI kthread to stop)")
     me = kn.stopper_lock_id
-    st = kn.context("threaded_store", 1, "SYSFS", "process", lambda i: kn.proc_cpu, lambda i: NAPI)
+    st = kn.context("threaded_store", 1, "SYSFS", "process", lambda i: kn.proc_cpu, lambda i: kn.sysfs_target)
     fn = Call(kn, st, "", st.napi, st.cpu)
 
     if kn.starting:  # echo 1 > threaded (then, with stop_kthread, echo 0)
@@ -53,12 +53,12 @@ def threaded_store(kn: LinuxKernel) -> Prog | None:
         def on_lock(t: Any, i: int) -> None:
             t.require(kn.netdev_lock == -1)
             t.set(kn.netdev_lock, me)
-            t.set(created[NAPI], True)
+            t.set(created[kn.sysfs_target], True)
 
         @st.step("on_set", func="net/core/dev.c:napi_set_threaded (smp_mb__before_atomic; assign_bit(NAPI_STATE_THREADED, "
                  "1)); netdev_unlock(netdev)" + cite(kn, "set.assign"))
         def on_set(t: Any, i: int) -> None:
-            t.set(kn.napi_state[NAPI], kn.napi_state[NAPI].with_bits("THREADED"))
+            t.set(kn.napi_state[kn.sysfs_target], kn.napi_state[kn.sysfs_target].with_bits("THREADED"))
             t.set(kn.netdev_lock, -1)
             t.goto("idle" if kn.stopping else "done")
 

@@ -50,7 +50,7 @@ def netif_napi_del(fn: Call) -> str:
     @fn.step("sync", func="include/linux/netdevice.h:netif_napi_del (synchronize_net: RCU grace period); "
                           "then the driver frees the napi_struct" + cite(kn, "del.sync"))
     def sync(t: Any, i: int) -> None:
-        others = [p.resting(j) for p in kn.progs.values() if p is not fn.prog for j in range(p.instances)]
+        others = [x for p in kn.progs.values() if p is not fn.prog for x in p.each(p.resting)]
         t.require(And(*others))
         t.set(kn.napi_deleted[fn.napi(i)], True)
         fn.ret(t, i)  # type: ignore[misc]
