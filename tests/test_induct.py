@@ -286,6 +286,7 @@ def test_an_unproved_property_shows_its_counterexample_to_induction_in_kernel_te
     c = CompiledSystem.build(system)
     props = [system.prop("NoLostWakeup")]
     res = load_engine("induct")(EngineInput(system, c, props, {}, {"induct_literals": 1, "induct_strengthen": False,
+                                                                   "induct_generalise": False,
                                                                    "induct_symbolic": False}))
     (p,) = res.properties
     assert p.verdict == "inconclusive"
@@ -298,6 +299,46 @@ def test_an_unproved_property_shows_its_counterexample_to_induction_in_kernel_te
     assert "why: NoLostWakeup fails for instance 0" in text
     cti = p.detail["cti"]
     assert cti["invariant"] == "NoLostWakeup" and cti["pre_state"]["pending[0]"] is not None
+
+
+def test_a_property_needing_a_wider_clause_is_proved_by_blocking_its_counterexample_to_induction() -> None:
+    # napi_basic N=1 with clauses of at most two literals mined: NoLostWakeup needs the three-literal
+    # "pending[0] == 0 or unsignalled[0] or softirq.pc[0] != complete" (the poll returned less than
+    # its weight only because the ring was empty). Without strengthening Houdini drops it; with it,
+    # the counterexample to induction is blocked by a generalised clause, and the proof goes through
+    # the independent check and the on-reached check, without Spacer
+    system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
+    c = CompiledSystem.build(system)
+    props = [system.prop("NoLostWakeup")]
+    opts = {"induct_literals": 2, "induct_strengthen": False, "induct_symbolic": False}
+    (p,) = load_engine("induct")(EngineInput(system, c, props, {}, {**opts, "induct_generalise": False})).properties
+    assert p.verdict == "inconclusive" and "counterexample to induction at" in p.note
+    (p,) = load_engine("induct")(EngineInput(system, c, props, {}, opts)).properties
+    assert p.verdict == HOLDS, p.note
+    assert "by Houdini + CTI blocking:" in p.note and "blocking counterexamples to induction" in p.note
+    blocked = [ln for ln in p.detail["invariant"] if ln.endswith("(CTI blocked)")]
+    assert blocked and max(ln.count(" or ") for ln in blocked) >= 2  # wider than anything mined
+    assert any("unsignalled[0]" in ln and "softirq.pc[0] != complete" in ln for ln in blocked), blocked
+    assert p.detail[CHECKED] == len(reached(system))
+    stats = p.detail["stats"]
+    assert stats["block_clauses"] >= 1 and stats["blocked"] >= 1
+
+
+def test_a_false_property_keeps_its_counterexample_to_induction_under_strengthening() -> None:
+    # Below5 is false (x reaches 6), but the mining run is cut short at two states (x = 0, 2): Houdini
+    # drops it at a step from x = 3; blocking refuses a state whose atoms (x > 0, not x == 9) match a
+    # reached one, so the verdict stays inconclusive with the counterexample to induction
+    res, _ = run(counter_by_two(), ["Below5"], induct_states=2, induct_strengthen=False)
+    (p,) = res.properties
+    assert p.verdict == "inconclusive", p.note
+    assert "not proved: " in p.note and "counterexample to induction at env:add [f.c:add]" in p.note
+    assert "no wider clause over the atoms excludes it" in p.note
+    text = "\n".join(p.detail["cti_lines"])
+    assert "CTI pre-state" in text and "why: Below5 fails: x = 5" in text
+    # with the full exploration it is a violation with its replayed trace, as before
+    res, c = run(counter_by_two(), ["Below5"])
+    (p,) = res.properties
+    assert p.verdict == VIOLATED and p.trace is not None and replay(p.trace, c).ok
 
 
 def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget() -> None:

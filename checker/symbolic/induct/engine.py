@@ -46,6 +46,7 @@ from checker.symbolic.induct.houdini import Houdini, Timeout
 from checker.symbolic.induct.mine import Clause, ClauseEvaluator, atom_columns, mine
 from checker.symbolic.induct.concrete import compile_clauses
 from checker.symbolic.induct.cti import cti_lines
+from checker.symbolic.induct.strengthen import MAX_CLAUSES, Blocker
 from checker.symbolic.induct.subterms import property_atoms as subterm_atoms
 from checker.symbolic.induct.symbolic import (
     DATA_BOUNDS, Symbolic, SymbolicEncoder, concretise, make_symbolic, rename, symbolic_properties,
@@ -174,6 +175,8 @@ def claim_text(system: System, sym: Symbolic | None) -> str:
             continue
         rest.append(k if v is True else f"{k} = {v}")
     main = ", ".join(counts + data)
+    if not main and not rest:  # a system without constants: nothing to say
+        return ""
     return f"for {main}" + (f" (with {', '.join(rest)})" if rest else "")
 
 
@@ -356,9 +359,16 @@ class Run:
                 for i, _ in cl:
                     depends[k, list(atoms[i].reads())] = True
         h = Houdini(prob, x, terms, ev, self.deadline, forward, depends, watch_from=nc_all)
+        blocker = self.blocker(setting, h, cols)
         live = h.run()
+        terms = h.pre  # with the strengthening clauses added after the properties
         self.lap("houdini")
         nc = len(clauses)
+        added = dict(blocker.added) if blocker is not None else {}
+        if blocker is not None:
+            self.stats.update(block_cpu=round(blocker.cpu, 2), block_calls=blocker.calls, blocked=h.blocked,
+                              block_failed=blocker.failed, block_clauses=len(added),
+                              block_kept=int(sum(live[i] for i in added)))
         proved = [tg for k, tg in enumerate(state_targets) if live[nc + k]]
         dropped = [tg for k, tg in enumerate(state_targets) if not live[nc + k]]
         edge = [tg for tg in targets if tg.edge]
@@ -377,6 +387,9 @@ class Run:
                         key = detail["cti"]["transition"]
                         t = next(t for t in setting.prob.system.transitions if t.key == key)
                         note += f"; counterexample to induction at {key} [{t.function}] (its trace: -v)"
+                    if blocker is not None and blocker.failed:
+                        note += (f"; no wider clause over the atoms excludes it ({blocker.failed} CTI(s) not blocked: "
+                                 "its atoms match a reached or initial state, or generalising it ran out of budget)")
                     results[tg.name] = Outcome(INCONCLUSIVE, note=note, detail=detail)
             else:
                 proved += dropped + edge
@@ -397,11 +410,15 @@ class Run:
             support, lemmas = self.support_with_lemmas(prob, x, terms, live, nc, state_targets, dropped, spacer_inv,
                                                        minimize and not edge)
         self.lap("minimise")
-        keep = [i for i in support if i < nc]
+        # mined clauses, then strengthening clauses (blocked counterexamples to induction)
+        keep = [i for i in support if i < nc] + [i for i in support if i in added]
+        kept = [clauses[i] if i < nc else added[i] for i in keep]
+        n_blocked = sum(1 for i in keep if i in added)
         # the properties are conjuncts of the invariant too (each is a candidate Houdini kept)
         inv_terms = [terms[i] for i in support] + lemmas
         inv = z3.And(*inv_terms) if inv_terms else z3.BoolVal(True)
-        lines = [setting.text(clause_text(atoms, clauses[i])) for i in keep]
+        lines = [setting.text(clause_text(atoms, cl)) + ("    (CTI blocked)" if i in added else "")
+                 for i, cl in zip(keep, kept)]
         types = dict(zip(x.names, x.types))
         lines += [setting.text(show(lm, types)) + "    (Spacer)" for lm in lemmas]
         # independent check on fresh solvers, for the proved properties only
@@ -416,8 +433,7 @@ class Run:
         on_reached = ""
         checked = 0
         for inst in instances:  # the invariant on every state the mining runs reached
-            concrete = compile_clauses(inst.system, setting.atoms_at(inst.consts), [clauses[i] for i in keep],
-                                       lines[: len(keep)])
+            concrete = compile_clauses(inst.system, setting.atoms_at(inst.consts), kept, lines[: len(keep)])
             if inst.system is self.inp.system:
                 detail[CONCRETE] = concrete
             bad = next((s for s in inst.states if not concrete.holds(s)), None)
@@ -434,16 +450,40 @@ class Run:
         detail["stats"] = dict(self.stats)
         if os.environ.get("NAPI_INDUCT_DEBUG"):
             print(f"[induct] {self.stats}")
-        how = "Houdini" + (" + Spacer" if spacer_inv is not None else "")
+        how = "Houdini" + (" + CTI blocking" if n_blocked else "") + (" + Spacer" if spacer_inv is not None else "")
         claim = setting.claim(self.inp.system)
         if setting.sym is not None:
             detail["parameters"] = claim
+        mined_from = f"mined from {checked:,} reached states ({len(clauses):,} candidates"
+        mined_from += f"; {n_blocked} of them blocking counterexamples to induction)" if n_blocked else ")"
         note = (f"proved{' ' + claim if claim else ''} by {how}: an inductive invariant of {len(keep)} clause(s) "
-                f"mined from {checked:,} reached states ({len(clauses):,} candidates), independently checked "
+                f"{mined_from}, independently checked "
                 f"(Init ⇒ J, J ∧ T ⇒ J', J ⇒ P){on_reached}; {cpu:.1f} s CPU")
         for tg in proved:
             results[tg.name] = Outcome(HOLDS, note=note, detail=detail)
         return results
+
+    def blocker(self, setting: Setting, h: Houdini, cols: np.ndarray) -> Blocker | None:
+        """Strengthening for the properties Houdini would drop (``options.induct_generalise``, default
+        true): their counterexamples to induction blocked by generalised clauses (:mod:`.strengthen`)."""
+        if not self.limit("induct_generalise", True):
+            return None
+        atoms, x, enc = setting.atoms, setting.x, setting.prob.enc
+
+        def term(cl: Clause) -> z3.BoolRef:
+            t = clause_term(atoms, x, cl)
+            return enc.subst(t, x) if isinstance(enc, SymbolicEncoder) else t
+
+        def reads(cl: Clause) -> np.ndarray:
+            row = np.zeros(len(x.flat), dtype=bool)
+            for i, _ in cl:
+                row[list(atoms[i].reads())] = True
+            return row
+
+        b = Blocker(h, len(atoms), term, cols, reads, int(self.limit("induct_block_clauses", MAX_CLAUSES)),
+                    self.deadline)
+        h.block = b.block
+        return b
 
     def forward_fn(self, prob: Problem, x: SState, evaluate: Callable[[np.ndarray], np.ndarray],
                    state_targets: list[Target]) -> Callable[[z3.ModelRef], np.ndarray]:

@@ -81,6 +81,30 @@ class Houdini:
         #: steps from the pre-state to it (empty when the CTI's own post-state falsifies it)
         self.cti_paths: dict[int, list[tuple[int, tuple]]] = {}
         self.rounds: list[int] = []  # candidates dropped per round
+        #: the watched candidates are ``watch_from <= k < watch_to`` (candidates added later are not)
+        self.watch_to = len(terms)
+        #: called with a counterexample to induction that would drop a watched candidate; True when it
+        #: added candidates that exclude its pre-state instead (:mod:`.strengthen`), so nothing is dropped
+        self.block: Callable[[z3.ModelRef], bool] | None = None
+        self.blocked = 0
+
+    def to_post(self, t: z3.BoolRef) -> z3.BoolRef:
+        """A term over the pre-state ``x`` read over the post-state ``x'``."""
+        return z3.substitute(t, *zip(self.x.flat, self.x2.flat))
+
+    def add(self, term: z3.BoolRef, reads: np.ndarray | None = None) -> int:
+        """A new live candidate (a strengthening clause); its index. ``reads``: the flat locations it
+        reads, for the step-by-step mode (default: all)."""
+        k = len(self.pre)
+        self.pre.append(term)
+        self.post.append(self.to_post(term))
+        self.lits.append(z3.Bool(f"cand!{k}"))
+        self.solver.add(z3.Implies(self.lits[k], term))
+        self.live = np.append(self.live, True)
+        if self.depends is not None:
+            row = np.ones(self.depends.shape[1], dtype=bool) if reads is None else reads
+            self.depends = np.vstack([self.depends, row[None, :]])
+        return k
 
     def _check(self, *extra: z3.BoolRef, live: np.ndarray | None = None,
                solver: z3.Solver | None = None) -> z3.CheckSatResult:
@@ -122,7 +146,7 @@ class Houdini:
         """Drop candidates until the live ones are inductive; returns the live mask."""
         self.initial()
         if self.depends is not None:
-            return self._run_per_step(self.depends)
+            return self._run_per_step()
         k = 0
         while True:
             idx = np.nonzero(self.live)[0]
@@ -138,7 +162,7 @@ class Houdini:
                 return self.live
             self._drop(m)
 
-    def _run_per_step(self, depends: np.ndarray) -> np.ndarray:
+    def _run_per_step(self) -> np.ndarray:
         """The same fixpoint asked one step at a time (``tid == t``), each time only about the live
         candidates that read a location the step writes (the others cannot change): many small
         queries instead of few huge ones, for systems with thousands of candidates."""
@@ -153,7 +177,8 @@ class Houdini:
             progress = False
             for t, w in zip(self.prob.system.transitions, writes):
                 while True:
-                    idx = np.nonzero(self.live & depends[:, w].any(axis=1))[0]
+                    assert self.depends is not None  # grows when a strengthening clause is added
+                    idx = np.nonzero(self.live & self.depends[:, w].any(axis=1))[0]
                     if not len(idx):
                         break
                     q = z3.Bool(f"houdini!{k}")
@@ -182,16 +207,23 @@ class Houdini:
             # satisfies every inductive subset of the live candidates: a candidate false on one
             # of them is dropped now rather than one solver call at a time.
             fwd, path = self.forward(m)
-            holds &= fwd.all(axis=1)
+            holds[: len(fwd)] &= fwd.all(axis=1)  # candidates added since (strengthening clauses): by Z3 only
         dropped = self.live & ~holds
         if not dropped.any():  # the evaluator disagrees with the solver: fall back on Z3's own evaluation
             dropped = np.array([bool(self.live[i]) and z3.is_false(m.eval(self.post[i], model_completion=True))
                                 for i in range(len(self.post))])
             if not dropped.any():
                 raise RuntimeError("Houdini: a counterexample to induction that falsifies no candidate")
+        watched = dropped[self.watch_from: self.watch_to]
+        if self.block is not None and watched.any():
+            if self.block(m):
+                self.blocked += 1  # its pre-state is excluded by a new candidate: ask again
+                return
+            # not blocked, but candidates may have been added on the way (they stay live)
+            dropped = np.concatenate([dropped, np.zeros(len(self.live) - len(dropped), dtype=bool)])
         self.live &= ~dropped
         self.rounds.append(int(dropped.sum()))
-        for i in np.nonzero(dropped[self.watch_from:])[0]:
+        for i in np.nonzero(watched)[0]:
             k = self.watch_from + int(i)
             self.ctis[k] = m
             if fwd is not None and direct[k]:
