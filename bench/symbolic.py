@@ -16,6 +16,10 @@ covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
     python bench/symbolic.py --spec napi_basic --engines induct-all --quick   # induct, every N at once
     python bench/symbolic.py --spec linux --engines induct --cap 900 --rows 0,1,2   # chosen rows
     python bench/symbolic.py --spec dragonos --engines explicit,induct --cap 1800   # DragonOS HEAD
+        # N=1 virtio-net: NoDoubleQueue, NoLostWakeup proved for every RING, WEIGHT, POLL_BUDGET,
+        # PACKET_BUDGET by Houdini + CTI blocking (2,476 candidates, 21 CTIs blocked; 152 clauses, 7 of
+        # them blocking): 205.3 s CPU (mine 31, Houdini 104 of which blocking 61, minimise 52, check 18);
+        # N=1 generic (concrete): 105.7 s CPU; N=2: not finished (docs/induct.md, "DragonOS HEAD")
     python bench/symbolic.py --spec linux --engines induct --rows 2 --cap 3000
         # Linux N=2, CPUS=2: NoDoubleQueue, OwnerHoldsSched, NoLostWakeup proved for every RING, WEIGHT,
         # BUDGET by Houdini + CTI blocking (4,347 candidates, 108 blocking clauses; 211 printed, 9 of
