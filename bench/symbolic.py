@@ -15,6 +15,11 @@ covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
     python bench/symbolic.py --engines induct     # one engine (invariant inference: checker.symbolic.induct)
     python bench/symbolic.py --spec napi_basic --engines induct-all --quick   # induct, every N at once
     python bench/symbolic.py --spec linux --engines induct --cap 900 --rows 0,1,2   # chosen rows
+    python bench/symbolic.py --spec dragonos --engines explicit,induct --cap 1800   # DragonOS HEAD
+        # N=1 virtio-net: NoDoubleQueue, NoLostWakeup proved for every RING, WEIGHT, POLL_BUDGET,
+        # PACKET_BUDGET by Houdini + CTI blocking (2,476 candidates, 21 CTIs blocked; 152 clauses, 7 of
+        # them blocking): 205.3 s CPU (mine 31, Houdini 104 of which blocking 61, minimise 52, check 18);
+        # N=1 generic (concrete): 105.7 s CPU; N=2: not finished (docs/induct.md, "DragonOS HEAD")
     python bench/symbolic.py --spec linux --engines induct --rows 2 --cap 3000
         # Linux N=2, CPUS=2: NoDoubleQueue, OwnerHoldsSched, NoLostWakeup proved for every RING, WEIGHT,
         # BUDGET by Houdini + CTI blocking (4,347 candidates, 108 blocking clauses; 211 printed, 9 of
@@ -40,7 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PROPS = {
     "napi_basic": ["NoDoubleQueue", "SchedMatchesList", "NoLostWakeup"],
     "linux": ["NoDoubleQueue", "OwnerHoldsSched", "NoLostWakeup"],
+    "dragonos": ["NoDoubleQueue", "NoLostWakeup"],
 }
+#: DragonOS: its data bounds (NET_RX_POLL_BUDGET, NET_RX_PACKET_BUDGET besides RING and WEIGHT)
+DRAGONOS_SYMBOLIC = ["RING", "WEIGHT", "POLL_BUDGET", "PACKET_BUDGET"]
 ENGINES = ("explicit", "kind", "pdr", "induct")
 #: napi_basic's BoundedWait by meaning (a ghost relation, spec constant wait_relation): its own row
 BOUNDED_WAIT_ROW = {"N": 2, "RING": 2, "WEIGHT": 1, "wait_relation": True}
@@ -54,6 +62,8 @@ def props_of(spec: str, consts: dict[str, Any]) -> list[str]:
 def rows(spec: str, quick: bool) -> list[dict[str, Any]]:
     """The constants of each row: growing N with small constants, then large constants."""
     ns = (1, 2) if quick else (1, 2, 3)
+    if spec == "dragonos":  # HEAD: virtio-net interfaces (head_rx), then generic ones (veth-like)
+        return [{"version": "HEAD", "N": n, "VIRTIO": v} for n, v in ((1, 1), (2, 2), (1, 0), (2, 0))]
     if spec == "napi_basic":
         return [{"N": n, "RING": 2, "WEIGHT": 1} for n in ns] + [
             {"N": 1, "RING": 1024, "WEIGHT": 64}, {"N": 2, "RING": 1024, "WEIGHT": 64}, BOUNDED_WAIT_ROW]
@@ -87,9 +97,9 @@ def run_one(spec: str, engine: str, consts: dict[str, Any], cap: float, max_stat
     c = CompiledSystem.build(system)
     props = [system.prop(p) for p in props_of(spec, consts)]
     limits = {"max_seconds": cap, "query_timeout": cap, "max_bound": 40, "max_states": max_states}
-    options = {}
+    options: dict[str, Any] = {"induct_symbolic": DRAGONOS_SYMBOLIC} if spec == "dragonos" else {}
     if engine == "induct-all":  # induct with the all-N translation (checker.symbolic.induct.param)
-        engine, options = "induct", {"induct_instances": "N"}
+        engine, options = "induct", {**options, "induct_instances": "N"}
     t0, cpu0 = time.perf_counter(), time.process_time()
     res = load_engine(engine)(EngineInput(system, c, props, limits, options))
     secs, cpu = time.perf_counter() - t0, time.process_time() - cpu0
@@ -137,7 +147,7 @@ def run_child(spec: str, engine: str, consts: dict[str, Any], cap: float, max_st
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--spec", choices=["napi_basic", "linux", "all"], default="all")
+    ap.add_argument("--spec", choices=["napi_basic", "linux", "dragonos", "all"], default="all")
     ap.add_argument("--cap", type=float, default=60.0, help="seconds per engine run")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--max-states", type=int, default=2_000_000)
