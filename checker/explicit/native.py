@@ -315,7 +315,8 @@ static inline void run_(void *sp, int tree, i64 lo, i64 pos, i64 stop, i64 base,
                         int dead_events, int32_t *opar, int32_t *otid, uint8_t *oflag, i64 ocap, i64 *fired,
                         i64 *res) {
     store_t *st = sp; tstore_t *tt = sp;
-    u64 k[W], buf[NT * W]; int32_t tids[NT]; uint8_t flags[NT]; uint32_t pv[NL + NI + 1];
+    u64 k[W], buf[NT * W], rks[NT]; int32_t tids[NT]; uint8_t flags[NT]; uint32_t pv[NL + NI + 1];
+    static uint32_t vv[NT][NL + NI + 1];  /* the successors' trees (off the stack; one search per process) */
     i64 m = 0; int status = ST_DONE; res[3] = -1;
     while (pos < stop) {
         if (m + NT > ocap) { status = ST_FULL; break; }
@@ -329,9 +330,12 @@ static inline void run_(void *sp, int tree, i64 lo, i64 pos, i64 stop, i64 base,
         int cnt = gen_state(k, pb[pos], buf, tids, flags);
         if (cnt < 0) { status = ST_FAIL; break; }
         int event = 0;
+        if (tree)  /* every successor's root key first: their root probes overlap */
+            for (int j = 0; j < cnt; j++)
+                if (troot_(tt, buf + j * W, pv, vv[j], rks + j) < 0) { status = ST_NOMEM; goto out; }
         for (int j = 0; j < cnt; j++) {
             fired[tids[j]]++;
-            int r = tree ? tinsert_(tt, buf + j * W, pv, 1) : insert_(st, buf + j * W);
+            int r = tree ? tput_(tt, buf + j * W, vv[j], rks[j], 1) : insert_(st, buf + j * W);
             if (r < 0) { status = ST_NOMEM; goto out; }
             if (r) {
                 opar[m] = (int32_t)(base + pos); otid[m] = tids[j]; oflag[m] = flags[j]; m++;

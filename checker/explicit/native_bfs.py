@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from checker.explicit.bfs import Explorer
 
 SLICE = 1 << 14  # frontier states per C call (progress and time limit granularity)
-PARENTS_MEMORY = 64 << 20  # compact store: parent and step indices kept in memory before they spill to a file
+PARENTS_MEMORY = 64 << 20  # compact store: parent and step indices kept in memory before they spill to a file ...
+PARENTS_KEEP = PARENTS_KEPT  # ... where all but the newest this many go
 ST_DONE, ST_EVENT, ST_FAIL, ST_LIMIT, ST_FULL, ST_NOMEM = range(6)
 
 
@@ -141,7 +142,7 @@ def make_store(ex: Explorer, nk: NativeKernel) -> NativeStore | TreeStore:
 def _spill_parents(ex: Explorer) -> None:
     for arr in (ex.parent, ex.via):
         if isinstance(arr, SpillArray) and arr.memory_bytes() > PARENTS_MEMORY:
-            arr.spill(PARENTS_KEPT)
+            arr.spill(PARENTS_KEEP)
 
 
 def _flush(ex: Explorer, fired: np.ndarray) -> None:
