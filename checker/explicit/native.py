@@ -45,7 +45,7 @@ import numpy as np
 
 from checker.explicit.native_tree import declare, tree_c
 from checker.explicit.packed import Layout, Unsupported, _conjuncts, _Gen, _Ref, _reads, _written, seq_digits
-from checker.lang.expr import Expr
+from checker.lang.expr import BIT_OP_TEXT, Expr
 from checker.lang.pycompile import CompiledSystem, needs_range_check
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, Transition
 from checker.lang.types import Array, Seq, value_range
@@ -80,10 +80,11 @@ class _CGen(_Gen):
         if op == "next":
             raise Unsupported("Next")
         a = [self.ex(x) for x in e.args]
-        binary = {"+": "+", "-": "-", "*": "*", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
-                  "bitor": "|"}
+        binary = {"+": "+", "-": "-", "*": "*", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
         if op in binary:
             return f"({a[0]} {binary[op]} {a[1]})"
+        if op in BIT_OP_TEXT:
+            return BIT_OP_TEXT[op].format(*a)
         simple = {
             "//": lambda: f"fdiv_({a[0]}, {a[1]}, &bad)",
             "%": lambda: f"fmod_({a[0]}, {a[1]}, &bad)",
@@ -95,9 +96,6 @@ class _CGen(_Gen):
             "ite": lambda: f"({a[0]} ? {a[1]} : {a[2]})",
             "min": lambda: f"min_({a[0]}, {a[1]})",
             "max": lambda: f"max_({a[0]}, {a[1]})",
-            "bitclear": lambda: f"({a[0]} & ~{a[1]})",
-            "has_all": lambda: f"(({a[0]} & {a[1]}) == {a[1]})",
-            "has_any": lambda: f"(({a[0]} & {a[1]}) != 0)",
         }
         if op in simple:
             return simple[op]()

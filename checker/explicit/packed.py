@@ -38,7 +38,7 @@ from hashlib import blake2b
 from typing import Any, Callable, NamedTuple
 
 from checker.explicit.fingerprint import BITS as FP_BITS
-from checker.lang.expr import Expr
+from checker.lang.expr import BIT_OP_TEXT, Expr
 from checker.lang.pycompile import CompiledSystem, StatementWriter, has_require, needs_range_check, scalar_py
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
 from checker.lang.types import Array, BoolType, Int, Seq, Type, value_range
@@ -361,9 +361,8 @@ class _Gen(StatementWriter):
         code = scalar_py(op, a)
         if code is not None:
             return code
-        if op in ("bitor", "bitclear", "has_all", "has_any"):
-            return {"bitor": f"({a[0]} | {a[1]})", "bitclear": f"({a[0]} & ~{a[1]})",
-                    "has_all": f"(({a[0]} & {a[1]}) == {a[1]})", "has_any": f"(({a[0]} & {a[1]}) != 0)"}[op]
+        if op in BIT_OP_TEXT:
+            return BIT_OP_TEXT[op].format(*a)
         # sequences (codes)
         lo, ew, m = self.seqf(e.args[0])
         d1 = f"{1 - lo:+d}" if lo != 1 else ""

@@ -60,7 +60,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Union
 
-from checker.lang.expr import Expr, var_expr
+from checker.lang.expr import BIT_OP_TEXT, Expr, var_expr
 from checker.lang.printer import show_expr
 from checker.lang.pycompile import has_require, needs_range_check
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition
@@ -623,14 +623,8 @@ class ExprWriter:
             code = (f"(({a[0]} / {a[1]}) - ({fix} -> 1 : 0))" if op == "//"
                     else f"(({a[0]} % {a[1]}) + ({fix} -> {a[1]} : 0))")
             return code, e_or(err, f"({a[1]} == 0)")
-        if op == "bitor":
-            return f"({a[0]} | {a[1]})", err
-        if op == "bitclear":
-            return f"({a[0]} & ~{a[1]})", err
-        if op == "has_all":
-            return f"(({a[0]} & {a[1]}) == {a[1]})", err
-        if op == "has_any":
-            return f"(({a[0]} & {a[1]}) != 0)", err
+        if op in BIT_OP_TEXT:
+            return BIT_OP_TEXT[op].format(*a), err
         raise Unsupported(f"no Promela translation for operator {op!r}")
 
 

@@ -40,6 +40,17 @@ OPS: dict[str, int | None] = {
 }
 
 
+#: The bit operators as text over their two operands' texts (value, mask). The same text is valid
+#: Python, C and Promela, so the Python compiler, the packed and native kernels and the Promela
+#: export all write them from this one table.
+BIT_OP_TEXT: dict[str, str] = {
+    "bitor": "({0} | {1})",
+    "bitclear": "({0} & ~{1})",
+    "has_all": "(({0} & {1}) == {1})",
+    "has_any": "(({0} & {1}) != 0)",
+}
+
+
 class ModelError(Exception):
     """A mistake in a spec (ill-typed expression, unknown name) found while building it. ``where`` is the
     ``file:line`` of the spec code at fault when the error is found after that code returned

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from checker.lang.expr import Expr
+from checker.lang.expr import BIT_OP_TEXT, Expr
 from checker.lang.printer import show_expr
 from checker.lang.system import Assign, If, Let, Property, Require, Stmt, System, Transition, assigned_slots
 from checker.lang.types import Array, Enum, Flags, Int, Seq, Type
@@ -148,14 +148,8 @@ def py_expr(e: Expr, env: _Env) -> str:
         return f"_remove({a[0]}, {a[1]})"
     if op == "concat":
         return f"({a[0]} + {a[1]})"
-    if op == "bitor":
-        return f"({a[0]} | {a[1]})"
-    if op == "bitclear":
-        return f"({a[0]} & ~{a[1]})"
-    if op == "has_all":
-        return f"(({a[0]} & {a[1]}) == {a[1]})"
-    if op == "has_any":
-        return f"(({a[0]} & {a[1]}) != 0)"
+    if op in BIT_OP_TEXT:
+        return BIT_OP_TEXT[op].format(*a)
     raise ValueError(f"no Python translation for operator {op!r}")
 
 
