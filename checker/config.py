@@ -15,13 +15,16 @@
     max_states = 1_000_000             # stop with "inconclusive" beyond this many distinct states
     max_depth = 200
     max_seconds = 60
-    store = "exact"                    # or "fingerprint" (64-bit BLAKE2b fingerprints; collision odds reported)
+    store = "exact"                    # or "fingerprint" (64-bit BLAKE2b fingerprints; collision odds reported),
+                                       # or "compact" (exact; on the native C loop tree-compressed, ~10-20 bytes
+                                       # a state, BFS levels and parents on disk; checker.explicit.native_tree)
     stop_at_first_violation = false    # true: stop at the first violation (the other properties: inconclusive)
     max_traces = 3                     # counterexamples of distinct causes per violated property (checker.cause)
     symmetry = true                    # explicit engine: one state per orbit of the spec's symmetry (safety only)
     workers = 2                        # explicit engine: threads/processes expanding large frontiers
     memory_mb = 6144                   # fingerprint store: memory for visited fingerprints before it spills
-                                       # to disk (default: a quarter of the machine's, at most 8 GiB)
+                                       # to disk (default: a quarter of the machine's, at most 8 GiB); compact
+                                       # store: memory for its tables (default twice that), then inconclusive
     cluster = "local:4"                # explicit engine on Ray: "local:N", "auto", "HOST:PORT" (checker.cluster)
     [coverage]                         # steps left out on purpose, and why (checker.coverage)
     unfired = { "TIMER*:*" = "no watchdog timer in this configuration" }

@@ -149,7 +149,8 @@ def check_constant(spec: SpecDef, name: str, value: Any, where: str = "constants
 def limit_problem(name: str, value: Any) -> str | None:
     """Why ``value`` is not a valid value of limit ``name`` (the keys of config.LIMIT_KEYS); None if valid."""
     if name == "store":
-        return None if value in ("exact", "fingerprint") else f'must be "exact" or "fingerprint", got {value!r}'
+        return None if value in ("exact", "fingerprint", "compact") else \
+            f'must be "exact", "fingerprint" or "compact", got {value!r}'
     if name in ("symmetry", "stop_at_first_violation"):
         return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
     if name in ("max_seconds", "query_timeout", "bmc_probe_seconds"):

@@ -43,6 +43,10 @@ def both(c: CompiledSystem, **lim: object) -> tuple:
         nat = explore(c, c.system.properties, Limits(fast=True, vector=False, handoff=0, compile_level=0, **lim))  # type: ignore[arg-type]
         assert "native C kernel" in nat.stats.loop
         assert summary(nat) == summary(fast)
+        compact = explore(c, c.system.properties, Limits(fast=True, vector=False, handoff=0, compile_level=0, **lim),  # type: ignore[arg-type]
+                          store="compact")
+        assert "compact store" in compact.stats.loop and compact.reached is None
+        assert summary(compact) == summary(fast)
     return summary(fast), summary(gen)
 
 
@@ -82,6 +86,10 @@ def test_numpy_loop_stops_where_the_sequential_search_does(props: list[str], max
                                         **kw))  # type: ignore[arg-type]
         assert "native C kernel" in nat.stats.loop
         assert summary(nat) == got[0]
+        compact = explore(c, chosen, Limits(vector=False, handoff=0, compile_level=0, max_states=max_states,
+                                            **kw), store="compact")  # type: ignore[arg-type]
+        assert "compact store" in compact.stats.loop
+        assert summary(compact) == got[0]
     # Alone, SchedIffQueued is decided in the fourth level, mid-level (25 states). Violating states
     # are expanded, so every other run explores the whole space (4,223 states) — SchedIffQueued has
     # one cause only, and Deadlock is violated in 21 steps only past its violations — unless the

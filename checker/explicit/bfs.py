@@ -41,6 +41,7 @@ import numpy as np
 from checker.explicit.fingerprint import collision_probability, key_fingerprint, state_fingerprint
 from checker.cause import Cause, describe_cause, kernel_function
 from checker.explicit.packed import Kernel, Layout, Unsupported
+from checker.explicit.native_tree import TreeStore
 from checker.explicit.store import PARENTS_KEPT, FingerprintStore, SpillArray
 from checker.explicit.vector import VectorKernel, unpack_all
 from checker.explicit.vector_bfs import vector_loop
@@ -52,6 +53,7 @@ from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult, P
 SAFETY_KINDS = ("invariant", "transition", "deadlock")
 CHUNK = 2048  # frontier states per kernel call: the granularity of limits, progress and early stops
 VIOLATING_SHARE = 256  # more than 1/256 of the handoff level violating an invariant: no native loop
+STORES = ("exact", "fingerprint", "compact")  # compact: exact, tree-compressed on the native loop (native_tree)
 DEFAULT_MAX_TRACES = 3  # counterexamples of distinct causes per violated property
 
 
@@ -86,17 +88,18 @@ class Explorer:
         unknown = [p.name for p in props if p.kind not in SAFETY_KINDS]
         if unknown:
             raise ValueError(f"the explicit safety engine cannot check {unknown}")
-        if store not in ("exact", "fingerprint"):
-            raise ValueError(f"store must be 'exact' or 'fingerprint', not {store!r}")
+        if store not in STORES:
+            raise ValueError(f"store must be one of {', '.join(STORES)}, not {store!r}")
         self.c = compiled
         self.system = compiled.system
         self.props = props
         self.limits = limits or Limits()
         self.store = store
+        self.lossy = store == "fingerprint"  # 64-bit fingerprints: never "holds" without the collision odds
         self.progress = progress
         # 4 bytes per parent index, 2 per step index (4 with more than 65,535 steps)
         via_type = "H" if len(self.system.transitions) < 1 << 16 else "i"
-        if store == "fingerprint":  # parents and steps may spill to disk too (checker.explicit.store)
+        if store != "exact":  # parents and steps may spill to disk too (checker.explicit.store)
             self.parent: array[int] = SpillArray("i")
             self.via: array[int] = SpillArray(via_type)
         else:
@@ -221,11 +224,11 @@ class Explorer:
             from checker.explicit.packed import build_kernel
 
             try:
-                kernel = build_kernel(self.c, invs, fingerprint=self.store != "exact")
+                kernel = build_kernel(self.c, invs, fingerprint=self.lossy)
             except Unsupported:
                 kernel = None
         vk = None
-        if kernel is not None and lim.vector and self.store == "exact":
+        if kernel is not None and lim.vector and not self.lossy:
             try:
                 vk = VectorKernel(self.c, invs, [p.expr for p, _ in self.deadlocks])
             except Unsupported:
@@ -251,10 +254,10 @@ class Explorer:
         result = self._result(limit_hit)
         if self._fps is not None:
             result.stats.spilled_bytes = self._fps.disk_bytes()
-            for arr in (self.parent, self.via):
-                if isinstance(arr, SpillArray):
-                    result.stats.spilled_bytes += arr.base * arr.itemsize
             self._fps.close()
+        for arr in (self.parent, self.via):
+            if isinstance(arr, SpillArray):
+                result.stats.spilled_bytes += arr.base * arr.itemsize
         result.stats.symmetry = canon is not None
         result.stats.loop = self.engine_note
         result.reached = self._reached(kernel)
@@ -266,9 +269,9 @@ class Explorer:
         engine note says why in one line. A kernel not compiled yet waits for a level of
         ``Limits.compile_level`` states: below that, the search is over before a compile pays."""
         lim = self.limits
-        if not lim.native or self.store != "exact":
+        if not lim.native or self.lossy:
             if lim.native:
-                self.engine_note = "packed kernel (native kernel: exact store only)"
+                self.engine_note = "packed kernel (native kernel: exact stores only)"
             return self._packed_loop(kernel)
         limit_hit = self._packed_loop(kernel, handoff=lim.handoff)
         if limit_hit != "handoff":
@@ -296,6 +299,8 @@ class Explorer:
             self.engine_note = f"packed kernel (native kernel unavailable: {err})"
             return self._packed_loop(kernel, resume=self._handoff)
         built = "cached" if nk.info.cached else f"compiled in {nk.info.compile_seconds:.1f} s"
+        if self.store == "compact":
+            built += ", compact store"
         self.engine_note = f"packed kernel + native C kernel ({built})"
         self.native_compile_seconds = nk.info.compile_seconds
         limit_hit = native_loop(self, nk, self._handoff)
@@ -304,9 +309,9 @@ class Explorer:
 
     def _reached(self, kernel: Kernel | None) -> Callable[[], Iterable[State]] | None:
         """Every stored state as a logical tuple (exact store only; orbit representatives under symmetry)."""
-        if self.store != "exact":
-            return None
         seen = self._seen
+        if self.lossy or isinstance(seen, TreeStore):  # the compact store cannot give its states back
+            return None
         if kernel is None:
             return lambda: iter(seen)
         if isinstance(seen, np.ndarray):  # the numpy loop's sorted array: unpack field arrays at once
@@ -351,7 +356,7 @@ class Explorer:
         successors = self.c.successors
         fired = self.fired
         check = self.check
-        exact = self.store == "exact"
+        exact = not self.lossy
         self._seen = seen = set()
         parent, via = self.parent, self.via
         lim = self.limits
@@ -458,7 +463,7 @@ class Explorer:
         ``resume`` (keys, indices): go on from that frontier, a handoff not taken, with ``self._seen``.
         """
         lay = kernel.layout
-        fp = self.store != "exact"
+        fp = self.lossy
         parent, via = self.parent, self.via
         lim = self.limits
         self._max_n = lim.max_states or (1 << 62)
@@ -570,7 +575,7 @@ class Explorer:
                     return pos, "again"
                 # the failing state's successors are dropped; the states this call added before it stay
                 for k in nk[nk0 + at[1] - p0:]:
-                    self._seen.discard(key_fingerprint(k) if self.store != "exact" else k)
+                    self._seen.discard(key_fingerprint(k) if self.lossy else k)
                 del self.parent[at[1]:]
                 del self.via[at[1]:]
                 del nk[nk0 + at[1] - p0:]
@@ -632,7 +637,7 @@ class Explorer:
     def _rollback(self, snap: tuple[Any, ...], nk: list[int]) -> None:
         """Undo a chunk: its states, step counts, recorded violations."""
         p0, nk0, fired, hits = snap
-        fp = self.store != "exact"
+        fp = self.lossy
         self._seen.difference_update([key_fingerprint(k) for k in nk[nk0:]] if fp else nk[nk0:])
         del self.parent[p0:]
         del self.via[p0:]
@@ -647,7 +652,7 @@ class Explorer:
                nk: list[int]) -> str | None:
         """Add a worker's successors in order, as the one-process search would have."""
         lay = kernel.layout
-        fp = self.store != "exact"
+        fp = self.lossy
         seen, parent, via = self._seen, self.parent, self.via
         keys = data["keys"]
         par = array(parent.typecode)
@@ -783,7 +788,7 @@ class Explorer:
         stats.coverage = {}
         for t in sys_.transitions:
             stats.coverage[t.key] = stats.coverage.get(t.key, 0) + self.fired[t.index]
-        if self.store != "exact":
+        if self.lossy:
             generated = self.n_trans + len(self.init_states)
             stats.collision_probability = collision_probability(len(self.parent), generated)
         error = self.error

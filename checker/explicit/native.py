@@ -43,6 +43,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from checker.explicit.native_tree import declare, tree_c
 from checker.explicit.packed import Layout, Unsupported, _conjuncts, _Gen, _Ref, _reads, _written, seq_digits
 from checker.lang.expr import BIT_OP_TEXT, Expr
 from checker.lang.pycompile import CompiledSystem, needs_range_check
@@ -305,21 +306,34 @@ i64 nc_store_add(store_t *st, const u64 *keys, i64 n) {
     return added;
 }
 
-/* res: [0] position reached, [1] new states, [2] status, [3] position without successors (-1: none) */
+/* res: [0] position reached, [1] new states, [2] status, [3] position without successors (-1: none).
+   One loop for both stores: tree (the compact store, checker/explicit/native_tree.py) picks which. */
 enum { ST_DONE = 0, ST_EVENT = 1, ST_FAIL = 2, ST_LIMIT = 3, ST_FULL = 4, ST_NOMEM = 5 };
-void nc_run(store_t *st, i64 lo, i64 pos, i64 stop, i64 base, const uint8_t *pb, i64 limit, int dead_events,
-            int32_t *opar, int32_t *otid, uint8_t *oflag, i64 ocap, i64 *fired, i64 *res) {
-    u64 k[W], buf[NT * W]; int32_t tids[NT]; uint8_t flags[NT];
+static inline void run_(void *sp, int tree, i64 lo, i64 pos, i64 stop, i64 base, const uint8_t *pb, i64 limit,
+                        int dead_events, int32_t *opar, int32_t *otid, uint8_t *oflag, i64 ocap, i64 *fired,
+                        i64 *res) {
+    store_t *st = sp; tstore_t *tt = sp;
+    u64 k[W], buf[NT * W], rks[NT]; int32_t tids[NT]; uint8_t flags[NT]; uint32_t pv[NL + NI + 1];
+    static uint32_t vv[NT][NL + NI + 1];  /* the successors' trees (off the stack; one search per process) */
     i64 m = 0; int status = ST_DONE; res[3] = -1;
     while (pos < stop) {
         if (m + NT > ocap) { status = ST_FULL; break; }
-        memcpy(k, key_at(st, lo + pos), W * 8);
+        if (tree) {  /* the parent's tree (kept in its row): its successors reuse the subtrees they do not change */
+            const u64 *row = cur_row_(tt, lo + pos);
+            if (!row) { status = ST_NOMEM; break; }
+            memcpy(k, row, W * 8);
+            for (int i = 0; i < NL; i++) pv[i] = (uint32_t)(k[i >> 1] >> ((i & 1) * 32));
+            memcpy(pv + NL, row + W, NI * 4);
+        } else memcpy(k, key_at(st, lo + pos), W * 8);
         int cnt = gen_state(k, pb[pos], buf, tids, flags);
         if (cnt < 0) { status = ST_FAIL; break; }
         int event = 0;
+        if (tree)  /* every successor's root key first: their root probes overlap */
+            for (int j = 0; j < cnt; j++)
+                if (troot_(tt, buf + j * W, pv, vv[j], rks + j) < 0) { status = ST_NOMEM; goto out; }
         for (int j = 0; j < cnt; j++) {
             fired[tids[j]]++;
-            int r = insert_(st, buf + j * W);
+            int r = tree ? tput_(tt, buf + j * W, vv[j], rks[j], 1) : insert_(st, buf + j * W);
             if (r < 0) { status = ST_NOMEM; goto out; }
             if (r) {
                 opar[m] = (int32_t)(base + pos); otid[m] = tids[j]; oflag[m] = flags[j]; m++;
@@ -333,6 +347,14 @@ void nc_run(store_t *st, i64 lo, i64 pos, i64 stop, i64 base, const uint8_t *pb,
     }
 out:
     res[0] = pos; res[1] = m; res[2] = status;
+}
+void nc_run(store_t *st, i64 lo, i64 pos, i64 stop, i64 base, const uint8_t *pb, i64 limit, int dead_events,
+            int32_t *opar, int32_t *otid, uint8_t *oflag, i64 ocap, i64 *fired, i64 *res) {
+    run_(st, 0, lo, pos, stop, base, pb, limit, dead_events, opar, otid, oflag, ocap, fired, res);
+}
+void tc_run(tstore_t *t, i64 lo, i64 pos, i64 stop, i64 base, const uint8_t *pb, i64 limit, int dead_events,
+            int32_t *opar, int32_t *otid, uint8_t *oflag, i64 ocap, i64 *fired, i64 *res) {
+    run_(t, 1, lo, pos, stop, base, pb, limit, dead_events, opar, otid, oflag, ocap, fired, res);
 }
 
 /* Every successor of states[0..n) (no dedup), in order; res: [0] successors, [1] failing row (-1: none),
@@ -387,7 +409,8 @@ def generate_c(compiled: CompiledSystem, invariants: list[Property]) -> tuple[st
         out.append(f"    if ((cnt = step{t.index}(k, x, pb, out, tids, flags, cnt)) < 0) return -1;")
     out.append("    return cnt;")
     out.append("}")
-    out.append(_DRIVERS)
+    store_c, run_c = _DRIVERS.split("/* res: [0]", 1)
+    out += [store_c, tree_c(lay.bits), "/* res: [0]" + run_c]
     return "\n".join(out) + "\n", lay
 
 
@@ -496,6 +519,7 @@ def _load(source: str) -> tuple[ctypes.CDLL, BuildInfo]:
     lib.nc_store_add.argtypes = [vp, vp, i64]
     lib.nc_run.argtypes = [vp, i64, i64, i64, i64, vp, i64, ctypes.c_int, vp, vp, vp, i64, vp, vp]
     lib.nc_successors.argtypes = [vp, i64, vp, vp, vp, vp, vp, i64, vp]
+    declare(lib)
     return lib, info
 
 
@@ -603,6 +627,7 @@ class NativeStore:
     def __init__(self, kernel: NativeKernel) -> None:
         self.kernel = kernel
         self.lib = kernel.lib
+        self.run = self.lib.nc_run
         self.ptr = self.lib.nc_store_new()
         if not self.ptr:
             raise MemoryError("native store")
@@ -622,6 +647,14 @@ class NativeStore:
         if r < 0:
             raise MemoryError("native store")
         return r
+
+    add_seen = add  # states of earlier levels: stored after the frontier like any other
+
+    def states(self) -> int:
+        return len(self)
+
+    def begin_level(self) -> None:
+        """Levels are contiguous ranges of the store: nothing to do."""
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         out = np.empty((max(0, stop - start), self.kernel.words), dtype=np.uint64)

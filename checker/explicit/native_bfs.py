@@ -26,11 +26,15 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from checker.explicit.native import NativeKernel, NativeStore
+from checker.explicit.native_tree import TreeStore
+from checker.explicit.store import PARENTS_KEPT, SpillArray, default_memory_mb
 
 if TYPE_CHECKING:
     from checker.explicit.bfs import Explorer
 
 SLICE = 1 << 14  # frontier states per C call (progress and time limit granularity)
+PARENTS_MEMORY = 64 << 20  # compact store: parent and step indices kept in memory before they spill to a file ...
+PARENTS_KEEP = PARENTS_KEPT  # ... where all but the newest this many go
 ST_DONE, ST_EVENT, ST_FAIL, ST_LIMIT, ST_FULL, ST_NOMEM = range(6)
 
 
@@ -42,10 +46,10 @@ def native_loop(ex: Explorer, nk: NativeKernel, start: tuple[Sequence[int], Sequ
     max_n = lim.max_states or (1 << 62)
     nt = nk.ntrans
     via_dtype = np.uint16 if ex.via.typecode == "H" else np.int32
-    store = NativeStore(nk)
+    store = make_store(ex, nk)
     fk0, fi0 = start
     store.add(nk.to_words(list(fk0)))  # the frontier first: store positions 0.. in frontier order
-    store.add(nk.to_words(list(ex._seen)))  # then every other state seen (those of the frontier are there)
+    store.add_seen(nk.to_words(list(ex._seen)))  # then every other state seen (those of the frontier are there)
     ex._seen = store
     base = fi0[0] if len(fi0) else len(ex.parent)
     lo, n = 0, len(fk0)  # the frontier: store positions lo .. lo + n, state indices base ..
@@ -56,11 +60,12 @@ def native_loop(ex: Explorer, nk: NativeKernel, start: tuple[Sequence[int], Sequ
     fired = np.zeros(nt, dtype=np.int64)
     res = np.zeros(4, dtype=np.int64)
     last_report = ex.t0
-    lib, ptr = nk.lib, store.ptr
+    run, ptr = store.run, store.ptr
     while n:
         if lim.max_depth is not None and ex.depth >= lim.max_depth:
             return "depth"
         ex._next_level()
+        store.begin_level()
         pb = np.zeros(n, dtype=np.uint8)
         for idx in ex.viol_now:
             if base <= idx < base + n:
@@ -73,7 +78,7 @@ def native_loop(ex: Explorer, nk: NativeKernel, start: tuple[Sequence[int], Sequ
             stop = min(n, pos + SLICE)
             while pos < stop:
                 dead_events = int(bool(ex.deadlocks) and not ex._all_done())
-                lib.nc_run(ptr, lo, pos, stop, base, pb.ctypes.data, max_n - len(ex.parent), dead_events,
+                run(ptr, lo, pos, stop, base, pb.ctypes.data, max_n - len(ex.parent), dead_events,
                            opar.ctypes.data, otid.ctypes.data, oflag.ctypes.data, cap, fired.ctypes.data,
                            res.ctypes.data)
                 pos, m, status, dead = (int(x) for x in res)
@@ -82,7 +87,8 @@ def native_loop(ex: Explorer, nk: NativeKernel, start: tuple[Sequence[int], Sequ
                     ex.parent.frombytes(opar[:m].tobytes())
                     ex.via.frombytes(otid[:m].astype(via_dtype).tobytes())
                 if status == ST_NOMEM:
-                    raise MemoryError("the native store could not grow")
+                    raise MemoryError("the compact store is full (limits.memory_mb)" if isinstance(store, TreeStore)
+                                      else "the native store could not grow")
                 if status in (ST_EVENT, ST_LIMIT):
                     _flush(ex, fired)
                     for j in np.flatnonzero(oflag[:m]).tolist():
@@ -108,6 +114,7 @@ def native_loop(ex: Explorer, nk: NativeKernel, start: tuple[Sequence[int], Sequ
                         return "error"
                     pos += 1  # pruned: go on with the next state
             _flush(ex, fired)
+            _spill_parents(ex)
             now = time.perf_counter()
             if lim.max_seconds is not None and now - ex.t0 > lim.max_seconds:
                 _deepen(ex, first_new)
@@ -121,6 +128,21 @@ def native_loop(ex: Explorer, nk: NativeKernel, start: tuple[Sequence[int], Sequ
         _deepen(ex, first_new)
         lo, n, base = s_first, len(ex.parent) - first_new, first_new
     return None
+
+
+def make_store(ex: Explorer, nk: NativeKernel) -> NativeStore | TreeStore:
+    """The exact store of the native loop: every packed state in memory, or (``store = "compact"``)
+    tree-compressed within ``limits.memory_mb`` (default: twice :func:`default_memory_mb`)."""
+    if ex.store != "compact":
+        return NativeStore(nk)
+    mb = ex.limits.memory_mb or 2 * default_memory_mb()
+    return TreeStore(nk, mb << 20)
+
+
+def _spill_parents(ex: Explorer) -> None:
+    for arr in (ex.parent, ex.via):
+        if isinstance(arr, SpillArray) and arr.memory_bytes() > PARENTS_MEMORY:
+            arr.spill(PARENTS_KEEP)
 
 
 def _flush(ex: Explorer, fired: np.ndarray) -> None:
