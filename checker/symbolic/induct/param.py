@@ -755,8 +755,11 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     cpu = time.process_time() - cpu0
     st = res.stats
     mined = ", ".join(f"{st[k]:,} at N={k[8:]}" for k in sorted(st) if k.startswith("states_N"))
-    note = (f"proved {res.claim} by Houdini over an instance sort: an inductive invariant of {len(res.lines)} "
-            f"clause(s) ∀ i ≠ j, mined from the states reached ({mined}; {st['candidates']:,} candidates), "
+    blocked = st.get("block_kept", 0)
+    how = "Houdini + CTI blocking" if blocked else "Houdini"
+    note = (f"proved {res.claim} by {how} over an instance sort: an inductive invariant of {len(res.lines)} "
+            f"clause(s) ∀ i ≠ j, mined from the states reached ({mined}; {st['candidates']:,} candidates"
+            + (f"; {blocked} of the clauses block counterexamples to induction" if blocked else "") + "), "
             f"every ∀ instantiated at the K constants of each VC (complete for every N), and re-checked "
             f"inductive on the grounded IR at N={', '.join(map(str, CHECK_AT))}; {cpu:.1f} s CPU")
     detail = {"invariant": [f"∀ i ≠ j: {ln}" if "j" in _vars_text(ln) else f"∀ i: {ln}" if "i" in _vars_text(ln)
