@@ -26,6 +26,7 @@ invariant is re-checked on the grounded IR at N = 2, 3, 4 like every all-N proof
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -135,6 +136,8 @@ class ParamBlocker(Generaliser):
                 self.calls += 1
                 r = s.check(*live, q, *posts)
                 if r == z3.sat:
+                    if os.environ.get("NAPI_INDUCT_DEBUG") == "2":
+                        print(f"[induct] relative: cube of {len(cube)} stepped into at {f.steps[k][0].key}", flush=True)
                     self._last = k
                     return False, (s.model(), k)
                 if r != z3.unsat:
@@ -143,6 +146,8 @@ class ParamBlocker(Generaliser):
                 core |= {n for n, p in enumerate(posts) if p.get_id() in got}
             finally:
                 s.pop()
+        if os.environ.get("NAPI_INDUCT_DEBUG") == "2":
+            print(f"[induct] relative: cube of {len(cube)} -> core of {len(core)}", flush=True)
         return True, tuple(lit for n, lit in enumerate(cube) if n in core)
 
     def _clause_at(self, clause: Clause, k: int) -> Any:
