@@ -78,6 +78,10 @@ class ParamBlocker(Generaliser):
         #: per step: the literals of the atoms at tuples of its universe (positions), and i = j
         self._lits: dict[int, dict[Any, Any]] = {}
         self._last = -1
+        # one relative-induction question here is a query per step template that the cube's atoms
+        # read (tens on Linux), each over thousands of candidates: counterexamples to generalisation
+        # are blocked one level deep only
+        self.max_depth = 1
 
     def _uses_j(self, cube: Cube) -> bool:
         return any("j" in self.f.uses[i] for i, _ in cube)

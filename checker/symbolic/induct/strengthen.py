@@ -76,6 +76,8 @@ class Generaliser:
         self.calls = 0
         self.failed = 0  # CTIs that could not be blocked
         self.cpu = 0.0
+        #: how deep counterexamples to generalisation are blocked (a frame whose queries are dear asks less)
+        self.max_depth = MAX_DEPTH
 
     # what a frame supplies
     def cube_of(self, m: Any) -> Cube:
@@ -139,7 +141,7 @@ class Generaliser:
                 cube = self._grow(got, cube)
                 break
             t = self.cube_of(got)
-            if depth < MAX_DEPTH and ctgs < MAX_CTG and not self.reached(t) and not self.initial(t):
+            if depth < self.max_depth and ctgs < MAX_CTG and not self.reached(t) and not self.initial(t):
                 ctgs += 1
                 sub = self.generalise(t, depth + 1)
                 if sub is not None and len(self.added) < self.max_clauses:
