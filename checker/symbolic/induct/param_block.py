@@ -79,9 +79,10 @@ class ParamBlocker(Generaliser):
         self._lits: dict[int, dict[Any, Any]] = {}
         self._last = -1
         # one relative-induction question here is a query per step template that the cube's atoms
-        # read (tens on Linux), each over thousands of candidates: counterexamples to generalisation
-        # are blocked one level deep only
-        self.max_depth = 1
+        # read (tens on Linux), each over thousands of candidates; on Linux the predecessor of a
+        # CTI's cube is another state of the same walk back around net_rx_action's loop, and blocking
+        # it first (at every "down" step) squared the walk: the cube goes down directly
+        self.max_depth = 0
 
     def _uses_j(self, cube: Cube) -> bool:
         return any("j" in self.f.uses[i] for i, _ in cube)
