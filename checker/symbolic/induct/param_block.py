@@ -81,8 +81,10 @@ class ParamBlocker(Generaliser):
         # one relative-induction question here is a query per step template that the cube's atoms
         # read (tens on Linux), each over thousands of candidates; on Linux the predecessor of a
         # CTI's cube is another state of the same walk back around net_rx_action's loop, and blocking
-        # it first (at every "down" step) squared the walk: the cube goes down directly
+        # it first (at every "down" step) squared the walk: the cube goes down directly, and a
+        # predecessor is blocked first only where going down is stuck
         self.max_depth = 0
+        self.ctg_when_stuck = True
 
     def _uses_j(self, cube: Cube) -> bool:
         return any("j" in self.f.uses[i] for i, _ in cube)

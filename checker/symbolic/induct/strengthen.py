@@ -78,6 +78,9 @@ class Generaliser:
         self.cpu = 0.0
         #: how deep counterexamples to generalisation are blocked (a frame whose queries are dear asks less)
         self.max_depth = MAX_DEPTH
+        #: block a counterexample to generalisation only where "down" is stuck (its cube would contain a
+        #: reached or initial state), not before every "down" step
+        self.ctg_when_stuck = False
 
     # what a frame supplies
     def cube_of(self, m: Any) -> Cube:
@@ -141,19 +144,31 @@ class Generaliser:
                 cube = self._grow(got, cube)
                 break
             t = self.cube_of(got)
-            if depth < self.max_depth and ctgs < MAX_CTG and not self.reached(t) and not self.initial(t):
+            if depth < self.max_depth and ctgs < MAX_CTG and self._block_ctg(t, depth):
                 ctgs += 1
-                sub = self.generalise(t, depth + 1)
-                if sub is not None and len(self.added) < self.max_clauses:
-                    self._add(sub)
-                    continue
+                continue
             # down: keep the literals the predecessor shares, so that the clause excludes it too
             tv = dict(t)
             smaller = tuple(lit for lit in cube if tv.get(lit[0]) == lit[1])
             if len(smaller) == len(cube) or not self.allowed(smaller):
+                # stuck: with ``ctg_when_stuck`` the predecessor is blocked now (one level deep) instead
+                if self.ctg_when_stuck and depth == 0 and ctgs < MAX_CTG and self._block_ctg(t, depth):
+                    ctgs += 1
+                    continue
                 return None
             cube, ctgs = smaller, 0
         return self.mic(cube)
+
+    def _block_ctg(self, t: Cube, depth: int) -> bool:
+        """Block the counterexample to generalisation ``t`` (an unreached, non-initial predecessor) by
+        a clause of its own; True when one was added."""
+        if self.reached(t) or self.initial(t):
+            return False
+        sub = self.generalise(t, depth + 1)
+        if sub is None or len(self.added) >= self.max_clauses:
+            return False
+        self._add(sub)
+        return True
 
     def mic(self, cube: Cube) -> Cube:
         """Drop literals while the cube stays excludable and its negation relatively inductive."""
