@@ -36,7 +36,9 @@ from checker.lang.system import Property, SpecDef, System, assigned_slots
 from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
+from checker.symbolic.induct.strengthen import MAX_CLAUSES
 from checker.symbolic.induct.mine import Clause, mine
+from checker.symbolic.induct.param_block import Frame, ParamBlocker
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
 from checker.symbolic.induct.symbolic import OFFSETS, SymbolicEncoder, make_symbolic, rename, sentinel, symbolic_properties
 from checker.symbolic.invariant_check import check_invariant
@@ -242,6 +244,13 @@ class AllN:
         self.deadline = deadline
         self.states = states
         self.stats: dict[str, Any] = {}
+        #: clause length mined (``options.induct_literals``); CTI blocking (``options.induct_generalise``,
+        #: at most ``options.induct_block_clauses`` clauses, :mod:`.param_block`)
+        self.literals = 3
+        self.generalise = True
+        self.block_clauses = MAX_CLAUSES
+        #: every atom template on every mined state at every assignment of distinct instances to i, j
+        self.cols = np.zeros((0, 0), dtype=bool)
         vals = dict(constants)
         vals[count] = ANY
         vals.update({n: sentinel(j) for j, n in enumerate(sym_names)})
@@ -296,8 +305,8 @@ class AllN:
                 for bind in _assignments(list(VARS), n):
                     blocks.append(np.stack([g.atom(a, bind).column(values) for a in atoms]))
                 self.stats[f"states_N{n}"] = self.stats.get(f"states_N{n}", 0) + len(states)
-        cols = np.concatenate(blocks, axis=1)
-        mined = mine([Atom("bool", 0)] * len(atoms), np.zeros((0, 0)), max_len=3, cols=cols)
+        cols = self.cols = np.concatenate(blocks, axis=1)
+        mined = mine([Atom("bool", 0)] * len(atoms), np.zeros((0, 0)), max_len=self.literals, cols=cols)
         keep = []
         for cl in mined.clauses:
             used = set().union(*(atoms[i].uses() for i, _ in cl))
@@ -319,6 +328,7 @@ class AllN:
         atoms = templates(self.psys, self.order)
         parts = self.prop_parts()
         clauses = self.mine(atoms)
+        self.stats["cpu_mine"] = round(time.process_time() - t0, 2)
         self.stats.update(templates=len(atoms), candidates=len(clauses))
         tr = self.tr
         x = tr.state("")
@@ -327,7 +337,7 @@ class AllN:
         cands: list[tuple[str, Any]] = [("clause", cl) for cl in clauses]
         for name, ps in parts.items():
             cands += [("prop", (name, key, body)) for key, body in ps]
-        live = np.ones(len(cands), dtype=bool)
+        live = [True] * len(cands)  # a list: blocking appends candidates
         lits = [z3.Bool(f"c!{k}") for k in range(len(cands))]
         self.cti: dict[str, str] = {}
 
@@ -356,16 +366,19 @@ class AllN:
                 return len(c[1])
             return len(set().union(*(atoms[i].uses() for i, _ in c)))
 
+        def assume_one(solver: z3.Solver, st: dict[int, Any], universe: list[Any], k: int) -> None:
+            inst = []
+            for combo in _tuples(universe, arity(k)):
+                bind = dict(zip(VARS, combo))
+                t = term(k, st, bind, universe)
+                if len(combo) == 2:
+                    t = z3.Implies(combo[0] != combo[1], t)
+                inst.append(t)
+            solver.add(z3.Implies(lits[k], z3.And(*inst)))
+
         def assume(solver: z3.Solver, st: dict[int, Any], universe: list[Any]) -> None:
             for k in range(len(cands)):
-                inst = []
-                for combo in _tuples(universe, arity(k)):
-                    bind = dict(zip(VARS, combo))
-                    t = term(k, st, bind, universe)
-                    if len(combo) == 2:
-                        t = z3.Implies(combo[0] != combo[1], t)
-                    inst.append(t)
-                solver.add(z3.Implies(lits[k], z3.And(*inst)))
+                assume_one(solver, st, universe, k)
 
         goals: dict[tuple[int, int], Any] = {}
 
@@ -393,6 +406,7 @@ class AllN:
         reads = [self._reads(c, atoms) for c in cands]
         # the steps
         steps = []
+        step_writes: list[set[int]] = []
         for t in self.psys.transitions:
             ivs = {key: z3.Const(f"{key[1]}!{t.index}", tr.sort) for key in transition_ivars(t)}
             heads = [z3.Const(f"h{k}!{t.index}", tr.sort) for k in range(head_count(t.body))]
@@ -403,12 +417,17 @@ class AllN:
             s.add(*tr.wf(x, universe), run.alive, *run.side)
             assume(s, x, universe)
             writes = assigned_slots(t.body)
+            step_writes.append(writes)
             steps.append((t, s, run, universe, {k for k in range(len(cands)) if reads[k] & writes}))
+        blocker = self._blocker(Frame(
+            [atoms[i].uses() for i in range(len(atoms))], cands, live, lits, reads, steps, step_writes,
+            lambda i, st, bind: atom(i, st, bind), assume_one, lambda cl: self._reads(("clause", cl), atoms),
+            x, x0, wi, wj, [c >= lo for c, lo in zip(tr.sym, self.lows)]))
         rounds = 0
         changed = True
         while changed:
             changed = False
-            for t, s, run, universe, touched in steps:
+            for n_step, (t, s, run, universe, touched) in enumerate(steps):
                 while True:
                     if time.perf_counter() > self.deadline:
                         raise TimeoutError
@@ -427,13 +446,16 @@ class AllN:
                             raise TimeoutError
                         break
                     m = s.model()
-                    for k in check:
-                        if z3.is_true(m.eval(posts[k], model_completion=True)):
-                            live[k] = False
-                            changed = True
-                            if cands[k][0] == "prop":
-                                self._note_cti(cands[k], t.key, m, x, run.st, universe)
+                    dropped = [k for k in check if z3.is_true(m.eval(posts[k], model_completion=True))]
                     s.pop()
+                    changed = True
+                    if blocker is not None and any(cands[k][0] == "prop" for k in dropped) \
+                            and blocker.block((m, n_step)):
+                        continue  # its pre-state is excluded by a new candidate: ask again
+                    for k in dropped:
+                        live[k] = False
+                        if cands[k][0] == "prop":
+                            self._note_cti(cands[k], t.key, m, x, run.st, universe)
         self.stats["houdini_queries"] = rounds
         # the abstraction's obligations under the result
         broken = ""
@@ -451,19 +473,29 @@ class AllN:
                 failed[p.name] = f"not stated for every N ({self.psys.not_parameterised[p.name]})"
             elif p.kind != "invariant":
                 failed[p.name] = f"a {p.kind} property: not in the all-N translation"
-        keep_idx = [k for k in range(len(clauses)) if live[k]]
+        keep_idx = [k for k in range(len(cands)) if live[k] and cands[k][0] == "clause"]
         if proved:
             keep_idx = self.support(steps, cands, live, lits, goal, proved)
-        kept = [clauses[k] for k in keep_idx]
+        kept = [cands[k][1] for k in keep_idx]
+        added = {k for k, _ in blocker.added} if blocker is not None else set()
         lines = [rename(" or ".join(atoms[i].text if pol else _neg(atoms[i].text) for i, pol in cl), self.sym_names)
-                 for cl in kept]
+                 + ("    (CTI blocked)" if k in added else "") for k, cl in zip(keep_idx, kept)]
+        if blocker is not None:
+            self.stats.update(block_cpu=round(blocker.cpu, 2), block_calls=blocker.calls, block_failed=blocker.failed,
+                              block_clauses=len(blocker.added), block_kept=sum(1 for k in keep_idx if k in added))
         self.kept = kept
         self.atoms = atoms
         self.stats["clauses"] = len(kept)
         self.stats["cpu_houdini"] = round(time.process_time() - t0, 2)
         return PResult(proved, failed, lines, self.claim(), self.stats)
 
-    def support(self, steps: list[Any], cands: list[Any], live: np.ndarray, lits: list[Any], goal: Any,
+    def _blocker(self, frame: Frame) -> ParamBlocker | None:
+        """CTI blocking for the properties Houdini would drop (:mod:`.param_block`), unless switched off."""
+        if not self.generalise:
+            return None
+        return ParamBlocker(frame, self.cols, self.block_clauses, self.deadline)
+
+    def support(self, steps: list[Any], cands: list[Any], live: list[bool], lits: list[Any], goal: Any,
                 proved: list[str]) -> list[int]:
         """Unsat cores: the mined clauses the proved properties need, then those they need, until closed."""
         live_idx = [k for k in range(len(cands)) if live[k]]
@@ -485,8 +517,7 @@ class AllN:
                     if j not in need:
                         need.add(j)
                         todo.append(j)
-        nclauses = sum(1 for c in cands if c[0] == "clause")
-        return sorted(j for j in need if j < nclauses)
+        return sorted(j for j in need if cands[j][0] == "clause")
 
     def _reads(self, cand: tuple[str, Any], atoms: list[TAtom]) -> set[int]:
         kind, c = cand
@@ -703,6 +734,10 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     cpu0 = time.process_time()
     try:
         alln = AllN(spec, system.constants, [p for p in props if p.name in names], count, sym_names, deadline)
+        opt = inp.options.get
+        alln.literals = int(opt("induct_literals", inp.limits.get("induct_literals", 3)))
+        alln.generalise = bool(opt("induct_generalise", inp.limits.get("induct_generalise", True)))
+        alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
         res = alln.run()
     except NotInClass as err:
         return {}, {p: f"the spec is outside the all-N translation: {err}" for p in names}
@@ -712,14 +747,19 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         return {}, {p: "time limit reached" for p in names}
     if not res.proved:
         return {}, res.failed
+    c_check = time.process_time()
     ok, why = alln.ground_check(res.proved, timeout_ms)
+    res.stats["cpu_check"] = round(time.process_time() - c_check, 2)
     if not ok:
         return {}, {**res.failed, **{p: f"the all-N invariant failed the grounded re-check ({why})" for p in res.proved}}
     cpu = time.process_time() - cpu0
     st = res.stats
     mined = ", ".join(f"{st[k]:,} at N={k[8:]}" for k in sorted(st) if k.startswith("states_N"))
-    note = (f"proved {res.claim} by Houdini over an instance sort: an inductive invariant of {len(res.lines)} "
-            f"clause(s) ∀ i ≠ j, mined from the states reached ({mined}; {st['candidates']:,} candidates), "
+    blocked = st.get("block_kept", 0)
+    how = "Houdini + CTI blocking" if blocked else "Houdini"
+    note = (f"proved {res.claim} by {how} over an instance sort: an inductive invariant of {len(res.lines)} "
+            f"clause(s) ∀ i ≠ j, mined from the states reached ({mined}; {st['candidates']:,} candidates"
+            + (f"; {blocked} of the clauses block counterexamples to induction" if blocked else "") + "), "
             f"every ∀ instantiated at the K constants of each VC (complete for every N), and re-checked "
             f"inductive on the grounded IR at N={', '.join(map(str, CHECK_AT))}; {cpu:.1f} s CPU")
     detail = {"invariant": [f"∀ i ≠ j: {ln}" if "j" in _vars_text(ln) else f"∀ i: {ln}" if "i" in _vars_text(ln)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import z3
@@ -56,38 +56,51 @@ MIC_CALLS = 40
 MAX_CLAUSES = 200
 
 
-class Blocker:
-    """Blocks counterexamples to induction for one Houdini run (``h.block = Blocker(...).block``)."""
+class Generaliser:
+    """The blocking algorithm (generalise, counterexamples to generalisation, MIC) over cubes of atom
+    literals, for any frame of candidates: a subclass says what the cube of a counterexample is
+    (:meth:`cube_of`), whether an initial state lies in a cube (:meth:`initial`), whether a cube's
+    negation is inductive relative to the live candidates (:meth:`relative`) and how a clause
+    joins them (:meth:`_add`). :class:`Blocker` is the grounded frame (Houdini over one state
+    vector); :mod:`.param_block` the frame over an instance sort (every N)."""
 
-    def __init__(self, h: Houdini, n_atoms: int, term: Callable[[Clause], z3.BoolRef], cols: np.ndarray,
-                 reads: Callable[[Clause], np.ndarray] | None = None, max_clauses: int = MAX_CLAUSES,
+    def __init__(self, n_atoms: int, cols: np.ndarray, max_clauses: int = MAX_CLAUSES,
                  deadline: float = float("inf")) -> None:
-        """``term``: a clause as a Z3 term over Houdini's pre-state ``h.x``; ``cols``: every atom on
-        every reached state, bool (atoms, states); ``reads``: the flat locations a clause reads (for
-        Houdini's step-by-step mode)."""
-        self.h = h
+        """``cols``: every atom on every reached state, bool (atoms, states)."""
         self.n = n_atoms
         self.cols = cols
-        self.reads = reads
-        self.term = term
         self.max_clauses = max_clauses
         self.deadline = deadline
-        self.pre = [term(((i, True),)) for i in range(n_atoms)]
-        self.post = [h.to_post(t) for t in self.pre]
-        self._assume: dict[tuple[int, bool], z3.BoolRef] = {}
-        self.init = z3.Solver()
-        self.init.add(h.prob.enc.init(h.x), h.prob.enc.wf(h.x))
-        #: the clauses added: (candidate index in Houdini, clause)
+        #: the clauses added: (candidate index, clause)
         self.added: list[tuple[int, Clause]] = []
         self.calls = 0
         self.failed = 0  # CTIs that could not be blocked
         self.cpu = 0.0
+        #: how deep counterexamples to generalisation are blocked (a frame whose queries are dear asks less)
+        self.max_depth = MAX_DEPTH
+        #: block a counterexample to generalisation only where "down" is stuck (its cube would contain a
+        #: reached or initial state), not before every "down" step
+        self.ctg_when_stuck = False
 
-    # the pieces
-    def cube_of(self, m: z3.ModelRef) -> Cube:
-        """The value of every atom at the pre-state of ``m``."""
-        return tuple((i, z3.is_true(m.eval(self.pre[i], model_completion=True))) for i in range(self.n))
+    # what a frame supplies
+    def cube_of(self, m: Any) -> Cube:
+        """The cube of a counterexample's pre-state (``m``: what :meth:`relative` or the hook gives)."""
+        raise NotImplementedError
 
+    def initial(self, cube: Cube) -> bool:
+        """Some initial state (for some value of the symbolic constants) lies in ``cube``."""
+        raise NotImplementedError
+
+    def relative(self, cube: Cube) -> tuple[bool, Any]:
+        """Is ``¬cube`` inductive relative to the live candidates? (True, the core's sub-cube) or
+        (False, a counterexample: a step from ``live ∧ ¬cube`` into ``cube``, for :meth:`cube_of`)."""
+        raise NotImplementedError
+
+    def _add(self, cube: Cube) -> None:
+        """``¬cube`` as a new live candidate (once)."""
+        raise NotImplementedError
+
+    # the pieces every frame shares
     def reached(self, cube: Cube) -> bool:
         """Some explicitly reached state lies in ``cube``."""
         if not self.cols.shape[1]:
@@ -99,43 +112,9 @@ class Blocker:
                 return False
         return True
 
-    def initial(self, cube: Cube) -> bool:
-        """Some initial state (for some value of the symbolic constants) lies in ``cube``."""
-        self.calls += 1
-        return self.init.check(*[self._lit(self.pre[i], v) for i, v in cube]) != z3.unsat
-
     def allowed(self, cube: Cube) -> bool:
         """``cube`` may be excluded: no reached and no initial state lies in it."""
         return bool(cube) and not self.reached(cube) and not self.initial(cube)
-
-    @staticmethod
-    def _lit(t: z3.BoolRef, v: bool) -> z3.BoolRef:
-        return t if v else z3.Not(t)
-
-    def _post(self, lit: tuple[int, bool]) -> z3.BoolRef:
-        a = self._assume.get(lit)
-        if a is None:
-            a = z3.Bool(f"cube'!{lit[0]}!{int(lit[1])}")
-            self.h.solver.add(z3.Implies(a, self._lit(self.post[lit[0]], lit[1])))
-            self._assume[lit] = a
-        return a
-
-    def relative(self, cube: Cube) -> tuple[bool, Cube | z3.ModelRef]:
-        """Is ``¬cube`` inductive relative to the live candidates? (True, the core's sub-cube) or
-        (False, the model of a step from ``live ∧ ¬cube`` into ``cube``)."""
-        h = self.h
-        q = z3.Bool(f"block!{self.calls}")
-        h.solver.add(z3.Implies(q, z3.Or(*[self._lit(self.pre[i], not v) for i, v in cube])))
-        posts = [self._post(lit) for lit in cube]
-        self.calls += 1
-        r = h._check(q, *posts)
-        if r == z3.sat:
-            m = h.solver.model()
-            h.solver.add(z3.Not(q))
-            return False, m
-        core = {a.get_id() for a in h.solver.unsat_core()}
-        h.solver.add(z3.Not(q))
-        return True, tuple(lit for lit, a in zip(cube, posts) if a.get_id() in core)
 
     def _grow(self, core: Cube, cube: Cube) -> Cube:
         """``core`` with literals of ``cube`` added back until no reached or initial state lies in it
@@ -162,24 +141,34 @@ class Blocker:
                 return None
             ok, got = self.relative(cube)
             if ok:
-                assert isinstance(got, tuple)
                 cube = self._grow(got, cube)
                 break
-            assert isinstance(got, z3.ModelRef)
             t = self.cube_of(got)
-            if depth < MAX_DEPTH and ctgs < MAX_CTG and not self.reached(t) and not self.initial(t):
+            if depth < self.max_depth and ctgs < MAX_CTG and self._block_ctg(t, depth):
                 ctgs += 1
-                sub = self.generalise(t, depth + 1)
-                if sub is not None and len(self.added) < self.max_clauses:
-                    self._add(sub)
-                    continue
+                continue
             # down: keep the literals the predecessor shares, so that the clause excludes it too
             tv = dict(t)
-            smaller = tuple(lit for lit in cube if tv[lit[0]] == lit[1])
+            smaller = tuple(lit for lit in cube if tv.get(lit[0]) == lit[1])
             if len(smaller) == len(cube) or not self.allowed(smaller):
+                # stuck: with ``ctg_when_stuck`` the predecessor is blocked now (one level deep) instead
+                if self.ctg_when_stuck and depth == 0 and ctgs < MAX_CTG and self._block_ctg(t, depth):
+                    ctgs += 1
+                    continue
                 return None
             cube, ctgs = smaller, 0
         return self.mic(cube)
+
+    def _block_ctg(self, t: Cube, depth: int) -> bool:
+        """Block the counterexample to generalisation ``t`` (an unreached, non-initial predecessor) by
+        a clause of its own; True when one was added."""
+        if self.reached(t) or self.initial(t):
+            return False
+        sub = self.generalise(t, depth + 1)
+        if sub is None or len(self.added) >= self.max_clauses:
+            return False
+        self._add(sub)
+        return True
 
     def mic(self, cube: Cube) -> Cube:
         """Drop literals while the cube stays excludable and its negation relatively inductive."""
@@ -193,24 +182,13 @@ class Blocker:
             budget -= 1
             ok, got = self.relative(cand)
             if ok:
-                assert isinstance(got, tuple)
                 cube = self._grow(got, cand)
                 k = 0 if len(cube) < len(cand) else k
             else:
                 k += 1
         return cube
 
-    def _add(self, cube: Cube) -> None:
-        clause: Clause = tuple((i, not v) for i, v in cube)
-        if any(c == clause and self.h.live[k] for k, c in self.added):
-            # found again: a counterexample to generalisation's clause that the CTI's cube generalised
-            # to as well (it excludes both states); once is enough
-            return
-        row = self.reads(clause) if self.reads is not None else None
-        idx = self.h.add(self.term(clause), row)
-        self.added.append((idx, clause))
-
-    def block(self, m: z3.ModelRef) -> bool:
+    def block(self, m: Any) -> bool:
         """Houdini's hook: exclude the pre-state of the counterexample to induction ``m`` by a new
         candidate clause; False when it is reached, initial, or cannot be generalised."""
         if len(self.added) >= self.max_clauses or time.perf_counter() > self.deadline:
@@ -232,3 +210,68 @@ class Blocker:
             if os.environ.get("NAPI_INDUCT_DEBUG"):
                 print(f"[induct] block: {len(self.added)} clause(s), {self.calls} queries, {self.failed} failed, "
                       f"{self.cpu:.1f} s CPU", flush=True)
+
+
+class Blocker(Generaliser):
+    """Blocks counterexamples to induction for one Houdini run (``h.block = Blocker(...).block``)."""
+
+    def __init__(self, h: Houdini, n_atoms: int, term: Callable[[Clause], z3.BoolRef], cols: np.ndarray,
+                 reads: Callable[[Clause], np.ndarray] | None = None, max_clauses: int = MAX_CLAUSES,
+                 deadline: float = float("inf")) -> None:
+        """``term``: a clause as a Z3 term over Houdini's pre-state ``h.x``; ``cols``: every atom on
+        every reached state, bool (atoms, states); ``reads``: the flat locations a clause reads (for
+        Houdini's step-by-step mode)."""
+        super().__init__(n_atoms, cols, max_clauses, deadline)
+        self.h = h
+        self.reads = reads
+        self.term = term
+        self.pre = [term(((i, True),)) for i in range(n_atoms)]
+        self.post = [h.to_post(t) for t in self.pre]
+        self._assume: dict[tuple[int, bool], z3.BoolRef] = {}
+        self.init = z3.Solver()
+        self.init.add(h.prob.enc.init(h.x), h.prob.enc.wf(h.x))
+
+    def cube_of(self, m: z3.ModelRef) -> Cube:
+        """The value of every atom at the pre-state of ``m``."""
+        return tuple((i, z3.is_true(m.eval(self.pre[i], model_completion=True))) for i in range(self.n))
+
+    def initial(self, cube: Cube) -> bool:
+        self.calls += 1
+        return self.init.check(*[self._lit(self.pre[i], v) for i, v in cube]) != z3.unsat
+
+    @staticmethod
+    def _lit(t: z3.BoolRef, v: bool) -> z3.BoolRef:
+        return t if v else z3.Not(t)
+
+    def _post(self, lit: tuple[int, bool]) -> z3.BoolRef:
+        a = self._assume.get(lit)
+        if a is None:
+            a = z3.Bool(f"cube'!{lit[0]}!{int(lit[1])}")
+            self.h.solver.add(z3.Implies(a, self._lit(self.post[lit[0]], lit[1])))
+            self._assume[lit] = a
+        return a
+
+    def relative(self, cube: Cube) -> tuple[bool, Cube | z3.ModelRef]:
+        h = self.h
+        q = z3.Bool(f"block!{self.calls}")
+        h.solver.add(z3.Implies(q, z3.Or(*[self._lit(self.pre[i], not v) for i, v in cube])))
+        posts = [self._post(lit) for lit in cube]
+        self.calls += 1
+        r = h._check(q, *posts)
+        if r == z3.sat:
+            m = h.solver.model()
+            h.solver.add(z3.Not(q))
+            return False, m
+        core = {a.get_id() for a in h.solver.unsat_core()}
+        h.solver.add(z3.Not(q))
+        return True, tuple(lit for lit, a in zip(cube, posts) if a.get_id() in core)
+
+    def _add(self, cube: Cube) -> None:
+        clause: Clause = tuple((i, not v) for i, v in cube)
+        if any(c == clause and self.h.live[k] for k, c in self.added):
+            # found again: a counterexample to generalisation's clause that the CTI's cube generalised
+            # to as well (it excludes both states); once is enough
+            return
+        row = self.reads(clause) if self.reads is not None else None
+        idx = self.h.add(self.term(clause), row)
+        self.added.append((idx, clause))
