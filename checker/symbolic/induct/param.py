@@ -69,6 +69,42 @@ class TAtom:
                 | ({self.who2} if self.who2 else set()))
 
 
+#: atom kinds that read no state: an instance variable against the family's structure (a named
+#: instance, a placement), constant on every state of a grounded system under one binding
+STRUCTURE = ("named", "place")
+
+
+def structure_templates(system: System) -> list[TAtom]:
+    """``i == <named instance>`` for each distinguished instance (the busy poller's target ...) and
+    ``irq_cpu(i) == c`` for each placement onto two or more CPUs, over ``i`` and ``j``: what lets a
+    clause say "the disabled instance" or "an instance whose interrupt is on CPU 1"."""
+    out: list[TAtom] = []
+    for fam in system.families:
+        if not fam.symbolic:
+            continue
+        for name in fam.distinguished:
+            out.extend(TAtom("named", name, who=w, text=f"{w} == {name}") for w in VARS)
+        for name, pl in fam.placements.items():
+            if pl.m < 2:
+                continue
+            for c in range(pl.m if pl.m > 2 else 1):  # with two CPUs "== 1" is "!= 0"
+                out.extend(TAtom("place", name, value=c, who=w, text=f"{name}({w}) == {c}") for w in VARS)
+    return out
+
+
+@dataclass(frozen=True)
+class FixedAtom:
+    """A structure atom on a grounded system under one binding: the same truth value on every state."""
+
+    value: bool
+
+    def column(self, values: np.ndarray) -> np.ndarray:
+        return np.full(len(values), self.value, dtype=bool)
+
+    def term(self, x: Any) -> Any:
+        return z3.BoolVal(self.value)
+
+
 def _show_path(path: tuple[Any, ...]) -> str:
     return "".join(f"[{p}]" for p in path)
 
@@ -159,6 +195,10 @@ class Grounder:
         self.system = system
         self.where = {n: k for k, n in enumerate(names)}
         self.types = {v.name: v.typ for v in system.vars}
+        #: the grounded number of each distinguished instance (Family.named: 0 unless the spec says)
+        self.named: dict[str, int] = {}
+        for fam in system.families:
+            self.named.update(getattr(fam, "grounded_named", {}))
 
     def _loc(self, var: str, path: tuple[Any, ...], bind: dict[str, int], bit: int = -1) -> int:
         name = var + "".join(f"[{bind[p] if isinstance(p, str) else p}]" for p in path)
@@ -174,7 +214,12 @@ class Grounder:
             t = t.elem  # type: ignore[attr-defined]
         return t
 
-    def atom(self, a: TAtom, bind: dict[str, int]) -> Atom:
+    def atom(self, a: TAtom, bind: dict[str, int]) -> Atom | FixedAtom:
+        if a.kind == "named":
+            return FixedAtom(bind[a.who] == self.named.get(a.var, 0))
+        if a.kind == "place":
+            fam = next(f for f in self.system.families if a.var in f.placements)
+            return FixedAtom(fam.placements[a.var].rule(bind[a.who]) == a.value)
         if a.kind in ("in", "dup", "len", "before"):
             typ = self._type(a.var, a.path)
             assert isinstance(typ, Seq)
@@ -252,6 +297,8 @@ class AllN:
         # a binary relation over the instances (a ghost "j was served while i waited") is stated
         # against the order of the poll list: keep the order of first occurrences then
         self.order = any(_relation(v.typ) for v in self.psys.vars)
+        #: atoms over the family's structure (``i == busy_poll_target``, ``irq_cpu(i) == 0``)
+        self.structure = True
         self.tr = PTr(self.psys, sym_names, lows, self.order)
         self.lows = lows
 
@@ -317,6 +364,8 @@ class AllN:
     def run(self) -> PResult:
         t0 = time.process_time()
         atoms = templates(self.psys, self.order)
+        if self.structure:
+            atoms += structure_templates(self.psys)
         parts = self.prop_parts()
         clauses = self.mine(atoms)
         self.stats.update(templates=len(atoms), candidates=len(clauses))
@@ -491,11 +540,16 @@ class AllN:
     def _reads(self, cand: tuple[str, Any], atoms: list[TAtom]) -> set[int]:
         kind, c = cand
         if kind == "clause":
-            names = {atoms[i].var for i, _ in c} | {atoms[i].var2 for i, _ in c if atoms[i].var2}
+            names = {atoms[i].var for i, _ in c if atoms[i].kind not in STRUCTURE} \
+                | {atoms[i].var2 for i, _ in c if atoms[i].var2}
             return {self.psys.var_named(n).slot for n in names}
         return slots_of(c[2], set())
 
     def _atom_term(self, a: TAtom, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+        if a.kind == "named":
+            return bind[a.who] == self.tr.named[a.var]
+        if a.kind == "place":
+            return self.tr.places[a.var](bind[a.who]) == a.value
         var = self.psys.var_named(a.var)
         v = st[var.slot]
         if a.kind in ("in", "dup", "len", "before"):

@@ -1,0 +1,53 @@
+"""Atoms over an instance family's structure in the all-N engine (checker.symbolic.induct.param):
+``i == <named instance>`` and ``irq_cpu(i) == c`` — grounded as the spec grounds them (instance 0,
+i mod CPUS), over the instance sort as the named constant and the uninterpreted placement."""
+
+from __future__ import annotations
+
+import numpy as np
+import z3
+
+from checker.lang.family import ANY
+from checker.symbolic.induct import param as P
+from checker.symbolic.induct.param_tr import PTr
+from checker.symbolic.translate import Encoder
+from spec.linux import SPEC
+
+
+def test_structure_templates_name_the_targets_and_the_placement() -> None:
+    ps = SPEC.instantiate({"N": ANY, "CPUS": 2, "busy_poll": True, "disable": True})
+    texts = [t.text for t in P.structure_templates(ps)]
+    assert texts == ["i == busy_poll_target", "j == busy_poll_target", "i == disable_target",
+                     "j == disable_target", "irq_cpu(i) == 0", "irq_cpu(j) == 0"]
+    # one CPU: no placement atom (every instance on CPU 0); softirq only: no named instance
+    assert P.structure_templates(SPEC.instantiate({"N": ANY, "CPUS": 1, "version": "6.19"})) == []
+
+
+def test_structure_atoms_grounded_as_the_spec_grounds_them() -> None:
+    ps = SPEC.instantiate({"N": ANY, "CPUS": 2, "busy_poll": True})
+    ts = P.structure_templates(ps)
+    g3 = SPEC.instantiate({"N": 3, "CPUS": 2, "busy_poll": True})
+    g = P.Grounder(g3, Encoder(g3).state("").names)
+    assert g.named == {"busy_poll_target": 0}
+    got = {(b["i"], b["j"]): [g.atom(t, b).value for t in ts] for b in P._assignments(["i", "j"], 3)}
+    # i == target, j == target, irq_cpu(i) == 0 (i mod 2), irq_cpu(j) == 0
+    assert got[(0, 1)] == [True, False, True, False]
+    assert got[(2, 1)] == [False, False, True, False]
+    assert got[(1, 2)] == [False, False, False, True]
+    col = g.atom(ts[0], {"i": 0, "j": 1}).column(np.zeros((5, 3)))
+    assert col.tolist() == [True] * 5
+
+
+def test_structure_atoms_over_the_instance_sort_are_the_named_constant_and_the_placement() -> None:
+    ps = SPEC.instantiate({"N": ANY, "CPUS": 2, "busy_poll": True})
+    alln = P.AllN.__new__(P.AllN)
+    alln.psys, alln.tr = ps, PTr(ps, [], [])
+    ts = P.structure_templates(ps)
+    u = z3.Const("u", alln.tr.sort)
+    named = alln._atom_term(ts[0], {}, {"i": u})
+    place = alln._atom_term(ts[2], {}, {"i": u})
+    s = z3.Solver()
+    # whichever instance is the target, and wherever its interrupt goes: both are open
+    for a, b in ((named, place), (named, z3.Not(place)), (z3.Not(named), place)):
+        assert s.check(a, b) == z3.sat
+    assert s.check(named, u != alln.tr.named["busy_poll_target"]) == z3.unsat
