@@ -51,3 +51,19 @@ def test_structure_atoms_over_the_instance_sort_are_the_named_constant_and_the_p
     for a, b in ((named, place), (named, z3.Not(place)), (z3.Not(named), place)):
         assert s.check(a, b) == z3.sat
     assert s.check(named, u != alln.tr.named["busy_poll_target"]) == z3.unsat
+
+
+def test_random_walks_reach_only_reachable_states_and_go_deeper_than_a_cut_short_search() -> None:
+    from checker.explicit.bfs import Limits, explore
+    from checker.lang.pycompile import CompiledSystem
+
+    system = SPEC.instantiate({"version": "6.19", "N": 2, "CPUS": 1, "RING": 1, "WEIGHT": 1, "BUDGET": 1})
+    compiled = CompiledSystem.build(system)
+    props = [system.prop("NoDoubleQueue")]
+    full = explore(compiled, props, Limits(None, None, None), "exact")
+    reached = set(full.reached())
+    walked = P.random_walks(compiled, system.init_state(), 50, 200)
+    assert walked and set(walked) <= reached
+    cut = explore(compiled, props, Limits(200, None, None), "exact")
+    assert cut.stats.limit_hit is not None
+    assert set(walked) - set(cut.reached())  # states the cut-short BFS did not see

@@ -47,6 +47,10 @@ VARS = ("i", "j")
 #: instance counts the candidates are mined at, and the grounded re-check sizes
 MINE_AT = (2, 3)
 CHECK_AT = (2, 3, 4)
+#: a mining search explores up to this many times the states it mines (then samples them) ...
+EXPLORE_FACTOR = 5
+#: ... and, when even that is cut short, adds the states of random walks this deep
+WALKS, WALK_DEPTH = 300, 400
 
 
 @dataclass(frozen=True)
@@ -333,9 +337,9 @@ class AllN:
                 system = self.spec.instantiate(vals)
                 compiled = CompiledSystem.build(system)
                 left = self.deadline - time.perf_counter()
-                lim = Limits(self.states, None, None if left == float("inf") else max(1.0, left / 6))
+                lim = Limits(self.states * EXPLORE_FACTOR, None, None if left == float("inf") else max(1.0, left / 6))
                 res = explore(compiled, [system.prop(p.name) for p in self.props if p.kind == "invariant"], lim, "exact")
-                states = list(res.reached()) if res.reached is not None else []
+                states = self._sample(system, compiled, res)
                 values = np.array([concrete_flat(system, s) for s in states], dtype=np.int64).reshape(len(states), -1)
                 from checker.symbolic.translate import Encoder
 
@@ -351,6 +355,22 @@ class AllN:
             if used in (set(), {"i"}, {"i", "j"}):
                 keep.append(cl)
         return keep
+
+    def _sample(self, system: System, compiled: CompiledSystem, res: Any) -> list[tuple]:
+        """The states mined at one size: what BFS reached (up to ``EXPLORE_FACTOR`` times
+        ``self.states``), a uniform sample of ``self.states`` of them when more, and, when the search
+        was cut short, the states of random walks from the initial state: deep states a cut-short BFS
+        never sees drop wrong candidates here rather than in Houdini (where each costs a solver
+        call). Any reached state is sound to mine from."""
+        states = list(res.reached()) if res.reached is not None else []
+        if len(states) > self.states:
+            pick = np.random.default_rng(0).choice(len(states), self.states, replace=False)
+            states = [states[k] for k in sorted(pick)]
+        if res.stats.limit_hit is None:
+            return states
+        walked = random_walks(compiled, system.init_state(), WALKS, WALK_DEPTH)
+        self.stats["walk_states"] = self.stats.get("walk_states", 0) + len(walked)
+        return states + walked
 
     def _mining_constants(self) -> list[dict[str, int]]:
         base = {n: int(self.constants[n]) for n in self.sym_names}
@@ -368,7 +388,8 @@ class AllN:
             atoms += structure_templates(self.psys)
         parts = self.prop_parts()
         clauses = self.mine(atoms)
-        self.stats.update(templates=len(atoms), candidates=len(clauses))
+        self.stats.update(templates=len(atoms), candidates=len(clauses), cpu_mine=round(time.process_time() - t0, 2))
+        _debug("mined", self.stats)
         tr = self.tr
         x = tr.state("")
         wi, wj = (z3.Const(f"w!{v}", tr.sort) for v in VARS)
@@ -484,6 +505,7 @@ class AllN:
                                 self._note_cti(cands[k], t.key, m, x, run.st, universe)
                     s.pop()
         self.stats["houdini_queries"] = rounds
+        _debug("houdini", {**self.stats, "live": int(live.sum()), "cpu": round(time.process_time() - t0, 2)})
         # the abstraction's obligations under the result
         broken = ""
         for t, s, run, _u, _ in steps:
@@ -686,6 +708,36 @@ class AllN:
             if not ok:
                 return False, f"N={n}: {why}"
         return True, ""
+
+
+def _debug(phase: str, stats: dict[str, Any]) -> None:
+    import os
+
+    if os.environ.get("NAPI_INDUCT_DEBUG"):
+        print(f"[induct all-N] {phase}: {stats}", flush=True)
+
+
+def random_walks(compiled: CompiledSystem, init: tuple, walks: int, depth: int, seed: int = 0) -> list[tuple]:
+    """The distinct states of ``walks`` random walks of up to ``depth`` steps from ``init`` (a walk
+    ends early in a state without successors or at a modelling error)."""
+    import random
+
+    from checker.lang.pycompile import StepError
+
+    rng = random.Random(seed)
+    seen: set[tuple] = set()
+    for _ in range(walks):
+        s = init
+        for _ in range(depth):
+            try:
+                succ = compiled.successors(s)
+            except StepError:
+                break
+            if not succ:
+                break
+            s = rng.choice(succ)[1]
+            seen.add(s)
+    return list(seen)
 
 
 def _read(v: Any, path: tuple[Any, ...], bind: dict[str, Any]) -> Any:
