@@ -505,7 +505,8 @@ class AllN:
                                 self._note_cti(cands[k], t.key, m, x, run.st, universe)
                     s.pop()
         self.stats["houdini_queries"] = rounds
-        _debug("houdini", {**self.stats, "live": int(live.sum()), "cpu": round(time.process_time() - t0, 2)})
+        _debug("houdini", {**self.stats, "live": int(live.sum()), "cpu": round(time.process_time() - t0, 2),
+                           "dropped": self.cti})
         # the abstraction's obligations under the result
         broken = ""
         for t, s, run, _u, _ in steps:
