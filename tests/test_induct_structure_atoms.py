@@ -67,3 +67,21 @@ def test_random_walks_reach_only_reachable_states_and_go_deeper_than_a_cut_short
     cut = explore(compiled, props, Limits(200, None, None), "exact")
     assert cut.stats.limit_hit is not None
     assert set(walked) - set(cut.reached())  # states the cut-short BFS did not see
+
+
+def test_the_safety_properties_of_every_optional_context_are_in_the_all_n_translation() -> None:
+    """With threaded NAPI, "the kthread acting for n polls it" is n's own kthread (one per instance),
+    not "some kthread a with napi(a) = n": an ∃ inside a Sum, which the ∃*∀* class refuses."""
+    from checker.symbolic.induct.param_tr import StepRun
+
+    for feature in ({}, {"threaded": True}, {"disable": True}, {"DEFER": 1}, {"busy_poll": True},
+                    {"netpoll": True}):
+        ps = SPEC.instantiate({"N": ANY, "CPUS": 2, "version": "6.19", **feature})
+        tr = PTr(ps, [], [])
+        x = tr.state("")
+        w = [z3.Const(f"w{k}", tr.sort) for k in range(2)]
+        for name in ("NoDoubleQueue", "OwnerHoldsSched"):
+            e = ps.prop(name).expr
+            for part in (list(e.args) if e.op == "and" else [e]):
+                key, body = P._binders(part)
+                StepRun(tr, x, dict(zip(key, w)), tr.insts_of(x) + w + tr.fixed).ev(body, 1)  # no NotInClass
