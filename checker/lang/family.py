@@ -76,6 +76,8 @@ class Family:
         self.distinguished: dict[str, Expr] = {}
         #: placements (:meth:`placement`) declared over this family, by name
         self.placements: dict[str, Placement] = {}
+        #: grounded builds: the instance number each distinguished instance names (:meth:`named`)
+        self.grounded_named: dict[str, int] = {}
 
     @property
     def symbolic(self) -> bool:
@@ -128,6 +130,7 @@ class Family:
         if self.n is not None:
             if not 0 <= grounded < self.n:
                 raise ModelError(f"instances {self.name!r}: {name} = {grounded} is not one of 0..{self.n - 1}")
+            self.grounded_named[name] = grounded
             return grounded
         if name == "first":
             raise ModelError(f"instances {self.name!r}: {name!r} is a reserved name")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from checker.lang import And, ForAll, Implies, Ite, Not, Or, Sum
 from checker.lang.expr import Expr
+from checker.lang.family import ivar
 
 from spec.linux.contexts.disabler import calls_napi_disable
 from spec.linux.fairness import add_fairness
@@ -32,6 +33,9 @@ def _per_context(kn: LinuxKernel, fact: str, n: int, kinds: tuple[str, ...] | No
         if not p.has_fact(fact) or (kinds is not None and p.kind not in kinds):
             continue
         if p.family is not None:  # an unbounded family: "some instance acting for n has the fact"
+            if p.napi(probe := ivar(p.family, "acting")) is probe:  # one per NAPI instance: n's own
+                out.append(getattr(p.L, fact)[n])
+                continue
             out.extend(p.some(lambda a, p=p: And(p.napi(a) == n, getattr(p.L, fact)[a])))
             continue
         for a in range(p.instances):  # type: ignore[arg-type]

@@ -49,6 +49,10 @@ VARS = ("i", "j")
 #: instance counts the candidates are mined at, and the grounded re-check sizes
 MINE_AT = (2, 3)
 CHECK_AT = (2, 3, 4)
+#: a mining search explores up to this many times the states it mines (then samples them) ...
+EXPLORE_FACTOR = 5
+#: ... and, when even that is cut short, adds the states of random walks this deep
+WALKS, WALK_DEPTH = 300, 400
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,42 @@ class TAtom:
     def uses(self) -> set[str]:
         return ({p for p in self.path + self.path2 if isinstance(p, str)} | ({self.who} if self.who else set())
                 | ({self.who2} if self.who2 else set()))
+
+
+#: atom kinds that read no state: an instance variable against the family's structure (a named
+#: instance, a placement), constant on every state of a grounded system under one binding
+STRUCTURE = ("named", "place")
+
+
+def structure_templates(system: System) -> list[TAtom]:
+    """``i == <named instance>`` for each distinguished instance (the busy poller's target ...) and
+    ``irq_cpu(i) == c`` for each placement onto two or more CPUs, over ``i`` and ``j``: what lets a
+    clause say "the disabled instance" or "an instance whose interrupt is on CPU 1"."""
+    out: list[TAtom] = []
+    for fam in system.families:
+        if not fam.symbolic:
+            continue
+        for name in fam.distinguished:
+            out.extend(TAtom("named", name, who=w, text=f"{w} == {name}") for w in VARS)
+        for name, pl in fam.placements.items():
+            if pl.m < 2:
+                continue
+            for c in range(pl.m if pl.m > 2 else 1):  # with two CPUs "== 1" is "!= 0"
+                out.extend(TAtom("place", name, value=c, who=w, text=f"{name}({w}) == {c}") for w in VARS)
+    return out
+
+
+@dataclass(frozen=True)
+class FixedAtom:
+    """A structure atom on a grounded system under one binding: the same truth value on every state."""
+
+    value: bool
+
+    def column(self, values: np.ndarray) -> np.ndarray:
+        return np.full(len(values), self.value, dtype=bool)
+
+    def term(self, x: Any) -> Any:
+        return z3.BoolVal(self.value)
 
 
 def _show_path(path: tuple[Any, ...]) -> str:
@@ -161,6 +201,10 @@ class Grounder:
         self.system = system
         self.where = {n: k for k, n in enumerate(names)}
         self.types = {v.name: v.typ for v in system.vars}
+        #: the grounded number of each distinguished instance (Family.named: 0 unless the spec says)
+        self.named: dict[str, int] = {}
+        for fam in system.families:
+            self.named.update(getattr(fam, "grounded_named", {}))
 
     def _loc(self, var: str, path: tuple[Any, ...], bind: dict[str, int], bit: int = -1) -> int:
         name = var + "".join(f"[{bind[p] if isinstance(p, str) else p}]" for p in path)
@@ -176,7 +220,12 @@ class Grounder:
             t = t.elem  # type: ignore[attr-defined]
         return t
 
-    def atom(self, a: TAtom, bind: dict[str, int]) -> Atom:
+    def atom(self, a: TAtom, bind: dict[str, int]) -> Atom | FixedAtom:
+        if a.kind == "named":
+            return FixedAtom(bind[a.who] == self.named.get(a.var, 0))
+        if a.kind == "place":
+            fam = next(f for f in self.system.families if a.var in f.placements)
+            return FixedAtom(fam.placements[a.var].rule(bind[a.who]) == a.value)
         if a.kind in ("in", "dup", "len", "before"):
             typ = self._type(a.var, a.path)
             assert isinstance(typ, Seq)
@@ -261,6 +310,8 @@ class AllN:
         # a binary relation over the instances (a ghost "j was served while i waited") is stated
         # against the order of the poll list: keep the order of first occurrences then
         self.order = any(_relation(v.typ) for v in self.psys.vars)
+        #: atoms over the family's structure (``i == busy_poll_target``, ``irq_cpu(i) == 0``)
+        self.structure = True
         self.tr = PTr(self.psys, sym_names, lows, self.order)
         self.lows = lows
 
@@ -295,9 +346,9 @@ class AllN:
                 system = self.spec.instantiate(vals)
                 compiled = CompiledSystem.build(system)
                 left = self.deadline - time.perf_counter()
-                lim = Limits(self.states, None, None if left == float("inf") else max(1.0, left / 6))
+                lim = Limits(self.states * EXPLORE_FACTOR, None, None if left == float("inf") else max(1.0, left / 6))
                 res = explore(compiled, [system.prop(p.name) for p in self.props if p.kind == "invariant"], lim, "exact")
-                states = list(res.reached()) if res.reached is not None else []
+                states = self._sample(system, compiled, res)
                 values = np.array([concrete_flat(system, s) for s in states], dtype=np.int64).reshape(len(states), -1)
                 from checker.symbolic.translate import Encoder
 
@@ -314,6 +365,22 @@ class AllN:
                 keep.append(cl)
         return keep
 
+    def _sample(self, system: System, compiled: CompiledSystem, res: Any) -> list[tuple]:
+        """The states mined at one size: what BFS reached (up to ``EXPLORE_FACTOR`` times
+        ``self.states``), a uniform sample of ``self.states`` of them when more, and, when the search
+        was cut short, the states of random walks from the initial state: deep states a cut-short BFS
+        never sees drop wrong candidates here rather than in Houdini (where each costs a solver
+        call). Any reached state is sound to mine from."""
+        states = list(res.reached()) if res.reached is not None else []
+        if len(states) > self.states:
+            pick = np.random.default_rng(0).choice(len(states), self.states, replace=False)
+            states = [states[k] for k in sorted(pick)]
+        if res.stats.limit_hit is None:
+            return states
+        walked = random_walks(compiled, system.init_state(), WALKS, WALK_DEPTH)
+        self.stats["walk_states"] = self.stats.get("walk_states", 0) + len(walked)
+        return states + walked
+
     def _mining_constants(self) -> list[dict[str, int]]:
         base = {n: int(self.constants[n]) for n in self.sym_names}
         low = dict(zip(self.sym_names, self.lows))
@@ -326,10 +393,13 @@ class AllN:
     def run(self) -> PResult:
         t0 = time.process_time()
         atoms = templates(self.psys, self.order)
+        if self.structure:
+            atoms += structure_templates(self.psys)
         parts = self.prop_parts()
         clauses = self.mine(atoms)
         self.stats["cpu_mine"] = round(time.process_time() - t0, 2)
         self.stats.update(templates=len(atoms), candidates=len(clauses))
+        _debug("mined", self.stats)
         tr = self.tr
         x = tr.state("")
         wi, wj = (z3.Const(f"w!{v}", tr.sort) for v in VARS)
@@ -457,6 +527,8 @@ class AllN:
                         if cands[k][0] == "prop":
                             self._note_cti(cands[k], t.key, m, x, run.st, universe)
         self.stats["houdini_queries"] = rounds
+        _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
+                           "dropped": self.cti})
         # the abstraction's obligations under the result
         broken = ""
         for t, s, run, _u, _ in steps:
@@ -522,11 +594,16 @@ class AllN:
     def _reads(self, cand: tuple[str, Any], atoms: list[TAtom]) -> set[int]:
         kind, c = cand
         if kind == "clause":
-            names = {atoms[i].var for i, _ in c} | {atoms[i].var2 for i, _ in c if atoms[i].var2}
+            names = {atoms[i].var for i, _ in c if atoms[i].kind not in STRUCTURE} \
+                | {atoms[i].var2 for i, _ in c if atoms[i].var2}
             return {self.psys.var_named(n).slot for n in names}
         return slots_of(c[2], set())
 
     def _atom_term(self, a: TAtom, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+        if a.kind == "named":
+            return bind[a.who] == self.tr.named[a.var]
+        if a.kind == "place":
+            return self.tr.places[a.var](bind[a.who]) == a.value
         var = self.psys.var_named(a.var)
         v = st[var.slot]
         if a.kind in ("in", "dup", "len", "before"):
@@ -663,6 +740,36 @@ class AllN:
             if not ok:
                 return False, f"N={n}: {why}"
         return True, ""
+
+
+def _debug(phase: str, stats: dict[str, Any]) -> None:
+    import os
+
+    if os.environ.get("NAPI_INDUCT_DEBUG"):
+        print(f"[induct all-N] {phase}: {stats}", flush=True)
+
+
+def random_walks(compiled: CompiledSystem, init: tuple, walks: int, depth: int, seed: int = 0) -> list[tuple]:
+    """The distinct states of ``walks`` random walks of up to ``depth`` steps from ``init`` (a walk
+    ends early in a state without successors or at a modelling error)."""
+    import random
+
+    from checker.lang.pycompile import StepError
+
+    rng = random.Random(seed)
+    seen: set[tuple] = set()
+    for _ in range(walks):
+        s = init
+        for _ in range(depth):
+            try:
+                succ = compiled.successors(s)
+            except StepError:
+                break
+            if not succ:
+                break
+            s = rng.choice(succ)[1]
+            seen.add(s)
+    return list(seen)
 
 
 def _read(v: Any, path: tuple[Any, ...], bind: dict[str, Any]) -> Any:
