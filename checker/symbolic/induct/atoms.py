@@ -312,6 +312,8 @@ def guard_atoms(enc: Encoder, x: SState, have: list[Atom]) -> list[Atom]:
         if kind == "gt" and v == typ.hi - 1:  # x > hi - 1 is x == hi
             kind, v = "eq", typ.hi
         # (above the range is left in: with symbolic constants, v and hi may be different constants)
+        if kind == "eq" and v == typ.lo:  # x == lo is not (x > lo)
+            kind = "gt"
         if v < typ.lo or (kind, loc, v) in known or (kind == "gt" and v == typ.hi):
             continue
         known.add((kind, loc, v))
