@@ -318,7 +318,7 @@ def guard_atoms(enc: Encoder, x: SState, have: list[Atom]) -> list[Atom]:
             continue
         known.add((kind, loc, v))
         text = f"{x.names[loc]} {'==' if kind == 'eq' else '>'} {v}"
-        out.append(Atom(kind, loc, v, text))
+        out.append(Atom(kind, loc, v, text, bound="lo" if kind == "gt" and v == typ.lo else ""))
     return sorted(out, key=lambda a: (a.loc, a.kind, a.value))
 
 
