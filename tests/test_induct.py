@@ -334,7 +334,8 @@ def test_a_false_property_keeps_its_counterexample_to_induction_under_strengthen
     assert "not proved: " in p.note and "counterexample to induction at env:add [f.c:add]" in p.note
     assert "no wider clause over the atoms excludes it" in p.note
     text = "\n".join(p.detail["cti_lines"])
-    assert "CTI pre-state" in text and "why: Below5 fails: x = 5" in text
+    # (from x = 3 or x = 4, as the solver's model has it: both have the atoms of the reached x = 2)
+    assert "CTI pre-state" in text and ("why: Below5 fails: x = 5" in text or "why: Below5 fails: x = 6" in text)
     # with the full exploration it is a violation with its replayed trace, as before
     res, c = run(counter_by_two(), ["Below5"])
     (p,) = res.properties
@@ -373,3 +374,56 @@ def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget(monke
     assert check_printed_equivalent(records) >= 1 and len(records) == p.detail["clauses"]
     redundant = re.compile(r"(\S+) != (\w+) or \(\1 == \2 and ")  # "pc != L or (pc == L and x)": "pc != L or x"
     assert not any(redundant.search(ln) for ln in p.detail["invariant"])
+
+
+def branch_on_three() -> System:
+    """x: 0 -> 3 -> 0; a step from any other positive x would set ``lost``. "not lost" needs "x > 0
+    only at x == 3": the atoms of x's range (x > 0, x == 9) cannot say it, the step's own test can."""
+    s = System("branch_on_three")
+    x = s.var("x", Int(0, 9))
+    lost = s.var("lost", Bool)
+
+    @s.action("arm", func="f.c:arm")
+    def arm(t):
+        t.require(x == 0)
+        t.set(x, 3)
+
+    @s.action("fire", func="f.c:fire")
+    def fire(t):
+        t.require(x > 0)
+        with t.if_(x == 3):
+            t.set(x, 0)
+        with t.else_():
+            t.set(lost, True)
+
+    s.invariant("NotLost", Not(lost))
+    s.finish()
+    return s
+
+
+def test_guard_atoms_are_what_the_steps_branch_on() -> None:
+    from checker.symbolic.induct.atoms import guard_atoms
+
+    system = branch_on_three()
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    atoms = atoms_of(system, x)
+    got = guard_atoms(prob.enc, x, atoms)
+    # x == 3 from fire's branch; x == 0 and x > 0 are the range's own atom (x > 0) already
+    assert [a.text for a in got] == ["x == 3"]
+    values = np.array([concrete_flat(system, s) for s in reached(system)], dtype=np.int64)
+    assert got[0].column(values).tolist() == [v[0] == 3 for v in values]
+
+
+def test_a_counterexample_to_induction_told_apart_by_a_guard_atom_is_blocked() -> None:
+    # the CTI (x = 5, fire) has the atoms of the reached x = 3 (x > 0, not x == 9): without the
+    # guard atom x == 3 it cannot be blocked and (Spacer off) NotLost is not proved; with it, the
+    # mined "x == 0 or x == 3" proves it by Houdini alone
+    opts = {"induct_strengthen": False}
+    res, _ = run(branch_on_three(), ["NotLost"], **opts, induct_guard_atoms=False)
+    (p,) = res.properties
+    assert p.verdict == "inconclusive", p.note
+    res, _ = run(branch_on_three(), ["NotLost"], **opts)
+    (p,) = res.properties
+    assert p.verdict == HOLDS, p.note
+    assert any("x == 3" in ln for ln in p.detail["invariant"]), p.detail["invariant"]

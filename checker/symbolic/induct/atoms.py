@@ -16,6 +16,10 @@ Int, wider range    ``x > lo`` and ``x == hi`` (``pending[0] > 0``, ``pending[0]
 Seq of small ints   ``v in s`` and ``count(s, v) >= 2`` for each element value, ``len(s) > 0``
 =================  ==================================================================
 
+:func:`guard_atoms` adds what the steps branch on: every comparison of an integer location with a
+number in a step's guard, branch condition or assignment (``busypoll.work[0] == BP_BUDGET`` at
+``busy_poll_stop``'s ``if (rc == budget)``), where the range atoms above do not already say it.
+
 Sequence slots get no atoms of their own: order-free facts (membership, counts) are what the
 NAPI properties speak of, and slot atoms would multiply the candidates.
 """
@@ -30,7 +34,7 @@ import z3
 
 from checker.lang.system import System
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
-from checker.symbolic.translate import SState
+from checker.symbolic.translate import Encoder, SState, flatten
 
 #: an Int location whose range has at most this many values gets one atom per value
 SMALL_RANGE = 3
@@ -257,6 +261,85 @@ def _at_with(system: System, x: SState) -> list[Atom]:
                         shown = f"{var.name}[{i}]" if isinstance(elem, BoolType) else f"{var.name}[{i}] == {v}"
                         out.append(Atom("both", pc, lab, f"({actor.pc.value.name}[{i}] == {label} and {shown})",
                                         loc2=loc, value2=v))
+    return out
+
+
+#: Z3 comparison -> (atom kind, offset of the atom's value from the compared number, the number on the right)
+_COMPARE = {z3.Z3_OP_EQ: ("eq", 0), z3.Z3_OP_GT: ("gt", 0), z3.Z3_OP_LE: ("gt", 0),
+            z3.Z3_OP_GE: ("gt", -1), z3.Z3_OP_LT: ("gt", -1)}
+#: the same comparison with its sides swapped (``3 < x`` is ``x > 3``)
+_SWAP = {z3.Z3_OP_EQ: z3.Z3_OP_EQ, z3.Z3_OP_GT: z3.Z3_OP_LT, z3.Z3_OP_LT: z3.Z3_OP_GT,
+         z3.Z3_OP_GE: z3.Z3_OP_LE, z3.Z3_OP_LE: z3.Z3_OP_GE}
+
+
+def guard_atoms(enc: Encoder, x: SState, have: list[Atom]) -> list[Atom]:
+    """``x == v`` and ``x > v`` for every comparison of an integer location ``x`` (of a range wider
+    than :data:`SMALL_RANGE`: smaller ones have an atom per value) with a number ``v`` that some step
+    of the IR makes (``x <= v`` and ``x > v`` are one atom, ``x < v`` is ``x > v - 1``); none that
+    ``have`` already holds. Read off the Z3 translation of every step from ``x`` (the base encoder's:
+    with symbolic constants, their sentinel numerals, which :func:`.symbolic.concretise` and the
+    symbolic encoder read as the constants)."""
+    index = {v.get_id(): k for k, v in enumerate(x.flat)}
+    known = {(a.kind, a.loc, a.value) for a in have}
+    lengths = set(_seq_lengths(enc.system))  # the encoding's own comparisons (which slot is live): no facts
+    out: list[Atom] = []
+    todo: list[z3.ExprRef] = []
+    for t in enc.system.transitions:
+        sem = Encoder.sem(enc, t, x)
+        todo.append(sem.enabled)
+        todo += [e for var, v in zip(enc.system.vars, sem.post) for e in flatten(v, var.typ)]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop()
+        if e.get_id() in seen or not z3.is_app(e):
+            continue
+        seen.add(e.get_id())
+        todo.extend(e.children())
+        op = e.decl().kind()
+        if op not in _COMPARE or e.num_args() != 2:
+            continue
+        a, b = e.arg(0), e.arg(1)
+        if z3.is_int_value(a):
+            a, b, op = b, a, _SWAP[op]
+        if not (z3.is_int_value(b) and a.get_id() in index):
+            continue
+        loc = index[a.get_id()]
+        typ = x.types[loc]
+        if loc in lengths or not isinstance(typ, Int) or typ.hi - typ.lo + 1 <= SMALL_RANGE:
+            continue
+        kind, off = _COMPARE[op]
+        v = b.as_long() + off
+        if kind == "gt" and v == typ.hi - 1:  # x > hi - 1 is x == hi
+            kind, v = "eq", typ.hi
+        # (above the range is left in: with symbolic constants, v and hi may be different constants)
+        if kind == "eq" and v == typ.lo:  # x == lo is not (x > lo)
+            kind = "gt"
+        if v < typ.lo or (kind, loc, v) in known or (kind == "gt" and v == typ.hi):
+            continue
+        known.add((kind, loc, v))
+        text = f"{x.names[loc]} {'==' if kind == 'eq' else '>'} {v}"
+        out.append(Atom(kind, loc, v, text, bound="lo" if kind == "gt" and v == typ.lo else ""))
+    return sorted(out, key=lambda a: (a.loc, a.kind, a.value))
+
+
+def _seq_lengths(system: System) -> list[int]:
+    """The flat locations that hold a sequence's length."""
+    out: list[int] = []
+    k = 0
+
+    def go(typ: Type) -> None:
+        nonlocal k
+        if isinstance(typ, Array):
+            for _ in range(typ.size):
+                go(typ.elem)
+        elif isinstance(typ, Seq):
+            out.append(k)
+            k += _width(typ)
+        else:
+            k += _width(typ)
+
+    for var in system.vars:
+        go(var.typ)
     return out
 
 

@@ -41,7 +41,7 @@ from checker.lang.system import Property, System
 from checker.result import ERROR, HOLDS, INCONCLUSIVE, VIOLATED, EngineResult
 from checker.symbolic.bmc import Outcome
 from checker.symbolic.engine import _deadline, _query_ms, assemble
-from checker.symbolic.induct.atoms import Atom, atoms_of
+from checker.symbolic.induct.atoms import Atom, atoms_of, guard_atoms
 from checker.symbolic.induct.houdini import Houdini, Timeout
 from checker.symbolic.induct.mine import Clause, ClauseEvaluator, atom_columns, mine
 from checker.symbolic.induct.concrete import compile_clauses
@@ -96,7 +96,7 @@ class Setting:
     the atoms, and how atoms read on a concrete instance or a solver model."""
 
     def __init__(self, system: System, props: list[Property], sym: Symbolic | None = None,
-                 property_atoms: bool = True) -> None:
+                 property_atoms: bool = True, guards: bool = True) -> None:
         self.sym = sym
         if sym is None:
             self.prob = Problem(system, props)
@@ -107,6 +107,8 @@ class Setting:
         if property_atoms:  # the properties' own predicates (held, quiescent, on a list) as atoms
             own = [tg.prop.expr for tg in self.prob.targets if tg.kind == "invariant" and tg.prop is not None]
             self.atoms += subterm_atoms(own, self.prob.enc, self.x)
+        if guards:  # what the steps branch on (``rc == budget``) where the ranges do not say it
+            self.atoms += guard_atoms(self.prob.enc, self.x, self.atoms)
         self._evaluators: dict[tuple[int, ...], ClauseEvaluator] = {}
 
     def problem(self, props: list[Property]) -> Problem:
@@ -252,7 +254,7 @@ class Run:
                 if inst is not None:
                     instances.append(inst)
             try:
-                setting = Setting(system, self.props, sym, self.property_atoms())
+                setting = Setting(system, self.props, sym, self.property_atoms(), self.guard_atoms())
             except ValueError as err:  # a constant used non-linearly
                 setting = None
                 refused = str(err)
@@ -269,7 +271,7 @@ class Run:
             refused = "no data bound of this spec can be made symbolic"
         left = [tg for tg in targets if tg.name not in results]
         if left and (len(left) > 1 or left[0].name != ERROR_TARGET):
-            got = self.prove(Setting(system, self.props, None, self.property_atoms()), [base], left)
+            got = self.prove(Setting(system, self.props, None, self.property_atoms(), self.guard_atoms()), [base], left)
             for name, o in got.items():
                 why = "; ".join(w for w in (sym_failed.get(name, ""), refused) if w)
                 if why and o.verdict == HOLDS:
@@ -290,6 +292,9 @@ class Run:
 
     def property_atoms(self) -> bool:
         return bool(self.limit("induct_property_atoms", True))
+
+    def guard_atoms(self) -> bool:
+        return bool(self.limit("induct_guard_atoms", True))
 
     def symbolic(self) -> Symbolic | None:
         want = self.limit("induct_symbolic", "auto")

@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 import z3
 
+from checker.symbolic.induct.substitution import Substitution
 from checker.symbolic.problem import Problem
 from checker.symbolic.translate import SState, _not
 
@@ -67,9 +68,9 @@ class Houdini:
         s.add(enc.wf(x), enc.wf(self.x2))
         self.tid = z3.Int("tid'")
         s.add(self.trans)
-        subst = list(zip(x.flat, self.x2.flat))
+        self._to_post = Substitution(list(zip(x.flat, self.x2.flat)))
         self.pre = terms
-        self.post = [z3.substitute(t, *subst) for t in terms]
+        self.post = [self._to_post.apply(t) for t in terms]
         self.lits = [z3.Bool(f"cand!{k}") for k in range(len(terms))]
         for a, t in zip(self.lits, terms):
             s.add(z3.Implies(a, t))
@@ -90,7 +91,7 @@ class Houdini:
 
     def to_post(self, t: z3.BoolRef) -> z3.BoolRef:
         """A term over the pre-state ``x`` read over the post-state ``x'``."""
-        return z3.substitute(t, *zip(self.x.flat, self.x2.flat))
+        return self._to_post.apply(t)
 
     def add(self, term: z3.BoolRef, reads: np.ndarray | None = None) -> int:
         """A new live candidate (a strengthening clause); its index. ``reads``: the flat locations it

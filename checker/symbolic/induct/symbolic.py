@@ -29,6 +29,7 @@ from checker.lang.printer import show_expr, show_stmts
 from checker.lang.system import Property, SpecDef, System, Transition
 from checker.lang.types import Int
 from checker.symbolic.induct.atoms import Atom
+from checker.symbolic.induct.substitution import Substitution
 from checker.symbolic.translate import Encoder, FlagsV, SeqV, SState, StepSem, Val
 
 SENTINEL = 1_000_003
@@ -153,7 +154,8 @@ class SymbolicEncoder(Encoder):
         super().__init__(sym.system)
         self.sym = sym
         self._consts: dict[int, list[z3.ArithRef]] = {}
-        self._seen: set[int] = set()
+        self._clean: dict[int, z3.ExprRef] = {}  # sub-terms shown free of leftover sentinels
+        self._pairs: dict[int, Substitution] = {}
 
     def consts(self, s: SState) -> list[z3.ArithRef]:
         return self._consts[id(s)]
@@ -169,27 +171,31 @@ class SymbolicEncoder(Encoder):
         return s
 
     def subst(self, e: Any, s: SState) -> Any:
-        pairs = [(z3.IntVal(sentinel(j) + k), c + k if k else c)
-                 for j, c in enumerate(self.consts(s)) for k in range(-OFFSETS, OFFSETS + 1)]
-        out = z3.substitute(e, *pairs)
+        sub = self._pairs.get(id(s))
+        if sub is None:  # built once per state: thousands of terms are read over the same one
+            sub = Substitution([(z3.IntVal(sentinel(j) + k), c + k if k else c)
+                                for j, c in enumerate(self.consts(s)) for k in range(-OFFSETS, OFFSETS + 1)])
+            self._pairs[id(s)] = sub
+        out = sub.apply(e)
         self._refuse_leftovers(out)
         return out
 
     def _refuse_leftovers(self, e: z3.ExprRef) -> None:
-        key = e.get_id()
-        if key in self._seen:
-            return
-        self._seen.add(key)
+        # a term is a DAG and terms share sub-terms: each node is walked once over all calls (the
+        # clean ones are kept, so that their ids stay theirs)
+        clean = self._clean
         todo = [e]
-        seen: set[int] = set()  # a term is a DAG: walk each node once (as a tree it can be exponential)
+        seen: dict[int, z3.ExprRef] = {}
         while todo:
             t = todo.pop()
-            if t.get_id() in seen:
+            key = t.get_id()
+            if key in seen or key in clean:
                 continue
-            seen.add(t.get_id())
+            seen[key] = t
             if z3.is_int_value(t) and abs(t.as_long()) >= SENTINEL // 2:
                 raise ValueError(f"a constant is used non-linearly ({t.as_long()}): it cannot be made symbolic")
             todo.extend(t.children())
+        clean.update(seen)
 
     def _val(self, v: Val, s: SState) -> Val:
         if isinstance(v, list):
