@@ -82,6 +82,9 @@ class Blocker:
         self.calls = 0
         self.failed = 0  # CTIs that could not be blocked
         self.cpu = 0.0
+        #: the clause's images under a swap of two instances (:mod:`.mirror`, ``options.induct_mirror``)
+        self.mirror: Callable[[Clause], list[Clause]] | None = None
+        self.mirrored = 0  # mirror images added
 
     # the pieces
     def cube_of(self, m: z3.ModelRef) -> Cube:
@@ -209,6 +212,21 @@ class Blocker:
         row = self.reads(clause) if self.reads is not None else None
         idx = self.h.add(self.term(clause), row)
         self.added.append((idx, clause))
+        if self.mirror is not None:
+            self._add_mirrors(clause)
+
+    def _add_mirrors(self, clause: Clause) -> None:
+        """The clause's mirror images (the same fact about another instance), each added when it
+        excludes no reached and no initial state; Houdini keeps it only if it is inductive."""
+        assert self.mirror is not None
+        for img in self.mirror(clause):
+            if len(self.added) >= self.max_clauses or any(c == img and self.h.live[k] for k, c in self.added):
+                continue
+            if not self.allowed(tuple((i, not pol) for i, pol in img)):
+                continue
+            row = self.reads(img) if self.reads is not None else None
+            self.added.append((self.h.add(self.term(img), row), img))
+            self.mirrored += 1
 
     def block(self, m: z3.ModelRef) -> bool:
         """Houdini's hook: exclude the pre-state of the counterexample to induction ``m`` by a new
