@@ -37,3 +37,34 @@ def test_the_dragonos_digest_sees_a_change() -> None:
     assert a == ir_digest(SPEC.instantiate({"N": 2, "VIRTIO": 2}))
     assert a != ir_digest(SPEC.instantiate({"N": 2, "VIRTIO": 1}))
     assert a != ir_digest(SPEC.instantiate({"N": 2, "VIRTIO": 2, "RING": 2}))
+
+
+def test_the_handlers_three_list_merge_translates_under_the_counts_abstraction() -> None:
+    """Blocker 5 of the family rewrite (docs/induct.md): net_rx_action's ``napi_list = active ++
+    napi_list ++ repoll`` over an unbounded family is the sum of the three lists' counts and lengths."""
+    import z3
+
+    from checker.lang import Seq, System
+    from checker.lang.family import ANY
+    from checker.symbolic.induct.param_tr import PSeq, PTr, StepRun
+
+    s = System("merge")
+    ids = s.instances("nic", ANY)
+    lists = [s.var(name, Seq(ids.id_type, ids.plus(1))) for name in ("napi_list", "active", "repoll")]
+    h = s.actor("napi_handler", ["merge"])
+
+    @h.step("merge", func="net_rx_action (napi_list = active ++ napi_list ++ repoll)")
+    def _merge(t, i):  # type: ignore[no-untyped-def]
+        t.set(lists[0], lists[1].concat(lists[0]).concat(lists[2]))
+
+    s.finish()
+    tr = PTr(s, [], [])
+    x = tr.state("")
+    merged = StepRun(tr, x, {}, []).ev(lists[1].concat(lists[0]).concat(lists[2]))
+    assert isinstance(merged, PSeq)
+    parts = [x[s.var_named(name).slot] for name in ("napi_list", "active", "repoll")]
+    u = z3.Const("u", tr.sort)
+    solver = z3.Solver()
+    solver.add(z3.Not(z3.And(merged.length == sum(p.length for p in parts),
+                             merged.cnt[u] == sum(p.cnt[u] for p in parts))))
+    assert solver.check() == z3.unsat
