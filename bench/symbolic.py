@@ -22,8 +22,9 @@ covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
         # N=1 generic (concrete): 105.7 s CPU; N=2: not finished (docs/induct.md, "DragonOS HEAD")
     python bench/symbolic.py --spec linux --engines induct --rows 2 --cap 3000
         # Linux N=2, CPUS=2: NoDoubleQueue, OwnerHoldsSched, NoLostWakeup proved for every RING, WEIGHT,
-        # BUDGET by Houdini + CTI blocking (4,347 candidates, 108 blocking clauses; 211 printed, 9 of
-        # them blocking): 429.5 s CPU (mine 71, Houdini 258 of which blocking 158, minimise 79, check 16)
+        # BUDGET by Houdini + CTI blocking (4,347 candidates; 14 CTIs blocked by 43 clauses; 211 printed,
+        # 5 of them blocking): 452.3 s CPU (mine 73, Houdini 187 of which blocking 94, minimise 173,
+        # check 16), 26.5 min wall at load 5-9 (docs/induct.md, "Confirming run")
 
 Every run is a child process killed at ``cap + 30`` s (a Z3 call that overruns its timeout, an
 exploration that runs out of memory), so one run never holds up the table. Not a test: runs take

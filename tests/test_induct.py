@@ -341,13 +341,25 @@ def test_a_false_property_keeps_its_counterexample_to_induction_under_strengthen
     assert p.verdict == VIOLATED and p.trace is not None and replay(p.trace, c).ok
 
 
-def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget() -> None:
+def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     # the bundled Linux proof (models/linux/induct_n1.toml, NoDoubleQueue and OwnerHoldsSched with
-    # N=1, CPUS=1) in small: NoDoubleQueue alone, RING/WEIGHT/BUDGET symbolic, Houdini alone
+    # N=1, CPUS=1) in small: NoDoubleQueue alone, RING/WEIGHT/BUDGET symbolic, Houdini alone; every
+    # printed clause is equivalent (Z3) to the clause the proof used (checker.symbolic.induct.readable)
+    import re
     import tomllib
     from pathlib import Path
 
+    from checker.symbolic.induct import engine, readable
     from spec import registry
+    from tests.test_induct_readable import check_printed_equivalent
+
+    records: list[tuple] = []
+
+    def record(atoms: list, cl: tuple) -> str:
+        records.append((atoms, cl, readable.clause_line(atoms, cl)))
+        return records[-1][2]
+
+    monkeypatch.setattr(engine, "clause_line", record)
 
     cfg = tomllib.loads((Path(__file__).resolve().parent.parent / "models/linux/induct_n1.toml").read_text())
     assert cfg["expect"] == "holds" and "induct" in cfg["engines"] and "limits" not in cfg
@@ -358,3 +370,6 @@ def test_linux_softirq_no_double_queue_proved_for_every_ring_weight_budget() -> 
     assert p.detail["parameters"] == "for N = 1, CPUS = 1, every RING ≥ 1, WEIGHT ≥ 1, BUDGET ≥ 1"
     assert "by Houdini:" in p.note and p.detail[CHECKED] > len(reached(system))
     assert any("softirq.pc[0]" in ln for ln in p.detail["invariant"])
+    assert check_printed_equivalent(records) >= 1 and len(records) == p.detail["clauses"]
+    redundant = re.compile(r"(\S+) != (\w+) or \(\1 == \2 and ")  # "pc != L or (pc == L and x)": "pc != L or x"
+    assert not any(redundant.search(ln) for ln in p.detail["invariant"])

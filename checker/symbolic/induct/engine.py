@@ -46,6 +46,7 @@ from checker.symbolic.induct.houdini import Houdini, Timeout
 from checker.symbolic.induct.mine import Clause, ClauseEvaluator, atom_columns, mine
 from checker.symbolic.induct.concrete import compile_clauses
 from checker.symbolic.induct.cti import cti_lines
+from checker.symbolic.induct.readable import clause_line
 from checker.symbolic.induct.strengthen import MAX_CLAUSES, Blocker
 from checker.symbolic.induct.subterms import property_atoms as subterm_atoms
 from checker.symbolic.induct.symbolic import (
@@ -73,23 +74,6 @@ MINE_STATES = 500_000
 def clause_term(atoms: list[Atom], x: SState, cl: Clause) -> z3.BoolRef:
     lits = [atoms[i].term(x) if pol else z3.Not(atoms[i].term(x)) for i, pol in cl]
     return lits[0] if len(lits) == 1 else z3.Or(*lits)
-
-
-def clause_text(atoms: list[Atom], cl: Clause) -> str:
-    lits = [atoms[i].text if pol else _negate(atoms[i]) for i, pol in cl]
-    return " or ".join(lits)
-
-
-def _negate(atom: Atom) -> str:
-    text = atom.text
-    if atom.kind == "expr":
-        return f"not ({text})"
-    if atom.kind == "gt":  # "x > lo" with lo the type's least value: its negation is "x == lo"
-        return text.replace(" > ", " == ", 1)
-    for a, b in ((" == ", " != "), (" > ", " <= "), (" in ", " not in "), (" >= ", " < ")):
-        if a in text and not text.startswith("("):
-            return text.replace(a, b, 1)
-    return f"not {text}"
 
 
 def _state_target(prob: Problem, tg: Target, x: SState) -> z3.BoolRef:
@@ -420,7 +404,7 @@ class Run:
         # the properties are conjuncts of the invariant too (each is a candidate Houdini kept)
         inv_terms = [terms[i] for i in support] + lemmas
         inv = z3.And(*inv_terms) if inv_terms else z3.BoolVal(True)
-        lines = [setting.text(clause_text(atoms, cl)) + ("    (CTI blocked)" if i in added else "")
+        lines = [setting.text(clause_line(atoms, cl)) + ("    (CTI blocked)" if i in added else "")
                  for i, cl in zip(keep, kept)]
         types = dict(zip(x.names, x.types))
         lines += [setting.text(show(lm, types)) + "    (Spacer)" for lm in lemmas]
