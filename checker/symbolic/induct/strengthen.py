@@ -248,5 +248,6 @@ class Blocker:
         finally:
             self.cpu += time.process_time() - c0
             if os.environ.get("NAPI_INDUCT_DEBUG"):
-                print(f"[induct] block: {len(self.added)} clause(s), {self.calls} queries, {self.failed} failed, "
+                print(f"[induct] block: {len(self.added)} clause(s) ({self.mirrored} mirror images), {self.calls} queries, "
+                      f"{self.failed} failed, "
                       f"{self.cpu:.1f} s CPU", flush=True)
