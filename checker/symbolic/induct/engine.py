@@ -359,7 +359,7 @@ class Run:
         added = dict(blocker.added) if blocker is not None else {}
         if blocker is not None:
             self.stats.update(block_cpu=round(blocker.cpu, 2), block_calls=blocker.calls, blocked=h.blocked,
-                              block_failed=blocker.failed, block_clauses=len(added),
+                              block_failed=blocker.failed, block_clauses=len(added), block_mirrored=blocker.mirrored,
                               block_kept=int(sum(live[i] for i in added)))
         proved = [tg for k, tg in enumerate(state_targets) if live[nc + k]]
         dropped = [tg for k, tg in enumerate(state_targets) if not live[nc + k]]
@@ -475,6 +475,11 @@ class Run:
         b = Blocker(h, len(atoms), term, cols, reads, int(self.limit("induct_block_clauses", MAX_CLAUSES)),
                     self.deadline)
         h.block = b.block
+        count = self.limit("induct_mirror", False)
+        if count:  # mirror images of every blocking clause under a swap of two instances (induct.mirror)
+            from checker.symbolic.induct.mirror import mirror_for
+
+            b.mirror = mirror_for(setting.prob.system, list(x.names), atoms, "N" if count is True else str(count))
         return b
 
     def forward_fn(self, prob: Problem, x: SState, evaluate: Callable[[np.ndarray], np.ndarray],

@@ -81,6 +81,9 @@ class Generaliser:
         #: block a counterexample to generalisation only where "down" is stuck (its cube would contain a
         #: reached or initial state), not before every "down" step
         self.ctg_when_stuck = False
+        #: the clause's images under a swap of two instances (:mod:`.mirror`, ``options.induct_mirror``)
+        self.mirror: Callable[[Clause], list[Clause]] | None = None
+        self.mirrored = 0  # mirror images added
 
     # what a frame supplies
     def cube_of(self, m: Any) -> Cube:
@@ -208,7 +211,8 @@ class Generaliser:
         finally:
             self.cpu += time.process_time() - c0
             if os.environ.get("NAPI_INDUCT_DEBUG"):
-                print(f"[induct] block: {len(self.added)} clause(s), {self.calls} queries, {self.failed} failed, "
+                print(f"[induct] block: {len(self.added)} clause(s) ({self.mirrored} mirror images), {self.calls} queries, "
+                      f"{self.failed} failed, "
                       f"{self.cpu:.1f} s CPU", flush=True)
 
 
@@ -275,3 +279,18 @@ class Blocker(Generaliser):
         row = self.reads(clause) if self.reads is not None else None
         idx = self.h.add(self.term(clause), row)
         self.added.append((idx, clause))
+        if self.mirror is not None:
+            self._add_mirrors(clause)
+
+    def _add_mirrors(self, clause: Clause) -> None:
+        """The clause's mirror images (the same fact about another instance), each added when it
+        excludes no reached and no initial state; Houdini keeps it only if it is inductive."""
+        assert self.mirror is not None
+        for img in self.mirror(clause):
+            if len(self.added) >= self.max_clauses or any(c == img and self.h.live[k] for k, c in self.added):
+                continue
+            if not self.allowed(tuple((i, not pol) for i, pol in img)):
+                continue
+            row = self.reads(img) if self.reads is not None else None
+            self.added.append((self.h.add(self.term(img), row), img))
+            self.mirrored += 1
