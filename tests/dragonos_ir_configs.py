@@ -5,14 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from checker.config import load_config
-from checker.engines import engine_names
-from checker.lang.ir_digest import ir_digest
 from checker.lang.system import System
-from checker.spec_loader import builtin_specs
-from checker.symbolic.induct.symbolic import sentinel
+from tests.ir_pins import ROOT, build_digest, config_builds, write_digests
 
-ROOT = Path(__file__).resolve().parent.parent
 DIGESTS = Path(__file__).resolve().parent / "data" / "dragonos_ir_digests.json"
 GLOBS = ("models/dragonos/*.toml", "bench/dragonos/*.toml")
 #: the data bounds bench/symbolic.py and bench/dragonos make symbolic (the DragonOS budgets included)
@@ -24,14 +19,9 @@ def dragonos_configs() -> list[Path]:
 
 
 def builds(path: Path) -> Iterator[tuple[str, System]]:
-    """(name, system) of the configuration's grounded IR, and of its symbolic-bounds build (the
-    DragonOS data bounds at their sentinels, as the induct engine builds it) when it runs induct."""
-    cfg = load_config(path, builtin_specs(), engine_names())
-    rel = str(path.relative_to(ROOT))
-    yield rel, cfg.spec.instantiate(cfg.constants)
-    if "induct" in cfg.engines:
-        consts = dict(cfg.constants, **{n: sentinel(j) for j, n in enumerate(SYMBOLIC)})
-        yield rel + "#sentinel", cfg.spec.instantiate(consts)
+    """(name, system) of the configuration's grounded IR, and of its symbolic-bounds build (the DragonOS data bounds at
+    its sentinel) when it runs the induct engine."""
+    return config_builds(path, lambda spec: list(SYMBOLIC))
 
 
 #: switch sets of the sweep (each at every version, N = 1..3 and VIRTIO = 0..N)
@@ -55,19 +45,10 @@ def sweep() -> Iterator[tuple[str, dict[str, object]]]:
 def sweep_digest(consts: dict[str, object]) -> str:
     from spec.dragonos import SPEC
 
-    try:
-        return ir_digest(SPEC.instantiate(consts))
-    except Exception as err:  # a refused combination must stay refused, with the same words
-        return f"error {type(err).__name__}: {err}"
-
-
-def digests() -> dict[str, str]:
-    out = {name: ir_digest(system) for p in dragonos_configs() for name, system in builds(p)}
-    out.update((name, sweep_digest(c)) for name, c in sweep())
-    return out
+    return build_digest(SPEC, consts)
 
 
 if __name__ == "__main__":  # regenerate the pinned digests (only when the IR is meant to change)
-    import json
+    from spec.dragonos import SPEC
 
-    DIGESTS.write_text(json.dumps(digests(), indent=1, sort_keys=True) + "\n")
+    write_digests(DIGESTS, dragonos_configs(), builds, sweep(), SPEC)

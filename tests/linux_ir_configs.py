@@ -5,14 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from checker.config import load_config
-from checker.engines import engine_names
-from checker.lang.ir_digest import ir_digest
 from checker.lang.system import System
-from checker.spec_loader import builtin_specs
-from checker.symbolic.induct.symbolic import DATA_BOUNDS, sentinel
+from checker.symbolic.induct.symbolic import DATA_BOUNDS
+from tests.ir_pins import ROOT, build_digest, config_builds, write_digests
 
-ROOT = Path(__file__).resolve().parent.parent
 DIGESTS = Path(__file__).resolve().parent / "data" / "linux_ir_digests.json"
 GLOBS = ("models/linux/*.toml", "bench/linux/*.toml", "examples/own_driver/*.toml", "examples/own_patch/*.toml")
 
@@ -22,15 +18,9 @@ def linux_configs() -> list[Path]:
 
 
 def builds(path: Path) -> Iterator[tuple[str, System]]:
-    """(name, system) of the configuration's grounded IR, and of its symbolic-bounds build (every data
-    bound at its sentinel, as the induct engine builds it) when it runs the induct engine."""
-    cfg = load_config(path, builtin_specs(), engine_names())
-    rel = str(path.relative_to(ROOT))
-    yield rel, cfg.spec.instantiate(cfg.constants)
-    if "induct" in cfg.engines:
-        names = [c.name for c in cfg.spec.constants if c.name in DATA_BOUNDS]
-        consts = dict(cfg.constants, **{n: sentinel(j) for j, n in enumerate(names)})
-        yield rel + "#sentinel", cfg.spec.instantiate(consts)
+    """(name, system) of the configuration's grounded IR, and of its symbolic-bounds build (every data bound at
+    its sentinel) when it runs the induct engine."""
+    return config_builds(path, lambda spec: [c.name for c in spec.constants if c.name in DATA_BOUNDS])
 
 
 #: switch sets of the sweep (each at N = 1..3, CPUS = 1..2), besides the bundled configurations
@@ -55,19 +45,10 @@ def sweep() -> Iterator[tuple[str, dict[str, object]]]:
 def sweep_digest(consts: dict[str, object]) -> str:
     from spec.linux import SPEC
 
-    try:
-        return ir_digest(SPEC.instantiate(consts))
-    except Exception as err:  # a refused combination must stay refused, with the same words
-        return f"error {type(err).__name__}: {err}"
-
-
-def digests() -> dict[str, str]:
-    out = {name: ir_digest(system) for p in linux_configs() for name, system in builds(p)}
-    out.update((name, sweep_digest(c)) for name, c in sweep())
-    return out
+    return build_digest(SPEC, consts)
 
 
 if __name__ == "__main__":  # regenerate the pinned digests (only when the IR is meant to change)
-    import json
+    from spec.linux import SPEC
 
-    DIGESTS.write_text(json.dumps(digests(), indent=1, sort_keys=True) + "\n")
+    write_digests(DIGESTS, linux_configs(), builds, sweep(), SPEC)
