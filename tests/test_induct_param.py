@@ -77,16 +77,11 @@ def test_every_n_proof_of_napi_basic() -> None:
     assert "∀" not in "".join(res.lines) and any("count(poll_list, i) < 2" in ln for ln in res.lines)
     # the independent check on the grounded IR (N = 2 here; the bundled configuration checks 2, 3, 4)
     alln.constants["N"] = 2
-    saved = P.CHECK_AT
-    P.CHECK_AT = (2,)
-    try:
-        assert alln.ground_check(res.proved, 60_000) == (True, "")
-        # and a non-inductive one is caught there: the properties alone, without the mined clauses
-        alln.kept = []
-        ok, why = alln.ground_check(res.proved, 60_000)
-        assert not ok and "N=2" in why
-    finally:
-        P.CHECK_AT = saved
+    assert alln.ground_check(res.proved, 60_000, at=(2,)) == (True, "")
+    # and a non-inductive one is caught there: the properties alone, without the mined clauses
+    alln.kept = []
+    ok, why = alln.ground_check(res.proved, 60_000, at=(2,))
+    assert not ok and "N=2" in why
 
 
 def test_every_n_names_the_counterexample_to_induction() -> None:

@@ -41,9 +41,4 @@ def test_blocking_proves_no_lost_wakeup_for_every_n() -> None:
     # a blocking clause is wider than the mined ones and is about the instance i (∀ i)
     assert any(ln.count(" or ") >= 2 and "[i]" in ln for ln in blocked)
     # the invariant, blocking clauses included, is inductive on the grounded IR
-    saved = P.CHECK_AT
-    P.CHECK_AT = (2,)
-    try:
-        assert alln.ground_check(res.proved, 60_000) == (True, "")
-    finally:
-        P.CHECK_AT = saved
+    assert alln.ground_check(res.proved, 60_000, at=(2,)) == (True, "")

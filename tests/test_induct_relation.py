@@ -159,9 +159,4 @@ def test_bounded_wait_for_every_n() -> None:
     assert {"not (j before i in poll_list) or BoundedWait.served[i][j] == 0",
             "not (i before j in poll_list) or BoundedWait.served[j][i] == 0"} & set(res.lines)
     assert 20 <= res.stats["clauses"] <= 80
-    saved = P.CHECK_AT
-    P.CHECK_AT = (2,)
-    try:
-        assert alln.ground_check(res.proved, 60_000) == (True, "")
-    finally:
-        P.CHECK_AT = saved
+    assert alln.ground_check(res.proved, 60_000, at=(2,)) == (True, "")

@@ -708,11 +708,12 @@ class AllN:
         return out, names
 
     # ---- the independent check on the grounded IR
-    def ground_check(self, proved: list[str], timeout_ms: int) -> tuple[bool, str]:
-        """Init ⇒ J, J ∧ T ⇒ J', J ⇒ P and no modelling error on the grounded IR at N = 2, 3, 4 and
-        the configuration's own N."""
+    def ground_check(self, proved: list[str], timeout_ms: int,
+                     at: tuple[int, ...] = CHECK_AT) -> tuple[bool, str]:
+        """Init ⇒ J, J ∧ T ⇒ J', J ⇒ P and no modelling error on the grounded IR at N = ``at``
+        (2, 3, 4) and the configuration's own N."""
         own = self.constants[self.count]
-        for n in sorted(set(CHECK_AT) | ({own} if isinstance(own, int) else set())):
+        for n in sorted(set(at) | ({own} if isinstance(own, int) else set())):
             vals = dict(self.constants)
             vals[self.count] = n
             sym = make_symbolic(self.spec, vals, self.sym_names) if self.sym_names else None
