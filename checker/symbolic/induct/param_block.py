@@ -85,6 +85,9 @@ class ParamBlocker(Generaliser):
         # predecessor is blocked first only where going down is stuck
         self.max_depth = 0
         self.ctg_when_stuck = True
+        #: start from the cube of the witness ``i`` alone (its atoms and those naming no instance), the
+        #: whole cube only when that one holds a reached or initial state (``options.induct_own_cube``)
+        self.own = True
 
     def _uses_j(self, cube: Cube) -> bool:
         return any("j" in self.f.uses[i] for i, _ in cube)
@@ -108,7 +111,14 @@ class ParamBlocker(Generaliser):
         for a, used in enumerate(f.uses):
             if used <= set(bind):
                 out.append((a, z3.is_true(m.eval(f.atom(a, f.x, bind), model_completion=True))))
-        return tuple(out)
+        cube = tuple(out)
+        if self.own:
+            # i's own atoms, then with those naming no instance (a context's pc ...), then all
+            for keep in ({"i"}, set(), None):
+                own = tuple(lit for lit in cube if keep is None or f.uses[lit[0]] in ({"i"}, keep))
+                if own and (keep is None or self.allowed(own)):
+                    return own
+        return cube
 
     def _cube_term(self, cube: Cube, st: dict[int, Any]) -> list[Any]:
         lits = [self.f.atom(a, st, {"i": self.f.wi, "j": self.f.wj}) for a, _ in cube]
