@@ -5,8 +5,9 @@ A counterexample to induction over the instance sort is a model of one step temp
 pre-state over K instance constants that satisfies every live candidate, and a step after which a
 property is false for the witness instance ``w!i`` (and ``w!j``). A universally quantified clause
 excludes that pre-state when it is false at *some* instances of it, so the cube of the model is
-taken at the witnesses: every atom template with ``i`` bound to ``w!i`` and ``j`` to ``w!j`` (or,
-when they coincide, to another instance of the model; with none, the atoms of ``i`` alone). Its
+taken at the witnesses: the atom templates with ``i`` bound to ``w!i`` and ``j`` to ``w!j`` (or,
+when they coincide, to another instance of the model; with none, the atoms of ``i`` alone), first
+those of ``i`` alone (:meth:`ParamBlocker.cube_of`). Its
 negation, generalised, is the candidate ``∀ i ≠ j. ¬cube(i, j)`` (``∀ i`` when no literal names
 ``j``), kept only when
 
@@ -85,8 +86,7 @@ class ParamBlocker(Generaliser):
         # predecessor is blocked first only where going down is stuck
         self.max_depth = 0
         self.ctg_when_stuck = True
-        #: start from the cube of the witness ``i`` alone (its atoms and those naming no instance), the
-        #: whole cube only when that one holds a reached or initial state (``options.induct_own_cube``)
+        #: start from the cube of the witness ``i`` alone (:meth:`cube_of`); False: every atom at once
         self.own = True
 
     def _uses_j(self, cube: Cube) -> bool:
@@ -100,7 +100,14 @@ class ParamBlocker(Generaliser):
         return super().allowed(cube)
 
     def cube_of(self, ctx: tuple[z3.ModelRef, int]) -> Cube:
-        """Every atom template at the model's witnesses (``w!i``, and ``w!j`` or another instance)."""
+        """The atom templates at the model's witnesses (``w!i``, and ``w!j`` or another instance): with
+        :attr:`own`, the first of (i's atoms), (i's and those naming no instance), (all) that no
+        reached or initial state lies in. The other instances' literals are what makes a cube of
+        every atom hard to shrink: a predecessor differs from the CTI in what net_rx_action does for
+        j, "down" sheds one such literal per query, and the cube meets a reached state long before
+        it is small (Linux every N, NoLostWakeup: 220 literals, stuck at 153); and a context's own
+        state (its pc) is what the predecessors walk around. A fact about one instance needs
+        neither, unless the reached states say otherwise."""
         m, k = ctx
         f = self.f
         universe = f.steps[k][3]
