@@ -475,6 +475,7 @@ class Run:
         b = Blocker(h, len(atoms), term, cols, reads, int(self.limit("induct_block_clauses", MAX_CLAUSES)),
                     self.deadline)
         h.block = b.block
+        h.block_late = bool(self.limit("induct_block_late", False))
         count = self.limit("induct_mirror", False)
         if count:  # mirror images of every blocking clause under a swap of two instances (induct.mirror)
             from checker.symbolic.induct.mirror import mirror_for
