@@ -65,6 +65,8 @@ FORWARD = 2000
 PER_STEP_ABOVE = 5000
 #: the share of the engine's remaining time Spacer may take
 SPACER_SHARE = 0.5
+#: the share of the engine's remaining time the minimisation's second pass may take
+MINIMISE_SHARE = 0.5
 #: constants that count instances: never symbolic, named first in a claim
 COUNTS = ("N", "CPUS")
 #: states a mining run explores at most (``options.induct_states``)
@@ -397,7 +399,7 @@ class Run:
         minimize = bool(self.limit("induct_minimize", True))
         lemmas: list[z3.BoolRef] = []
         if spacer_inv is None:
-            support = h.support(roots, minimize)
+            support = h.support(roots, minimize, self.minimise_share())
         else:
             support, lemmas = self.support_with_lemmas(prob, x, terms, live, nc, state_targets, dropped, spacer_inv,
                                                        minimize and not edge)
@@ -454,6 +456,12 @@ class Run:
         for tg in proved:
             results[tg.name] = Outcome(HOLDS, note=note, detail=detail)
         return results
+
+    def minimise_share(self) -> float:
+        """Seconds the second minimisation pass may take: a share of what is left, so that a
+        deadline leaves time for the independent check (past it, the first closure is kept)."""
+        left = self.deadline - time.perf_counter()
+        return left if left == float("inf") else max(0.0, left * MINIMISE_SHARE)
 
     def blocker(self, setting: Setting, h: Houdini, cols: np.ndarray) -> Blocker | None:
         """Strengthening for the properties Houdini would drop (``options.induct_generalise``, default
@@ -558,7 +566,7 @@ class Run:
         terms2 = [terms[i] for i in pool] + lemmas
         h2 = Houdini(prob, x, terms2, lambda m, rows: np.zeros((0, len(rows)), dtype=bool), self.deadline)
         roots = [k for k, i in enumerate(pool) if i >= nc]
-        kept = h2.support(roots, True)
+        kept = h2.support(roots, True, self.minimise_share())
         return ([pool[k] for k in kept if k < len(pool)], [lemmas[k - len(pool)] for k in kept if k >= len(pool)])
 
     def strengthen(self, prob: Problem, targets: list[Target], known: list[z3.BoolRef]) -> tuple[z3.BoolRef | None, str]:
