@@ -106,6 +106,27 @@ def test_houdini_keeps_the_largest_inductive_subset() -> None:
     assert h.support([1]) == [1, 3]  # "x != 7" needs "x is even", nothing else
 
 
+def test_support_is_inductive_with_and_without_its_minimising_pass() -> None:
+    # x: 0 -> 2 -> 4 -> 6 -> 0. Past its time share the minimising pass gives way to the first
+    # closure: a superset of what it would have kept, and inductive too (checked on a fresh solver)
+    system = counter_by_two()
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    v = x.flat[0]
+    terms = [v != 7, v % 2 == 0, v <= 6, v >= 0, v != 9, v != 11, z3.Or(v != 5, v % 2 == 0)]
+    h = Houdini(prob, x, terms, lambda m, rows: np.zeros((0, len(rows)), dtype=bool))
+    assert h.run().all()
+    small, first = h.support([0]), h.support([0], seconds=0.0)
+    assert small == [0, 1] and set(small) <= set(first)
+    x2 = prob.enc.state("'")
+    for kept in (small, first):
+        inv = z3.And(*[terms[i] for i in kept])
+        post = z3.substitute(inv, *zip(x.flat, x2.flat))
+        s = z3.Solver()
+        s.add(prob.enc.wf(x), prob.enc.wf(x2), prob.enc.trans(x, x2, z3.Int("t")), inv, z3.Not(post))
+        assert s.check() == z3.unsat
+
+
 def test_napi_basic_n1_proved_checked_and_printed() -> None:
     system = SPEC.instantiate({"N": 1, "RING": 2, "WEIGHT": 1})
     res, _ = run(system)
