@@ -261,6 +261,53 @@ def test_a_constant_used_non_uniformly_stays_concrete() -> None:
     assert p.verdict == HOLDS and "for every" not in p.note
 
 
+def _max_spec():
+    # x counts to BP_BUDGET in a variable typed by max(WEIGHT, BP_BUDGET), as Linux types `work`
+    from types import SimpleNamespace
+
+    from checker.lang import Constant, SpecDef
+
+    def build(k: SimpleNamespace) -> System:
+        s = System("maxed")
+        x = s.var("x", Int(0, max(k.WEIGHT, k.BP_BUDGET)))
+
+        @s.action("inc", func="f.c:inc")
+        def inc(t):
+            t.require(x < k.BP_BUDGET)
+            t.set(x, x + 1)
+
+        s.invariant("Bounded", x <= k.BP_BUDGET)
+        return s
+
+    return SpecDef("maxed", "", [Constant("WEIGHT", int, 2, min=1), Constant("BP_BUDGET", int, 1, min=1)], build)
+
+
+def test_a_constant_typed_by_a_max_is_symbolic_below_the_other() -> None:
+    # max(WEIGHT, BP_BUDGET) is not "C + k" for either constant alone; with BP_BUDGET's sentinel
+    # below WEIGHT's it reads as WEIGHT, which is the IR wherever BP_BUDGET <= WEIGHT: the proof
+    # covers that region (the order is in every state's well-formedness and in the claim)
+    from checker.symbolic.induct.symbolic import SymbolicEncoder, make_symbolic
+
+    spec = _max_spec()
+    system = spec.instantiate({"WEIGHT": 2, "BP_BUDGET": 1})
+    plain = make_symbolic(spec, system.constants, ["WEIGHT", "BP_BUDGET"])
+    assert plain is not None and plain.names == ["WEIGHT"] and "BP_BUDGET" in plain.refused
+    sym = make_symbolic(spec, system.constants, ["WEIGHT", "BP_BUDGET"], ordered=True)
+    assert sym is not None and sym.names == ["BP_BUDGET", "WEIGHT"] and sym.below == {"BP_BUDGET": "WEIGHT"}
+    assert sym.claim() == "WEIGHT ≥ 1, 1 ≤ BP_BUDGET ≤ WEIGHT"
+    enc = SymbolicEncoder(sym)
+    x = enc.state("")
+    assert z3.Solver().check(enc.wf(x), z3.Int("BP_BUDGET") > z3.Int("WEIGHT")) == z3.unsat
+    res, _ = run(system)
+    p = next(p for p in res.properties if p.name == "Bounded")
+    assert p.verdict == HOLDS and "every WEIGHT ≥ 1, 1 ≤ BP_BUDGET ≤ WEIGHT" in p.note, p.note
+    # configured outside the region (BP_BUDGET > WEIGHT): no order; WEIGHT (the max at WEIGHT = 1
+    # is BP_BUDGET) stays concrete, and BP_BUDGET is symbolic alone
+    above = spec.instantiate({"WEIGHT": 1, "BP_BUDGET": 2})
+    sym = make_symbolic(spec, above.constants, ["WEIGHT", "BP_BUDGET"], ordered=True)
+    assert sym is not None and sym.names == ["BP_BUDGET"] and not sym.below and "WEIGHT" in sym.refused
+
+
 def test_houdini_step_by_step_keeps_the_same_candidates() -> None:
     # the per-step fixpoint (used above 5,000 candidates) must equal the monolithic one
     system = SPEC.instantiate({"N": 2, "RING": 2, "WEIGHT": 1})

@@ -305,13 +305,13 @@ class Run:
             return None
         names = list(DATA_BOUNDS) if want in ("auto", True) else [str(n) for n in want]
         names = [n for n in names if n in self.inp.system.constants]
-        return make_symbolic(spec, self.inp.system.constants, names) if names else None
+        return make_symbolic(spec, self.inp.system.constants, names, ordered=True) if names else None
 
     def mining_values(self, sym: Symbolic) -> list[list[int]]:
         """Other values mined at: every symbolic constant at its lower bound, and every one at one
         above the configuration's value (two more explicit runs, whatever the number of constants)."""
         base = [int(self.inp.system.constants[n]) for n in sym.names]
-        out = [list(sym.lows), [b + 1 for b in base]]
+        out = [sym.admit(list(sym.lows)), [b + 1 for b in base]]
         return [v for k, v in enumerate(out) if v != base and v not in out[:k]]
 
     def mine_instance(self, sym: Symbolic, consts: list[int]) -> Instance | None:
