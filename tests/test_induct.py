@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pytest
 import z3
@@ -495,3 +496,15 @@ def test_a_counterexample_to_induction_told_apart_by_a_guard_atom_is_blocked() -
     (p,) = res.properties
     assert p.verdict == HOLDS, p.note
     assert any("x == 3" in ln for ln in p.detail["invariant"]), p.detail["invariant"]
+
+
+def test_a_counterexample_to_induction_not_blocked_is_told_apart_from_its_reached_twin(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # without the guard atom, the CTI's pre-state (x = 5, or any x > 0 but 3 or 9) has the atoms of the reached x = 3: the
+    # debug line names its step and the location no atom tells apart (what a missing atom would say)
+    monkeypatch.setenv("NAPI_INDUCT_DEBUG", "1")
+    run(branch_on_three(), ["NotLost"], induct_strengthen=False, induct_guard_atoms=False)
+    out = capsys.readouterr().out
+    assert "CTI not blocked (its atoms match a reached or initial state): step" in out, out
+    got = re.search(r"differs in x = (\d+) \(reached: 3\)", out)
+    assert got is not None and got.group(1) != "3", out

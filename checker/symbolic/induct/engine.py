@@ -354,6 +354,8 @@ class Run:
                     depends[k, list(atoms[i].reads())] = True
         h = Houdini(prob, x, terms, ev, self.deadline, forward, depends, watch_from=nc_all)
         blocker = self.blocker(setting, h, cols)
+        if blocker is not None and os.environ.get("NAPI_INDUCT_DEBUG"):  # for its diagnosis of a CTI not blocked
+            blocker.rows = np.concatenate([i.values for i in instances], axis=0)
         live = h.run()
         terms = h.pre  # with the strengthening clauses added after the properties
         self.lap("houdini")
