@@ -262,8 +262,9 @@ def test_a_constant_used_non_uniformly_stays_concrete() -> None:
     assert p.verdict == HOLDS and "for every" not in p.note
 
 
-def _max_spec():
+def _max_spec(counts_to_bp: bool = True):
     # x counts to BP_BUDGET in a variable typed by max(WEIGHT, BP_BUDGET), as Linux types `work`
+    # (or to WEIGHT: then BP_BUDGET is only in the max, as in Linux without a busy poller)
     from types import SimpleNamespace
 
     from checker.lang import Constant, SpecDef
@@ -272,12 +273,14 @@ def _max_spec():
         s = System("maxed")
         x = s.var("x", Int(0, max(k.WEIGHT, k.BP_BUDGET)))
 
+        top = k.BP_BUDGET if counts_to_bp else k.WEIGHT
+
         @s.action("inc", func="f.c:inc")
         def inc(t):
-            t.require(x < k.BP_BUDGET)
+            t.require(x < top)
             t.set(x, x + 1)
 
-        s.invariant("Bounded", x <= k.BP_BUDGET)
+        s.invariant("Bounded", x <= top)
         return s
 
     return SpecDef("maxed", "", [Constant("WEIGHT", int, 2, min=1), Constant("BP_BUDGET", int, 1, min=1)], build)
@@ -307,6 +310,10 @@ def test_a_constant_typed_by_a_max_is_symbolic_below_the_other() -> None:
     above = spec.instantiate({"WEIGHT": 1, "BP_BUDGET": 2})
     sym = make_symbolic(spec, above.constants, ["WEIGHT", "BP_BUDGET"], ordered=True)
     assert sym is not None and sym.names == ["BP_BUDGET"] and not sym.below and "WEIGHT" in sym.refused
+    # BP_BUDGET only in the max: below WEIGHT it changes nothing, so it gets no symbol (nor a claim)
+    spec = _max_spec(counts_to_bp=False)
+    sym = make_symbolic(spec, spec.instantiate({"WEIGHT": 2}).constants, ["WEIGHT", "BP_BUDGET"], ordered=True)
+    assert sym is not None and sym.names == ["WEIGHT"] and "BP_BUDGET" in sym.refused
 
 
 def test_houdini_step_by_step_keeps_the_same_candidates() -> None:

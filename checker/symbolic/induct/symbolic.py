@@ -131,7 +131,7 @@ def make_symbolic(spec: SpecDef, constants: dict[str, Any], wanted: list[str],
             lows.append(lo)
             continue
         for k, other in enumerate(list(names) if ordered else []):
-            if int(constants[name]) > int(constants[other]) or lo > lows[k]:
+            if int(constants[name]) > int(constants[other]) or lo > lows[k] or not _matters(spec, constants, name, other, lo):
                 continue
             trial, trial_lows = names[:k] + [name] + names[k:], lows[:k] + [lo] + lows[k:]
             if _uniform(spec, constants, trial, trial_lows, {**below, name: other}, name) is None:
@@ -144,6 +144,15 @@ def make_symbolic(spec: SpecDef, constants: dict[str, Any], wanted: list[str],
     vals = dict(constants)
     vals.update({n: sentinel(j) for j, n in enumerate(names)})
     return Symbolic(names, lows, spec.instantiate(vals), refused, below)
+
+
+def _matters(spec: SpecDef, constants: dict[str, Any], name: str, other: str, lo: int) -> bool:
+    """Does the IR depend on ``name`` where it is at most ``other``? (Linux without a busy poller
+    uses BP_BUDGET only in ``max(WEIGHT, BP_BUDGET)``: below WEIGHT it changes nothing, and a
+    constant that changes nothing is not worth a symbol, nor a word in the claim.)"""
+    top = max(int(constants[other]), lo + 1)
+    texts = {fingerprint(spec.instantiate({**constants, other: top, name: v})) for v in (lo, lo + 1)}
+    return len(texts) > 1
 
 
 def _shape(system: System) -> tuple[int, int, int]:
