@@ -18,8 +18,8 @@ with Z3's core minimisation, on a solver holding only that closure, shrinks it a
 from __future__ import annotations
 
 import itertools
-from collections import deque
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -242,8 +242,8 @@ class Houdini:
         candidates it relies on, which join. With ``minimize`` the closure is then recomputed the
         same way on a solver holding only that subset, with Z3's core minimisation (dearer per
         call, on far fewer candidates: the printed invariant is several times smaller). That
-        second pass gets ``seconds`` of CPU; past them the first closure, inductive as well, is
-        the answer."""
+        second pass gets ``seconds`` (wall clock); past them the first closure, inductive as well,
+        is the answer."""
         need = _closure(self, self.solver, roots, self.live)
         if not minimize:
             return need
