@@ -31,8 +31,8 @@ covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
         # netpoll (row 10) 40.0, NoLostWakeup included, every RING, WEIGHT, BUDGET (Houdini + CTI
         # blocking; busy poll needs the guard atom busypoll.work[0] == BP_BUDGET); CPUS=2: threaded
         # (12) 59.4, netpoll (15) 98.6, watchdog (14) 125.4 proved; busy poll (11) proved in 377.5 s of
-        # CPU, 727 s wall (bench/linux/induct_busy_poll_cpus2.toml: over this 600 s cap); napi_disable
-        # (13) not within the 600 s wall cap (231 s of CPU, still blocking): README table
+        # CPU, 727 s wall (bench/linux/induct_busy_poll_cpus2.toml) and napi_disable (13) in 616.2 s of
+        # CPU, 1,174 s wall (bench/linux/induct_disable_cpus2.toml), both over this 600 s cap: README
 
 Every run is a child process killed at ``cap + 30`` s (a Z3 call that overruns its timeout, an
 exploration that runs out of memory), so one run never holds up the table. Not a test: runs take
