@@ -507,11 +507,38 @@ def test_a_counterexample_to_induction_told_apart_by_a_guard_atom_is_blocked() -
 
 def test_a_counterexample_to_induction_not_blocked_is_told_apart_from_its_reached_twin(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    # without the guard atom, the CTI's pre-state (x = 5, or any x > 0 but 3 or 9) has the atoms of the reached x = 3: the
-    # debug line names its step and the location no atom tells apart (what a missing atom would say)
+    # without the guard atom, the CTI's pre-state (x = 5, or any x > 0 but 3 or 9) has the atoms of
+    # the reached x = 3: the debug line names its step and the location no atom tells apart (what a missing atom would say)
     monkeypatch.setenv("NAPI_INDUCT_DEBUG", "1")
     run(branch_on_three(), ["NotLost"], induct_strengthen=False, induct_guard_atoms=False)
     out = capsys.readouterr().out
     assert "CTI not blocked (its atoms match a reached or initial state): step" in out, out
     got = re.search(r"differs in x = (\d+) \(reached: 3\)", out)
     assert got is not None and got.group(1) != "3", out
+
+
+def test_late_blocking_waits_for_the_mined_candidates_fixpoint() -> None:
+    # "x <= 6" is mined but not inductive (5 -> 7); the watched property Not7 falls to the same step.
+    # Blocking at once meets the CTI with "x <= 6" still in the frame (a clause generalised against
+    # it would go with it); with block_late the mined candidates' fixpoint comes first, so the
+    # property's first CTI is met with "x <= 6" already dropped, and Not7 itself is kept for it
+    system = counter_by_two()
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    v = x.flat[0]
+    terms = [v != 9, v <= 6, v != 7]
+
+    def evaluate(m, rows):
+        return np.array([[bool(z3.is_true(z3.simplify(z3.substitute(t, (v, z3.IntVal(int(r[0]))))))) for r in rows]
+                         for t in terms[:2]])
+
+    seen = []
+    for late in (False, True):
+        h = Houdini(prob, x, list(terms), evaluate, depends=np.ones((3, len(x.flat)), dtype=bool), watch_from=2)
+        first: list[list[bool]] = []
+        h.block = lambda m, h=h, first=first: first.append([bool(b) for b in h.live]) or False
+        h.block_late = late
+        live = [bool(b) for b in h.run()]
+        assert live == [True, False, False]  # Not7 is only 4-inductive: blocking refused here, dropped
+        seen.append(first[0])
+    assert seen == [[True, True, True], [True, False, True]]

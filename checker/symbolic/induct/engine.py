@@ -98,7 +98,7 @@ class Setting:
     the atoms, and how atoms read on a concrete instance or a solver model."""
 
     def __init__(self, system: System, props: list[Property], sym: Symbolic | None = None,
-                 property_atoms: bool = True, guards: bool = True) -> None:
+                 property_atoms: bool = True, guards: bool = True, cone: bool = False) -> None:
         self.sym = sym
         if sym is None:
             self.prob = Problem(system, props)
@@ -111,6 +111,10 @@ class Setting:
             self.atoms += subterm_atoms(own, self.prob.enc, self.x)
         if guards:  # what the steps branch on (``rc == budget``) where the ranges do not say it
             self.atoms += guard_atoms(self.prob.enc, self.x, self.atoms)
+        if cone:  # only the variables that can change what the properties read (induct.cone)
+            from checker.symbolic.induct.cone import in_cone
+
+            self.atoms = in_cone(self.prob.system, props, self.atoms)
         self._evaluators: dict[tuple[int, ...], ClauseEvaluator] = {}
 
     def problem(self, props: list[Property]) -> Problem:
@@ -256,7 +260,7 @@ class Run:
                 if inst is not None:
                     instances.append(inst)
             try:
-                setting = Setting(system, self.props, sym, self.property_atoms(), self.guard_atoms())
+                setting = Setting(system, self.props, sym, self.property_atoms(), self.guard_atoms(), self.cone())
             except ValueError as err:  # a constant used non-linearly
                 setting = None
                 refused = str(err)
@@ -273,7 +277,8 @@ class Run:
             refused = "no data bound of this spec can be made symbolic"
         left = [tg for tg in targets if tg.name not in results]
         if left and (len(left) > 1 or left[0].name != ERROR_TARGET):
-            got = self.prove(Setting(system, self.props, None, self.property_atoms(), self.guard_atoms()), [base], left)
+            got = self.prove(Setting(system, self.props, None, self.property_atoms(), self.guard_atoms(), self.cone()),
+                             [base], left)
             for name, o in got.items():
                 why = "; ".join(w for w in (sym_failed.get(name, ""), refused) if w)
                 if why and o.verdict == HOLDS:
@@ -297,6 +302,9 @@ class Run:
 
     def guard_atoms(self) -> bool:
         return bool(self.limit("induct_guard_atoms", True))
+
+    def cone(self) -> bool:
+        return bool(self.limit("induct_cone", False))
 
     def symbolic(self) -> Symbolic | None:
         want = self.limit("induct_symbolic", "auto")
@@ -485,6 +493,7 @@ class Run:
         b = Blocker(h, len(atoms), term, cols, reads, int(self.limit("induct_block_clauses", MAX_CLAUSES)),
                     self.deadline)
         h.block = b.block
+        h.block_late = bool(self.limit("induct_block_late", False))
         count = self.limit("induct_mirror", False)
         if count:  # mirror images of every blocking clause under a swap of two instances (induct.mirror)
             from checker.symbolic.induct.mirror import mirror_for
