@@ -26,11 +26,13 @@ covers: with symbolic RING/WEIGHT/BUDGET one row proves every value of them).
         # 5 of them blocking): 452.3 s CPU (mine 73, Houdini 187 of which blocking 94, minimise 173,
         # check 16), 26.5 min wall at load 5-9 (docs/induct.md, "Confirming run")
     python bench/symbolic.py --spec linux --engines induct --rows 6,10,11,12,13,14,15 --cap 600
-        # the feature rows at N=1 (BP_BUDGET = 1; CPU s, load 4-7): CPUS=1 busy poll (row 6) 174.8 and
+        # the feature rows at N=1 (CPU s, load 4-7): CPUS=1 busy poll (row 6) 123.1 (every
+        # 1 <= BP_BUDGET <= WEIGHT too; 174.8 at BP_BUDGET = 1 before the faster minimisation) and
         # netpoll (row 10) 40.0, NoLostWakeup included, every RING, WEIGHT, BUDGET (Houdini + CTI
         # blocking; busy poll needs the guard atom busypoll.work[0] == BP_BUDGET); CPUS=2: threaded
-        # (12) 59.4, netpoll (15) 98.6, watchdog (14) 125.4 proved; busy poll (11) and napi_disable
-        # (13) not within the 600 s wall cap (214 and 231 s of CPU, still blocking): README table
+        # (12) 59.4, netpoll (15) 98.6, watchdog (14) 125.4 proved; busy poll (11) proved in 377.5 s of
+        # CPU, 727 s wall (bench/linux/induct_busy_poll_cpus2.toml) and napi_disable (13) in 616.2 s of
+        # CPU, 1,174 s wall (bench/linux/induct_disable_cpus2.toml), both over this 600 s cap: README
 
 Every run is a child process killed at ``cap + 30`` s (a Z3 call that overruns its timeout, an
 exploration that runs out of memory), so one run never holds up the table. Not a test: runs take

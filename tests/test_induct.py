@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pytest
 import z3
@@ -104,6 +105,27 @@ def test_houdini_keeps_the_largest_inductive_subset() -> None:
     h = Houdini(prob, x, terms, evaluate(terms))
     assert [bool(b) for b in h.run()] == [True, True, True, True]
     assert h.support([1]) == [1, 3]  # "x != 7" needs "x is even", nothing else
+
+
+def test_support_is_inductive_with_and_without_its_minimising_pass() -> None:
+    # x: 0 -> 2 -> 4 -> 6 -> 0. Past its time share the minimising pass gives way to the first
+    # closure: a superset of what it would have kept, and inductive too (checked on a fresh solver)
+    system = counter_by_two()
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    v = x.flat[0]
+    terms = [v != 7, v % 2 == 0, v <= 6, v >= 0, v != 9, v != 11, z3.Or(v != 5, v % 2 == 0)]
+    h = Houdini(prob, x, terms, lambda m, rows: np.zeros((0, len(rows)), dtype=bool))
+    assert h.run().all()
+    small, first = h.support([0]), h.support([0], seconds=0.0)
+    assert small == [0, 1] and set(small) <= set(first)
+    x2 = prob.enc.state("'")
+    for kept in (small, first):
+        inv = z3.And(*[terms[i] for i in kept])
+        post = z3.substitute(inv, *zip(x.flat, x2.flat))
+        s = z3.Solver()
+        s.add(prob.enc.wf(x), prob.enc.wf(x2), prob.enc.trans(x, x2, z3.Int("t")), inv, z3.Not(post))
+        assert s.check() == z3.unsat
 
 
 def test_napi_basic_n1_proved_checked_and_printed() -> None:
@@ -238,6 +260,60 @@ def test_a_constant_used_non_uniformly_stays_concrete() -> None:
     res, _ = run(system)
     (p, _deadlock) = res.properties
     assert p.verdict == HOLDS and "for every" not in p.note
+
+
+def _max_spec(counts_to_bp: bool = True):
+    # x counts to BP_BUDGET in a variable typed by max(WEIGHT, BP_BUDGET), as Linux types `work`
+    # (or to WEIGHT: then BP_BUDGET is only in the max, as in Linux without a busy poller)
+    from types import SimpleNamespace
+
+    from checker.lang import Constant, SpecDef
+
+    def build(k: SimpleNamespace) -> System:
+        s = System("maxed")
+        x = s.var("x", Int(0, max(k.WEIGHT, k.BP_BUDGET)))
+
+        top = k.BP_BUDGET if counts_to_bp else k.WEIGHT
+
+        @s.action("inc", func="f.c:inc")
+        def inc(t):
+            t.require(x < top)
+            t.set(x, x + 1)
+
+        s.invariant("Bounded", x <= top)
+        return s
+
+    return SpecDef("maxed", "", [Constant("WEIGHT", int, 2, min=1), Constant("BP_BUDGET", int, 1, min=1)], build)
+
+
+def test_a_constant_typed_by_a_max_is_symbolic_below_the_other() -> None:
+    # max(WEIGHT, BP_BUDGET) is not "C + k" for either constant alone; with BP_BUDGET's sentinel
+    # below WEIGHT's it reads as WEIGHT, which is the IR wherever BP_BUDGET <= WEIGHT: the proof
+    # covers that region (the order is in every state's well-formedness and in the claim)
+    from checker.symbolic.induct.symbolic import SymbolicEncoder, make_symbolic
+
+    spec = _max_spec()
+    system = spec.instantiate({"WEIGHT": 2, "BP_BUDGET": 1})
+    plain = make_symbolic(spec, system.constants, ["WEIGHT", "BP_BUDGET"])
+    assert plain is not None and plain.names == ["WEIGHT"] and "BP_BUDGET" in plain.refused
+    sym = make_symbolic(spec, system.constants, ["WEIGHT", "BP_BUDGET"], ordered=True)
+    assert sym is not None and sym.names == ["BP_BUDGET", "WEIGHT"] and sym.below == {"BP_BUDGET": "WEIGHT"}
+    assert sym.claim() == "WEIGHT ≥ 1, 1 ≤ BP_BUDGET ≤ WEIGHT"
+    enc = SymbolicEncoder(sym)
+    x = enc.state("")
+    assert z3.Solver().check(enc.wf(x), z3.Int("BP_BUDGET") > z3.Int("WEIGHT")) == z3.unsat
+    res, _ = run(system)
+    p = next(p for p in res.properties if p.name == "Bounded")
+    assert p.verdict == HOLDS and "every WEIGHT ≥ 1, 1 ≤ BP_BUDGET ≤ WEIGHT" in p.note, p.note
+    # configured outside the region (BP_BUDGET > WEIGHT): no order; WEIGHT (the max at WEIGHT = 1
+    # is BP_BUDGET) stays concrete, and BP_BUDGET is symbolic alone
+    above = spec.instantiate({"WEIGHT": 1, "BP_BUDGET": 2})
+    sym = make_symbolic(spec, above.constants, ["WEIGHT", "BP_BUDGET"], ordered=True)
+    assert sym is not None and sym.names == ["BP_BUDGET"] and not sym.below and "WEIGHT" in sym.refused
+    # BP_BUDGET only in the max: below WEIGHT it changes nothing, so it gets no symbol (nor a claim)
+    spec = _max_spec(counts_to_bp=False)
+    sym = make_symbolic(spec, spec.instantiate({"WEIGHT": 2}).constants, ["WEIGHT", "BP_BUDGET"], ordered=True)
+    assert sym is not None and sym.names == ["WEIGHT"] and "BP_BUDGET" in sym.refused
 
 
 def test_houdini_step_by_step_keeps_the_same_candidates() -> None:
@@ -427,6 +503,18 @@ def test_a_counterexample_to_induction_told_apart_by_a_guard_atom_is_blocked() -
     (p,) = res.properties
     assert p.verdict == HOLDS, p.note
     assert any("x == 3" in ln for ln in p.detail["invariant"]), p.detail["invariant"]
+
+
+def test_a_counterexample_to_induction_not_blocked_is_told_apart_from_its_reached_twin(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # without the guard atom, the CTI's pre-state (x = 5, or any x > 0 but 3 or 9) has the atoms of
+    # the reached x = 3: the debug line names its step and the location no atom tells apart (what a missing atom would say)
+    monkeypatch.setenv("NAPI_INDUCT_DEBUG", "1")
+    run(branch_on_three(), ["NotLost"], induct_strengthen=False, induct_guard_atoms=False)
+    out = capsys.readouterr().out
+    assert "CTI not blocked (its atoms match a reached or initial state): step" in out, out
+    got = re.search(r"differs in x = (\d+) \(reached: 3\)", out)
+    assert got is not None and got.group(1) != "3", out
 
 
 def test_late_blocking_waits_for_the_mined_candidates_fixpoint() -> None:

@@ -65,6 +65,8 @@ FORWARD = 2000
 PER_STEP_ABOVE = 5000
 #: the share of the engine's remaining time Spacer may take
 SPACER_SHARE = 0.5
+#: the share of the engine's remaining time the minimisation's second pass may take
+MINIMISE_SHARE = 0.5
 #: constants that count instances: never symbolic, named first in a claim
 COUNTS = ("N", "CPUS")
 #: states a mining run explores at most (``options.induct_states``)
@@ -311,13 +313,13 @@ class Run:
             return None
         names = list(DATA_BOUNDS) if want in ("auto", True) else [str(n) for n in want]
         names = [n for n in names if n in self.inp.system.constants]
-        return make_symbolic(spec, self.inp.system.constants, names) if names else None
+        return make_symbolic(spec, self.inp.system.constants, names, ordered=True) if names else None
 
     def mining_values(self, sym: Symbolic) -> list[list[int]]:
         """Other values mined at: every symbolic constant at its lower bound, and every one at one
         above the configuration's value (two more explicit runs, whatever the number of constants)."""
         base = [int(self.inp.system.constants[n]) for n in sym.names]
-        out = [list(sym.lows), [b + 1 for b in base]]
+        out = [sym.admit(list(sym.lows)), [b + 1 for b in base]]
         return [v for k, v in enumerate(out) if v != base and v not in out[:k]]
 
     def mine_instance(self, sym: Symbolic, consts: list[int]) -> Instance | None:
@@ -360,6 +362,8 @@ class Run:
                     depends[k, list(atoms[i].reads())] = True
         h = Houdini(prob, x, terms, ev, self.deadline, forward, depends, watch_from=nc_all)
         blocker = self.blocker(setting, h, cols)
+        if blocker is not None and os.environ.get("NAPI_INDUCT_DEBUG"):  # for its diagnosis of a CTI not blocked
+            blocker.rows = np.concatenate([i.values for i in instances], axis=0)
         live = h.run()
         terms = h.pre  # with the strengthening clauses added after the properties
         self.lap("houdini")
@@ -405,7 +409,7 @@ class Run:
         minimize = bool(self.limit("induct_minimize", True))
         lemmas: list[z3.BoolRef] = []
         if spacer_inv is None:
-            support = h.support(roots, minimize)
+            support = h.support(roots, minimize, self.minimise_share())
         else:
             support, lemmas = self.support_with_lemmas(prob, x, terms, live, nc, state_targets, dropped, spacer_inv,
                                                        minimize and not edge)
@@ -462,6 +466,12 @@ class Run:
         for tg in proved:
             results[tg.name] = Outcome(HOLDS, note=note, detail=detail)
         return results
+
+    def minimise_share(self) -> float:
+        """Seconds the second minimisation pass may take: a share of what is left, so that a
+        deadline leaves time for the independent check (past it, the first closure is kept)."""
+        left = self.deadline - time.perf_counter()
+        return left if left == float("inf") else max(0.0, left * MINIMISE_SHARE)
 
     def blocker(self, setting: Setting, h: Houdini, cols: np.ndarray) -> Blocker | None:
         """Strengthening for the properties Houdini would drop (``options.induct_generalise``, default
@@ -567,7 +577,7 @@ class Run:
         terms2 = [terms[i] for i in pool] + lemmas
         h2 = Houdini(prob, x, terms2, lambda m, rows: np.zeros((0, len(rows)), dtype=bool), self.deadline)
         roots = [k for k, i in enumerate(pool) if i >= nc]
-        kept = h2.support(roots, True)
+        kept = h2.support(roots, True, self.minimise_share())
         return ([pool[k] for k in kept if k < len(pool)], [lemmas[k - len(pool)] for k in kept if k >= len(pool)])
 
     def strengthen(self, prob: Problem, targets: list[Target], known: list[z3.BoolRef]) -> tuple[z3.BoolRef | None, str]:

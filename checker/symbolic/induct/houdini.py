@@ -9,14 +9,17 @@ round drops at least one candidate, so the number of solver calls is at most lin
 number of candidates (in practice a few dozen).
 
 :func:`Houdini.support` then shrinks the invariant to what the properties need: starting from
-the properties, each kept candidate's preservation is asked under the live candidates'
-literals and the unsat core names the candidates it relies on; their closure is inductive
-and implies the properties.
+the properties, each kept candidate's preservation is asked (one question per candidate, under
+the candidates already kept first, so that cores are reused) and the unsat core names the
+candidates it relies on; their closure is inductive and implies the properties. A second pass
+with Z3's core minimisation, on a solver holding only that closure, shrinks it again.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -244,13 +247,18 @@ class Houdini:
             if fwd is not None and direct[k]:
                 self.cti_paths[k] = path(int(np.nonzero(~fwd[k])[0][0]))
 
-    def support(self, roots: list[int], minimize: bool = True) -> list[int]:
-        """A subset of the live candidates containing ``roots`` that is inductive on its own: grown
-        from the roots by unsat cores of "some member is falsified by a step" until it is closed
-        (one solver call per round, a handful of rounds). With ``minimize`` the closure is then
-        recomputed on a solver holding only that subset, with Z3's core minimisation (slower per
-        call, on far fewer candidates: the printed invariant is several times smaller)."""
-        need = _closure(self, self.solver, roots)
+    def support(self, roots: list[int], minimize: bool = True, seconds: float = float("inf")) -> list[int]:
+        """A subset of the live candidates containing ``roots`` that is inductive on its own.
+
+        It is grown from the roots one candidate at a time (:func:`_closure`): a member's
+        preservation by every step is asked under the literals of the candidates kept so far,
+        and only when that is not enough under every live candidate's; the unsat core names the
+        candidates it relies on, which join. With ``minimize`` the closure is then recomputed the
+        same way on a solver holding only that subset, with Z3's core minimisation (dearer per
+        call, on far fewer candidates: the printed invariant is several times smaller). That
+        second pass gets ``seconds`` (wall clock); past them the first closure, inductive as well,
+        is the answer."""
+        need = _closure(self, self.solver, roots, self.live)
         if not minimize:
             return need
         small = z3.SolverFor("QF_LIA")
@@ -261,26 +269,49 @@ class Houdini:
             small.add(z3.Implies(self.lits[i], self.pre[i]))
         mask = np.zeros(len(self.live), dtype=bool)
         mask[need] = True
-        return _closure(self, small, roots, mask)
+        try:
+            return _closure(self, small, roots, mask, time.perf_counter() + seconds)
+        except _OutOfShare:
+            return need
 
 
-def _closure(h: Houdini, solver: z3.Solver, roots: list[int], mask: np.ndarray | None = None) -> list[int]:
-    live = h.live if mask is None else mask
-    need = {r for r in roots if live[r]}
-    k = 0
-    while True:
-        q = z3.Bool(f"support!{id(solver)}!{k}")
-        k += 1
-        solver.add(z3.Implies(q, z3.Or(*[_not(h.post[c]) for c in sorted(need)])))
-        r = h._check(q, live=live, solver=solver)
+#: numbers the support questions: a name asked twice on one solver would meet its own retirement
+_QUESTIONS = itertools.count()
+
+
+class _OutOfShare(Exception):
+    """The minimisation's share of the time is spent."""
+
+
+def _closure(h: Houdini, solver: z3.Solver, roots: list[int], live: np.ndarray,
+             until: float = float("inf")) -> list[int]:
+    """The closure of ``roots`` under "what a member's preservation needs", within ``live``:
+    one question per member ("some step falsifies it"), asked first under the members found so
+    far (a core already paid for is reused) and under every live candidate only when those are
+    not enough. Each member ends with an unsat answer whose core lies in the closure, so the
+    closure's conjunction is inductive. Raises :class:`_OutOfShare` past ``until`` (``perf_counter``)."""
+    need = np.zeros(len(live), dtype=bool)
+    need[[r for r in roots if live[r]]] = True
+    work = deque(int(i) for i in np.nonzero(need)[0])  # breadth first: a smaller closure than depth first
+    index = {h.lits[i].get_id(): int(i) for i in np.nonzero(live)[0]}
+    while work:
+        if time.perf_counter() > until:
+            raise _OutOfShare()
+        c = work.popleft()
+        q = z3.Bool(f"support!{next(_QUESTIONS)}")
+        solver.add(z3.Implies(q, _not(h.post[c])))
+        r = h._check(q, live=need, solver=solver)
+        if r != z3.unsat:
+            r = h._check(q, live=live, solver=solver)
         if r != z3.unsat:
             raise RuntimeError("Houdini.support: a live candidate is not preserved")
-        core = {a.get_id() for a in solver.unsat_core()}
+        core = [index[a.get_id()] for a in solver.unsat_core() if a.get_id() in index]
         solver.add(z3.Not(q))
-        grown = {int(i) for i in np.nonzero(live)[0] if h.lits[i].get_id() in core} - need
-        if not grown:
-            return sorted(need)
-        need |= grown
+        for i in core:
+            if not need[i]:
+                need[i] = True
+                work.append(i)
+    return [int(i) for i in np.nonzero(need)[0]]
 
 
 def _int(v: z3.ExprRef) -> int:

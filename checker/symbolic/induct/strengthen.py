@@ -103,6 +103,9 @@ class Generaliser:
         """``¬cube`` as a new live candidate (once)."""
         raise NotImplementedError
 
+    def on_failure(self, m: Any, cube: Cube, why: str) -> None:
+        """A counterexample to induction was not blocked (a frame may say which, for diagnosis)."""
+
     # the pieces every frame shares
     def reached(self, cube: Cube) -> bool:
         """Some explicitly reached state lies in ``cube``."""
@@ -201,10 +204,12 @@ class Generaliser:
             cube = self.cube_of(m)
             if not self.allowed(cube):
                 self.failed += 1
+                self.on_failure(m, cube, "its atoms match a reached or initial state")
                 return False
             got = self.generalise(cube)
             if got is None or len(self.added) >= self.max_clauses:
                 self.failed += 1
+                self.on_failure(m, cube, "generalising it ran out of budget")
                 return False
             self._add(got)
             return True  # added, or already added on the way (as a counterexample to generalisation's)
@@ -232,12 +237,34 @@ class Blocker(Generaliser):
         self.pre = [term(((i, True),)) for i in range(n_atoms)]
         self.post = [h.to_post(t) for t in self.pre]
         self._assume: dict[tuple[int, bool], z3.BoolRef] = {}
+        #: the reached states' flat values, one row per column of ``cols`` (for :meth:`on_failure`)
+        self.rows: np.ndarray | None = None
         self.init = z3.Solver()
         self.init.add(h.prob.enc.init(h.x), h.prob.enc.wf(h.x))
 
     def cube_of(self, m: z3.ModelRef) -> Cube:
         """The value of every atom at the pre-state of ``m``."""
         return tuple((i, z3.is_true(m.eval(self.pre[i], model_completion=True))) for i in range(self.n))
+
+    def on_failure(self, m: z3.ModelRef, cube: Cube, why: str) -> None:
+        """With ``NAPI_INDUCT_DEBUG``: the step of the CTI not blocked, and where its pre-state
+        differs from a reached state with the same atoms (the facts no atom tells apart)."""
+        if not os.environ.get("NAPI_INDUCT_DEBUG"):
+            return
+        h = self.h
+        t = h.prob.system.transitions[m.eval(h.tid, model_completion=True).as_long()]
+        pre = [_value(m.eval(v, model_completion=True)) for v in h.x.flat]
+        print(f"[induct] CTI not blocked ({why}): step {t.key} [{t.function}]", flush=True)
+        if self.rows is None or not self.reached(cube):
+            return
+        match = np.ones(self.cols.shape[1], dtype=bool)
+        for i, v in cube:
+            match &= self.cols[i] == v
+        row = self.rows[int(np.nonzero(match)[0][0])]
+        diff = [f"{h.x.names[k]} = {pre[k]} (reached: {int(row[k])})" for k in range(len(row)) if pre[k] != row[k]]
+        consts = [f"{h.x.names[k]} = {pre[k]}" for k in range(len(row), len(pre))]
+        print(f"[induct]   same atoms as a reached state; differs in {', '.join(diff) or 'nothing'}"
+              + (f" (constants: {', '.join(consts)})" if consts else ""), flush=True)
 
     def initial(self, cube: Cube) -> bool:
         self.calls += 1
@@ -294,3 +321,9 @@ class Blocker(Generaliser):
             row = self.reads(img) if self.reads is not None else None
             self.added.append((self.h.add(self.term(img), row), img))
             self.mirrored += 1
+
+
+def _value(v: z3.ExprRef) -> int:
+    if z3.is_true(v) or z3.is_false(v):
+        return int(z3.is_true(v))
+    return v.as_long()  # type: ignore[attr-defined, no-any-return]

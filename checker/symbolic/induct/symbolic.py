@@ -14,12 +14,22 @@ data. That is checked, not assumed: the IR built at the sentinel, with ``sentine
 ``v + k``, must print exactly as the IR built at ``v``, for the configuration's value and the
 lower bound (and one above it). A spec that branches on a constant (``if RING > 4``) or uses it
 as a count of steps fails the check, and the constant stays concrete (the engine says so).
+
+*Ordered constants* (``make_symbolic(..., ordered=True)``, the fixed-N engine only). A constant
+that fails the check alone may pass it under an order with one already accepted: Linux types
+every context's ``work`` as ``Int(0, max(WEIGHT, BP_BUDGET))``, and Python's ``max`` of two
+sentinels is the larger one, i.e. the constant with the later sentinel. With ``BP_BUDGET``'s
+sentinel placed below ``WEIGHT``'s, the sentinel IR reads ``Int(0, WEIGHT)``, which is the IR at
+every value with ``BP_BUDGET ≤ WEIGHT`` (the kernel's own region: BUSY_POLL_BUDGET 8, weight 64).
+The same check decides it, at trial values that keep the order, and the order is then part of
+every state's well-formedness and of the claim ("1 ≤ BP_BUDGET ≤ WEIGHT"). The every-N path
+(:mod:`.param`) does not ask for it: it constrains the constants by their lower bounds only.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import z3
@@ -75,34 +85,74 @@ class Symbolic:
     lows: list[int]
     system: System
     refused: dict[str, str]  # constant -> why it stays concrete
+    #: ordered constants: constant -> the constant it is at most (its sentinel is below that one's)
+    below: dict[str, str] = field(default_factory=dict)
 
     def claim(self) -> str:
-        return ", ".join(f"{n} ≥ {lo}" for n, lo in zip(self.names, self.lows))
+        free = [f"{n} ≥ {lo}" for n, lo in zip(self.names, self.lows) if n not in self.below]
+        return ", ".join(free + [f"{lo} ≤ {n} ≤ {self.below[n]}" for n, lo in zip(self.names, self.lows)
+                                 if n in self.below])
+
+    def admit(self, values: list[int]) -> list[int]:
+        """``values`` (in the order of ``names``) raised where needed to keep every order."""
+        return _ordered(self.names, values, self.below)
+
+    def order(self, consts: list[Any]) -> list[Any]:
+        """The orders as constraints over the constants (Z3 terms in the order of ``names``)."""
+        at = dict(zip(self.names, consts))
+        return [at[n] <= at[m] for n, m in self.below.items()]
 
 
-def make_symbolic(spec: SpecDef, constants: dict[str, Any], wanted: list[str]) -> Symbolic | None:
+def _ordered(names: list[str], values: list[int], below: dict[str, str]) -> list[int]:
+    out = dict(zip(names, values))
+    for n, m in below.items():
+        out[m] = max(out[m], out[n])
+    return [out[n] for n in names]
+
+
+def make_symbolic(spec: SpecDef, constants: dict[str, Any], wanted: list[str],
+                  ordered: bool = False) -> Symbolic | None:
     """The sentinel System for the ``wanted`` constants that the spec uses uniformly (checked at
-    the configuration's value, the lower bound and one above); None when none qualifies."""
+    the configuration's value, the lower bound and one above); None when none qualifies. With
+    ``ordered``, a constant refused alone is tried at most each one accepted before it whose
+    configured value is not below its own (module docstring)."""
     names: list[str] = []
     lows: list[int] = []
+    below: dict[str, str] = {}
     refused: dict[str, str] = {}
     for name in wanted:
         c = spec.constant(name)
         if c is None or c.kind is not int:
             continue
         lo = c.min if c.min is not None else 0
-        trial = names + [name]
-        why = _uniform(spec, constants, trial, lows + [lo])
+        why = _uniform(spec, constants, names + [name], lows + [lo], below)
         if why is None:
             names.append(name)
             lows.append(lo)
+            continue
+        for k, other in enumerate(list(names) if ordered else []):
+            if int(constants[name]) > int(constants[other]) or lo > lows[k] or not _matters(spec, constants, name, other, lo):
+                continue
+            trial, trial_lows = names[:k] + [name] + names[k:], lows[:k] + [lo] + lows[k:]
+            if _uniform(spec, constants, trial, trial_lows, {**below, name: other}, name) is None:
+                names, lows, below = trial, trial_lows, {**below, name: other}
+                break
         else:
             refused[name] = why
     if not names:
         return None
     vals = dict(constants)
     vals.update({n: sentinel(j) for j, n in enumerate(names)})
-    return Symbolic(names, lows, spec.instantiate(vals), refused)
+    return Symbolic(names, lows, spec.instantiate(vals), refused, below)
+
+
+def _matters(spec: SpecDef, constants: dict[str, Any], name: str, other: str, lo: int) -> bool:
+    """Does the IR depend on ``name`` where it is at most ``other``? (Linux without a busy poller
+    uses BP_BUDGET only in ``max(WEIGHT, BP_BUDGET)``: below WEIGHT it changes nothing, and a
+    constant that changes nothing is not worth a symbol, nor a word in the claim.)"""
+    top = max(int(constants[other]), lo + 1)
+    texts = {fingerprint(spec.instantiate({**constants, other: top, name: v})) for v in (lo, lo + 1)}
+    return len(texts) > 1
 
 
 def _shape(system: System) -> tuple[int, int, int]:
@@ -111,10 +161,14 @@ def _shape(system: System) -> tuple[int, int, int]:
     return len(system.vars), len(system.transitions), len(flat_access(system))
 
 
-def _uniform(spec: SpecDef, constants: dict[str, Any], names: list[str], lows: list[int]) -> str | None:
+def _uniform(spec: SpecDef, constants: dict[str, Any], names: list[str], lows: list[int],
+             below: dict[str, str] | None = None, new: str = "") -> str | None:
     # cheap first: a constant that sizes arrays or multiplies steps (a count of instances) changes
     # the shape of the IR between two small values; never instantiate it at a sentinel
-    name, lo = names[-1], lows[-1]
+    # ``new``: the constant being tried (default the last); ``below``: the orders the trials keep
+    below = below or {}
+    name = new or names[-1]
+    lo = lows[names.index(name)]
     shapes = set()
     for v in (lo, lo + 1):
         try:
@@ -128,10 +182,11 @@ def _uniform(spec: SpecDef, constants: dict[str, Any], names: list[str], lows: l
     try:
         abstract = fingerprint(spec.instantiate(vals))
     except Exception as err:  # noqa: BLE001 - a spec refusing a huge value: not usable symbolically
-        return f"the spec rejects a large {names[-1]}: {err}"
+        return f"the spec rejects a large {name}: {err}"
     base = [int(constants[n]) for n in names]
     trials = [base] + [[lo if i == k else b for i, b in enumerate(base)] for k, lo in enumerate(lows)]
     trials += [[lo + 1 if i == k else b for i, b in enumerate(base)] for k, lo in enumerate(lows)]
+    trials = [_ordered(names, t, below) for t in trials]  # e.g. BP_BUDGET + 1 raises WEIGHT with it
     for values in trials:
         concrete = dict(constants)
         concrete.update(dict(zip(names, values)))
@@ -140,7 +195,7 @@ def _uniform(spec: SpecDef, constants: dict[str, Any], names: list[str], lows: l
         except Exception as err:  # noqa: BLE001
             return f"the spec rejects {dict(zip(names, values))}: {err}"
         if _read_as(abstract, names, values) != text:
-            return f"the spec does not use {names[-1]} uniformly (its IR at {dict(zip(names, values))} differs)"
+            return f"the spec does not use {name} uniformly (its IR at {dict(zip(names, values))} differs)"
     return None
 
 
@@ -218,12 +273,12 @@ class SymbolicEncoder(Encoder):
         return super().post_flat(t, s) + self.consts(s)
 
     def wf(self, s: SState) -> z3.BoolRef:
-        lows = [c >= lo for c, lo in zip(self.consts(s), self.sym.lows)]
+        lows = [c >= lo for c, lo in zip(self.consts(s), self.sym.lows)] + self.sym.order(self.consts(s))
         return z3.And(self.subst(super().wf(s), s), *lows)
 
     def init(self, s: SState) -> z3.BoolRef:
-        """The initial state, for every value of the constants within their bounds."""
-        lows = [c >= lo for c, lo in zip(self.consts(s), self.sym.lows)]
+        """The initial state, for every value of the constants within their bounds (and orders)."""
+        lows = [c >= lo for c, lo in zip(self.consts(s), self.sym.lows)] + self.sym.order(self.consts(s))
         return z3.And(self.subst(super().init(s), s), *lows)
 
     def init_values(self) -> list[Any]:
