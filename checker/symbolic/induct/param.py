@@ -39,6 +39,7 @@ from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
 from checker.symbolic.induct.strengthen import MAX_CLAUSES
 from checker.symbolic.induct.mine import Clause, mine
 from checker.symbolic.induct.param_block import Frame, ParamBlocker
+from checker.symbolic.induct.sliced_check import check_sliced
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
 from checker.symbolic.induct.symbolic import OFFSETS, SymbolicEncoder, make_symbolic, rename, sentinel, symbolic_properties
 from checker.symbolic.invariant_check import check_invariant
@@ -49,6 +50,9 @@ VARS = ("i", "j")
 #: instance counts the candidates are mined at, and the grounded re-check sizes
 MINE_AT = (2, 3)
 CHECK_AT = (2, 3, 4)
+#: the grounded re-check asks only about the clauses each step can change (.sliced_check); False:
+#: check_invariant's unsliced questions (the same questions, kept to compare the two)
+SLICED = True
 #: a mining search explores up to this many times the states it mines (then samples them) ...
 EXPLORE_FACTOR = 5
 #: ... and, when even that is cut short, adds the states of random walks this deep
@@ -736,8 +740,14 @@ class AllN:
                 terms = [enc.subst(t, x) for t in terms]
             # the properties are conjuncts of the invariant, as in the all-N proof
             terms += [prob.enc.holds(p.expr, x) for p in props]
-            inv = z3.And(*terms) if terms else z3.BoolVal(True)
-            ok, why = check_invariant(prob, x, inv, prob.targets, timeout_ms, split_steps=True)
+            c0, st = time.process_time(), {"conjuncts": len(terms)}
+            if SLICED:  # the same questions as check_invariant's, sliced per step (.sliced_check)
+                ok, why = check_sliced(prob, x, terms, prob.targets, timeout_ms, self.deadline, st)
+            else:
+                inv = z3.And(*terms) if terms else z3.BoolVal(True)
+                ok, why = check_invariant(prob, x, inv, prob.targets, timeout_ms, split_steps=True)
+            self.stats[f"check_N{n}"] = {**st, "cpu": round(time.process_time() - c0, 2)}
+            _debug(f"grounded re-check N={n}", self.stats[f"check_N{n}"])
             if not ok:
                 return False, f"N={n}: {why}"
         return True, ""
