@@ -864,11 +864,13 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     except TimeoutError:
         return {}, {p: "time limit reached" for p in names}
     if not res.proved:
+        _debug("not proved", res.failed)
         return {}, res.failed
     c_check = time.process_time()
     ok, why = alln.ground_check(res.proved, timeout_ms)
     res.stats["cpu_check"] = round(time.process_time() - c_check, 2)
     if not ok:
+        _debug("grounded re-check failed", {"why": why})
         return {}, {**res.failed, **{p: f"the all-N invariant failed the grounded re-check ({why})" for p in res.proved}}
     cpu = time.process_time() - cpu0
     st = res.stats
