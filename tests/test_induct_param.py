@@ -74,7 +74,9 @@ def test_every_n_proof_of_napi_basic() -> None:
     res = alln.run()
     assert res.proved == PROPS
     assert res.claim.startswith("for every N ≥ 1, RING ≥ 1, WEIGHT ≥ 1")
-    assert "∀" not in "".join(res.lines) and any("count(poll_list, i) < 2" in ln for ln in res.lines)
+    assert "∀ i: count(poll_list, i) < 2" in res.lines
+    assert any(ln.startswith("∀ i ≠ j: ") for ln in res.lines)
+    _printed_lines_mean_the_mined_clauses(alln)
     # the independent check on the grounded IR (N = 2 here; the bundled configuration checks 2, 3, 4)
     alln.constants["N"] = 2
     assert alln.ground_check(res.proved, 60_000, at=(2,)) == (True, "")
@@ -98,3 +100,27 @@ def test_every_n_names_the_counterexample_to_induction() -> None:
 def test_sort_is_uninterpreted() -> None:
     tr = PTr(_toy(ANY), [], [])
     assert isinstance(tr.sort, z3.SortRef) and tr.sort.kind() == z3.Z3_UNINTERPRETED_SORT
+
+
+def _printed_lines_mean_the_mined_clauses(alln: P.AllN) -> None:
+    """Each printed every-N line (simplified by checker.symbolic.induct.readable) is equivalent to its
+    mined clause, with Z3, reading every location as an unconstrained integer (or Boolean) and every
+    atom read whole as a Boolean of its own: the rewriting may only use what holds for every value."""
+    from types import SimpleNamespace
+
+    from checker.symbolic.induct import readable
+    from checker.symbolic.induct.engine import clause_term
+
+    shown = readable.as_atoms(alln.atoms)
+    bools = {a.loc for a in shown if a.kind == "bool"} | {a.loc2 for a in shown if a.kind == "both" and a.value2 == 1}
+    locs = max(a.loc2 if a.kind == "both" else a.loc for a in shown) + 1
+    x = SimpleNamespace(flat=[z3.Bool(f"b{k}") if k in bools else z3.Int(f"v{k}") for k in range(locs)])
+    whole = [SimpleNamespace(term=lambda _x, k=k: z3.Bool(f"atom{k}")) if a.loc < 0 else a for k, a in enumerate(shown)]
+    simplified = 0
+    for cl in alln.kept:
+        parts = readable.simplify(shown, cl)
+        s = z3.Solver()
+        s.add(clause_term(whole, x, cl) != readable.term(whole, parts, x))
+        assert s.check() == z3.unsat, readable.text(parts)
+        simplified += sum(len(p) for p in parts) != len(cl)
+    assert simplified > 0  # the softirq's "(pc == poll and cur == i)" atoms come apart

@@ -156,7 +156,7 @@ def test_bounded_wait_for_every_n() -> None:
     # the clause that carries the argument: j taken while i waits is behind i. The clauses are over
     # ∀ i ≠ j, so the minimiser may keep either of its two mirror images (which one depends on Z3's
     # term numbering, i.e. on what the process built before)
-    assert {"not (j before i in poll_list) or BoundedWait.served[i][j] == 0",
-            "not (i before j in poll_list) or BoundedWait.served[j][i] == 0"} & set(res.lines)
+    assert {"∀ i ≠ j: not (j before i in poll_list) or BoundedWait.served[i][j] == 0",
+            "∀ i ≠ j: not (i before j in poll_list) or BoundedWait.served[j][i] == 0"} & set(res.lines)
     assert 20 <= res.stats["clauses"] <= 80
     assert alln.ground_check(res.proved, 60_000, at=(2,)) == (True, "")

@@ -36,11 +36,12 @@ from checker.lang.system import Property, SpecDef, System, assigned_slots
 from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
-from checker.symbolic.induct.strengthen import MAX_CLAUSES
 from checker.symbolic.induct.mine import Clause, mine
 from checker.symbolic.induct.param_block import Frame, ParamBlocker
 from checker.symbolic.induct.sliced_check import check_sliced
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
+from checker.symbolic.induct.readable import as_atoms, clause_line
+from checker.symbolic.induct.strengthen import MAX_CLAUSES
 from checker.symbolic.induct.symbolic import OFFSETS, SymbolicEncoder, make_symbolic, rename, sentinel, symbolic_properties
 from checker.symbolic.invariant_check import check_invariant
 from checker.symbolic.problem import ERROR, PRUNED, Problem
@@ -554,7 +555,8 @@ class AllN:
             keep_idx = self.support(steps, cands, live, lits, goal, proved)
         kept = [cands[k][1] for k in keep_idx]
         added = {k for k, _ in blocker.added} if blocker is not None else set()
-        lines = [rename(" or ".join(atoms[i].text if pol else _neg(atoms[i].text) for i, pol in cl), self.sym_names)
+        shown = as_atoms(atoms)
+        lines = [_binders_text(atoms, cl) + rename(clause_line(shown, cl), self.sym_names)
                  + ("    (CTI blocked)" if k in added else "") for k, cl in zip(keep_idx, kept)]
         if blocker is not None:
             self.stats.update(block_cpu=round(blocker.cpu, 2), block_calls=blocker.calls, block_failed=blocker.failed,
@@ -814,15 +816,6 @@ def _tuples(universe: list[Any], k: int) -> list[tuple[Any, ...]]:
     return list(itertools.permutations(universe, k))
 
 
-def _neg(text: str) -> str:
-    if " before " in text:
-        return f"not ({text})"
-    for a, b in ((" == ", " != "), (" > ", " <= "), (" >= ", " < "), (" in ", " not in ")):
-        if a in text and not text.startswith("("):
-            return text.replace(a, b, 1)
-    return f"not {text}"
-
-
 __all__ = ["AllN", "NotInClass", "PResult", "templates"]
 
 
@@ -882,8 +875,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
             + (f"; {blocked} of the clauses block counterexamples to induction" if blocked else "") + "), "
             f"every ∀ instantiated at the K constants of each VC (complete for every N), and re-checked "
             f"inductive on the grounded IR at N={', '.join(map(str, CHECK_AT))}; {cpu:.1f} s CPU")
-    detail = {"invariant": [f"∀ i ≠ j: {ln}" if "j" in _vars_text(ln) else f"∀ i: {ln}" if "i" in _vars_text(ln)
-                            else ln for ln in res.lines],
+    detail = {"invariant": res.lines,
               "clauses": len(res.lines), "parameters": res.claim, "stats": dict(st, cpu_seconds=round(cpu, 2))}
     out = {p: Outcome(HOLDS, note=note, detail=detail) for p in res.proved}
     # no modelling error: the abstraction's obligations for every N, the grounded check at each N checked
@@ -892,7 +884,8 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     return out, res.failed
 
 
-def _vars_text(line: str) -> set[str]:
-    import re
 
-    return set(re.findall(r"\b([ij])\b", line))
+def _binders_text(atoms: list[TAtom], cl: Clause) -> str:
+    """"∀ i ≠ j: ", "∀ i: " or "" for a mined clause, by the instance variables its atoms use."""
+    used = set().union(*(atoms[i].uses() for i, _ in cl))
+    return "∀ i ≠ j: " if "j" in used else "∀ i: " if "i" in used else ""

@@ -25,6 +25,7 @@ form's Z3 term, and tests check it equivalent to the mined clause's on real proo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import z3
 
@@ -252,3 +253,44 @@ def term(atoms: list[Atom], parts: list[Part], x: SState) -> z3.BoolRef:
 
     disj = [z3.And(*[lit(c) for c in p]) if len(p) > 1 else lit(p[0]) for p in parts]
     return z3.Or(*disj) if len(disj) > 1 else disj[0]
+
+
+# ---------------------------------------------------------------- every-N clauses (param.TAtom)
+
+#: the values an instance-id location is compared with, ``== i`` and ``== j``: two distinct concrete
+#: numbers, because an every-N clause over i and j is read for i ≠ j (``x == i`` implies ``x != j``)
+_WHO = {"i": -(10 ** 6), "j": -(10 ** 6) - 1}
+
+
+def as_atoms(templates: list[Any]) -> list[Atom]:
+    """Every-N atom templates (:class:`checker.symbolic.induct.param.TAtom`) as atoms over made-up
+    flat locations, one per (variable, path, flag bit), so that :func:`simplify` compares literals on
+    the same location as it does for a grounded clause. The result serves printing only:
+    ``clause_line(as_atoms(templates), cl)``. The caller says the clause's binders (∀ i, or ∀ i ≠ j)
+    from the mined clause, not from the printed text: a literal over j can go (implied by one over i,
+    for i ≠ j), and the clause still holds only for i ≠ j."""
+    locs: dict[tuple[Any, ...], int] = {}
+
+    def loc(*key: Any) -> int:
+        return locs.setdefault(key, len(locs))
+
+    out: list[Atom] = []
+    for a in templates:
+        at = loc(a.var, a.path, a.bit)
+        if a.kind == "bool":
+            out.append(Atom("bool", at, text=a.text))
+        elif a.kind in ("eq", "hi"):
+            out.append(Atom("eq", at, a.value, a.text, bound="hi" if a.kind == "hi" else ""))
+        elif a.kind == "gt":  # only ever "> the type's least value": its negation is "== that value"
+            out.append(Atom("gt", at, a.value, a.text, bound="lo"))
+        elif a.kind == "ideq":
+            out.append(Atom("eq", at, _WHO[a.who], a.text))
+        elif a.kind == "len":
+            out.append(Atom("gt", loc("len", a.var, a.path), 0, a.text, bound="lo"))
+        elif a.kind == "both":
+            out.append(Atom("both", at, a.value, a.text, loc2=loc(a.var2, a.path2, -1),
+                            value2=_WHO[a.who] if a.who else 1))
+        else:  # in, dup, named, place: read whole; "i before j in s" is negated as a whole
+            out.append(Atom("expr" if a.kind == "before" else a.kind, -1, text=a.text))
+    return out
+
