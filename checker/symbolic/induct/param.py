@@ -860,7 +860,10 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         _debug("not proved", res.failed)
         return {}, res.failed
     c_check = time.process_time()
-    ok, why = alln.ground_check(res.proved, timeout_ms)
+    try:
+        ok, why = alln.ground_check(res.proved, timeout_ms)
+    except TimeoutError:
+        return {}, {**res.failed, **{p: "time limit reached in the grounded re-check" for p in res.proved}}
     res.stats["cpu_check"] = round(time.process_time() - c_check, 2)
     if not ok:
         _debug("grounded re-check failed", {"why": why})
