@@ -68,3 +68,13 @@ def test_init_and_targets_are_checked() -> None:
     # inductive but does not imply BSmall: b = 3 is kept by every step (no step enabled writes b up from 3)
     sliced, whole, _ = _both(["c == 1", "a <= 3"])
     assert not sliced[0] and not whole[0] and "BSmall" in sliced[1]
+
+
+def test_a_deadline_past_stops_the_check() -> None:
+    import pytest
+
+    system = _counters()
+    prob = Problem(system, [system.prop("BSmall")])
+    x = prob.enc.state("")
+    with pytest.raises(TimeoutError):
+        check_sliced(prob, x, [], prob.targets, 10_000, deadline=0.0)
