@@ -171,7 +171,8 @@ OPTION_KEYS = {"liveness", "fairness", "starvation_bound", "symmetry", "constrai
                # the invariant engine's (docs/induct.md)
                "induct_symbolic", "induct_states", "induct_literals", "induct_forward", "induct_minimize",
                "induct_per_step_above", "induct_property_atoms", "induct_strengthen", "induct_instances",
-               "induct_generalise", "induct_block_clauses", "induct_guard_atoms", "induct_mirror"}
+               "induct_generalise", "induct_block_clauses", "induct_guard_atoms", "induct_mirror",
+               "induct_block_late", "induct_cone"}
 
 
 def option_problems(options: dict[str, Any]) -> list[InputError]:

@@ -427,3 +427,30 @@ def test_a_counterexample_to_induction_told_apart_by_a_guard_atom_is_blocked() -
     (p,) = res.properties
     assert p.verdict == HOLDS, p.note
     assert any("x == 3" in ln for ln in p.detail["invariant"]), p.detail["invariant"]
+
+
+def test_late_blocking_waits_for_the_mined_candidates_fixpoint() -> None:
+    # "x <= 6" is mined but not inductive (5 -> 7); the watched property Not7 falls to the same step.
+    # Blocking at once meets the CTI with "x <= 6" still in the frame (a clause generalised against
+    # it would go with it); with block_late the mined candidates' fixpoint comes first, so the
+    # property's first CTI is met with "x <= 6" already dropped, and Not7 itself is kept for it
+    system = counter_by_two()
+    prob = Problem(system, [])
+    x = prob.enc.state("")
+    v = x.flat[0]
+    terms = [v != 9, v <= 6, v != 7]
+
+    def evaluate(m, rows):
+        return np.array([[bool(z3.is_true(z3.simplify(z3.substitute(t, (v, z3.IntVal(int(r[0]))))))) for r in rows]
+                         for t in terms[:2]])
+
+    seen = []
+    for late in (False, True):
+        h = Houdini(prob, x, list(terms), evaluate, depends=np.ones((3, len(x.flat)), dtype=bool), watch_from=2)
+        first: list[list[bool]] = []
+        h.block = lambda m, h=h, first=first: first.append([bool(b) for b in h.live]) or False
+        h.block_late = late
+        live = [bool(b) for b in h.run()]
+        assert live == [True, False, False]  # Not7 is only 4-inductive: blocking refused here, dropped
+        seen.append(first[0])
+    assert seen == [[True, True, True], [True, False, True]]

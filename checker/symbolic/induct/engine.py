@@ -96,7 +96,7 @@ class Setting:
     the atoms, and how atoms read on a concrete instance or a solver model."""
 
     def __init__(self, system: System, props: list[Property], sym: Symbolic | None = None,
-                 property_atoms: bool = True, guards: bool = True) -> None:
+                 property_atoms: bool = True, guards: bool = True, cone: bool = False) -> None:
         self.sym = sym
         if sym is None:
             self.prob = Problem(system, props)
@@ -109,6 +109,10 @@ class Setting:
             self.atoms += subterm_atoms(own, self.prob.enc, self.x)
         if guards:  # what the steps branch on (``rc == budget``) where the ranges do not say it
             self.atoms += guard_atoms(self.prob.enc, self.x, self.atoms)
+        if cone:  # only the variables that can change what the properties read (induct.cone)
+            from checker.symbolic.induct.cone import in_cone
+
+            self.atoms = in_cone(self.prob.system, props, self.atoms)
         self._evaluators: dict[tuple[int, ...], ClauseEvaluator] = {}
 
     def problem(self, props: list[Property]) -> Problem:
@@ -248,7 +252,7 @@ class Run:
         sym = self.symbolic()
         refused = ""
         sym_failed: dict[str, str] = {}  # why the symbolic pass did not prove a property
-        if sym is not None:
+        if sym is not None and targets:  # (nothing left after an every-N proof of all: no mining for it)
             refused = "; ".join(f"{k} stays concrete: {v}" for k, v in sym.refused.items())
             instances = [replace(base, consts=[int(system.constants[n]) for n in sym.names])]
             for consts in self.mining_values(sym):
@@ -256,7 +260,7 @@ class Run:
                 if inst is not None:
                     instances.append(inst)
             try:
-                setting = Setting(system, self.props, sym, self.property_atoms(), self.guard_atoms())
+                setting = Setting(system, self.props, sym, self.property_atoms(), self.guard_atoms(), self.cone())
             except ValueError as err:  # a constant used non-linearly
                 setting = None
                 refused = str(err)
@@ -273,7 +277,8 @@ class Run:
             refused = "no data bound of this spec can be made symbolic"
         left = [tg for tg in targets if tg.name not in results]
         if left and (len(left) > 1 or left[0].name != ERROR_TARGET):
-            got = self.prove(Setting(system, self.props, None, self.property_atoms(), self.guard_atoms()), [base], left)
+            got = self.prove(Setting(system, self.props, None, self.property_atoms(), self.guard_atoms(), self.cone()),
+                             [base], left)
             for name, o in got.items():
                 why = "; ".join(w for w in (sym_failed.get(name, ""), refused) if w)
                 if why and o.verdict == HOLDS:
@@ -297,6 +302,9 @@ class Run:
 
     def guard_atoms(self) -> bool:
         return bool(self.limit("induct_guard_atoms", True))
+
+    def cone(self) -> bool:
+        return bool(self.limit("induct_cone", False))
 
     def symbolic(self) -> Symbolic | None:
         want = self.limit("induct_symbolic", "auto")
@@ -477,6 +485,7 @@ class Run:
         b = Blocker(h, len(atoms), term, cols, reads, int(self.limit("induct_block_clauses", MAX_CLAUSES)),
                     self.deadline)
         h.block = b.block
+        h.block_late = bool(self.limit("induct_block_late", False))
         count = self.limit("induct_mirror", False)
         if count:  # mirror images of every blocking clause under a swap of two instances (induct.mirror)
             from checker.symbolic.induct.mirror import mirror_for

@@ -88,6 +88,11 @@ class Houdini:
         #: added candidates that exclude its pre-state instead (:mod:`.strengthen`), so nothing is dropped
         self.block: Callable[[z3.ModelRef], bool] | None = None
         self.blocked = 0
+        #: step-by-step mode: first the fixpoint of the other candidates, the watched ones assumed but not
+        #: asked about (so not blocked), then the watched ones too (``options.induct_block_late``): the
+        #: blocking then works against a frame the mined candidates false beyond the mining prefix have
+        #: already left, instead of generalising clauses that lean on them and go with them
+        self.block_late = False
 
     def to_post(self, t: z3.BoolRef) -> z3.BoolRef:
         """A term over the pre-state ``x`` read over the post-state ``x'``."""
@@ -173,29 +178,34 @@ class Houdini:
             post = enc.post_flat(t, self.x)
             writes.append(np.array([not z3.eq(a, b) for a, b in zip(post, self.x.flat)], dtype=bool))
         k = 0
-        progress = True
-        while progress:
-            progress = False
-            for t, w in zip(self.prob.system.transitions, writes):
-                while True:
-                    assert self.depends is not None  # grows when a strengthening clause is added
-                    idx = np.nonzero(self.live & self.depends[:, w].any(axis=1))[0]
-                    if not len(idx):
-                        break
-                    q = z3.Bool(f"houdini!{k}")
-                    k += 1
-                    self.solver.add(z3.Implies(q, z3.Or(*[_not(self.post[i]) for i in idx])))
-                    r = self._check(q, self.tid == t.index)
-                    m = self.solver.model() if r == z3.sat else None
-                    self.solver.add(z3.Not(q))
-                    if m is None:
-                        break
-                    self._drop(m)
-                    progress = True
+        for ask_watched in ([False, True] if self.block is not None and self.block_late else [True]):
+            progress = True
+            while progress:
+                progress = False
+                for t, w in zip(self.prob.system.transitions, writes):
+                    while True:
+                        assert self.depends is not None  # grows when a strengthening clause is added
+                        ask = self.live & self.depends[:, w].any(axis=1)
+                        if not ask_watched:
+                            ask[self.watch_from: self.watch_to] = False
+                        idx = np.nonzero(ask)[0]
+                        if not len(idx):
+                            break
+                        q = z3.Bool(f"houdini!{k}")
+                        k += 1
+                        self.solver.add(z3.Implies(q, z3.Or(*[_not(self.post[i]) for i in idx])))
+                        r = self._check(q, self.tid == t.index)
+                        m = self.solver.model() if r == z3.sat else None
+                        self.solver.add(z3.Not(q))
+                        if m is None:
+                            break
+                        self._drop(m, keep_watched=not ask_watched)
+                        progress = True
         return self.live
 
-    def _drop(self, m: z3.ModelRef) -> None:
-        """Drop every live candidate false after the counterexample to induction ``m``."""
+    def _drop(self, m: z3.ModelRef, keep_watched: bool = False) -> None:
+        """Drop every live candidate false after the counterexample to induction ``m`` (with
+        ``keep_watched``, every one but the watched: they are neither dropped nor blocked yet)."""
         holds = np.ones(len(self.post), dtype=bool)
         fast = self.evaluate(m, self.post_values(m))[:, 0]  # the mined clauses, vectorised
         holds[: len(fast)] = fast
@@ -210,9 +220,13 @@ class Houdini:
             fwd, path = self.forward(m)
             holds[: len(fwd)] &= fwd.all(axis=1)  # candidates added since (strengthening clauses): by Z3 only
         dropped = self.live & ~holds
+        if keep_watched:
+            dropped[self.watch_from: self.watch_to] = False
         if not dropped.any():  # the evaluator disagrees with the solver: fall back on Z3's own evaluation
             dropped = np.array([bool(self.live[i]) and z3.is_false(m.eval(self.post[i], model_completion=True))
                                 for i in range(len(self.post))])
+            if keep_watched:
+                dropped[self.watch_from: self.watch_to] = False
             if not dropped.any():
                 raise RuntimeError("Houdini: a counterexample to induction that falsifies no candidate")
         watched = dropped[self.watch_from: self.watch_to]

@@ -103,6 +103,27 @@ def structure_templates(system: System) -> list[TAtom]:
     return out
 
 
+def owner_templates(system: System) -> list[TAtom]:
+    """``(ctx.fact[c] and ctx.cur[c] == i)`` for each Bool local of a per-CPU context that also holds an
+    instance (``softirq.polling[0]`` with ``softirq.cur[0]``), over ``i`` and ``j``: "this context's
+    fact is about instance i" (e.g. net_rx_action polls or owns i), what the properties themselves
+    say of a per-CPU poller (spec/linux/properties.py, ``owned``) and what a clause about one instance
+    needs, while a Bool local alone speaks of whichever instance the context holds."""
+    out: list[TAtom] = []
+    for actor in system.actors:
+        if actor.family is not None:
+            continue
+        mine = [v for v in system.vars if v.name.startswith(actor.name + ".") and isinstance(v.typ, Array)
+                and v.name != actor.pc.value.name]
+        ids = [v for v in mine if isinstance(v.typ.elem, InstId)]  # type: ignore[attr-defined]
+        flags = [v for v in mine if isinstance(v.typ.elem, BoolType)]  # type: ignore[attr-defined]
+        for c in range(actor.instances):
+            for u, f in itertools.product(ids, flags):
+                out.extend(TAtom("owner", f.name, (c,), who=w, var2=u.name, path2=(c,),
+                                 text=f"({f.name}[{c}] and {u.name}[{c}] == {w})") for w in VARS)
+    return out
+
+
 @dataclass(frozen=True)
 class FixedAtom:
     """A structure atom on a grounded system under one binding: the same truth value on every state."""
@@ -243,6 +264,8 @@ class Grounder:
                 return Atom("before", length, bind[a.who], slots=slots, value2=bind[a.who2])
             return Atom(a.kind, length, bind[a.who], slots=slots)
         loc = self._loc(a.var, a.path, bind, a.bit)
+        if a.kind == "owner":
+            return Atom("both", loc, 1, loc2=self._loc(a.var2, a.path2, bind), value2=bind[a.who])
         if a.kind == "bool":
             return Atom("bool", loc)
         if a.kind in ("eq", "gt"):
@@ -317,6 +340,8 @@ class AllN:
         self.order = any(_relation(v.typ) for v in self.psys.vars)
         #: atoms over the family's structure (``i == busy_poll_target``, ``irq_cpu(i) == 0``)
         self.structure = True
+        #: atoms "a per-CPU context's fact is about i" (``options.induct_owner_atoms``, :func:`owner_templates`)
+        self.owner_atoms = True
         self.tr = PTr(self.psys, sym_names, lows, self.order)
         self.lows = lows
 
@@ -400,6 +425,8 @@ class AllN:
         atoms = templates(self.psys, self.order)
         if self.structure:
             atoms += structure_templates(self.psys)
+        if self.owner_atoms:
+            atoms += owner_templates(self.psys)
         parts = self.prop_parts()
         clauses = self.mine(atoms)
         self.stats["cpu_mine"] = round(time.process_time() - t0, 2)
@@ -625,6 +652,8 @@ class AllN:
             v = v.bits[a.bit]
         if a.kind == "bool":
             return v
+        if a.kind == "owner":
+            return z3.And(v, _read(st[self.psys.var_named(a.var2).slot], a.path2, bind) == bind[a.who])
         if a.kind == "eq":
             return v == a.value
         if a.kind == "gt":

@@ -5,8 +5,9 @@ A counterexample to induction over the instance sort is a model of one step temp
 pre-state over K instance constants that satisfies every live candidate, and a step after which a
 property is false for the witness instance ``w!i`` (and ``w!j``). A universally quantified clause
 excludes that pre-state when it is false at *some* instances of it, so the cube of the model is
-taken at the witnesses: every atom template with ``i`` bound to ``w!i`` and ``j`` to ``w!j`` (or,
-when they coincide, to another instance of the model; with none, the atoms of ``i`` alone). Its
+taken at the witnesses: the atom templates with ``i`` bound to ``w!i`` and ``j`` to ``w!j`` (or,
+when they coincide, to another instance of the model; with none, the atoms of ``i`` alone), first
+those of ``i`` alone (:meth:`ParamBlocker.cube_of`). Its
 negation, generalised, is the candidate ``∀ i ≠ j. ¬cube(i, j)`` (``∀ i`` when no literal names
 ``j``), kept only when
 
@@ -85,6 +86,8 @@ class ParamBlocker(Generaliser):
         # predecessor is blocked first only where going down is stuck
         self.max_depth = 0
         self.ctg_when_stuck = True
+        #: start from the cube of the witness ``i`` alone (:meth:`cube_of`); False: every atom at once
+        self.own = True
 
     def _uses_j(self, cube: Cube) -> bool:
         return any("j" in self.f.uses[i] for i, _ in cube)
@@ -97,7 +100,14 @@ class ParamBlocker(Generaliser):
         return super().allowed(cube)
 
     def cube_of(self, ctx: tuple[z3.ModelRef, int]) -> Cube:
-        """Every atom template at the model's witnesses (``w!i``, and ``w!j`` or another instance)."""
+        """The atom templates at the model's witnesses (``w!i``, and ``w!j`` or another instance): with
+        :attr:`own`, the first of (i's atoms), (i's and those naming no instance), (all) that no
+        reached or initial state lies in. The other instances' literals are what makes a cube of
+        every atom hard to shrink: a predecessor differs from the CTI in what net_rx_action does for
+        j, "down" sheds one such literal per query, and the cube meets a reached state long before
+        it is small (Linux every N, NoLostWakeup: 220 literals, stuck at 153); and a context's own
+        state (its pc) is what the predecessors walk around. A fact about one instance needs
+        neither, unless the reached states say otherwise."""
         m, k = ctx
         f = self.f
         universe = f.steps[k][3]
@@ -108,7 +118,14 @@ class ParamBlocker(Generaliser):
         for a, used in enumerate(f.uses):
             if used <= set(bind):
                 out.append((a, z3.is_true(m.eval(f.atom(a, f.x, bind), model_completion=True))))
-        return tuple(out)
+        cube = tuple(out)
+        if self.own:
+            # i's own atoms, then with those naming no instance (a context's pc ...), then all
+            for keep in ({"i"}, set(), None):
+                own = tuple(lit for lit in cube if keep is None or f.uses[lit[0]] in ({"i"}, keep))
+                if own and (keep is None or self.allowed(own)):
+                    return own
+        return cube
 
     def _cube_term(self, cube: Cube, st: dict[int, Any]) -> list[Any]:
         lits = [self.f.atom(a, st, {"i": self.f.wi, "j": self.f.wj}) for a, _ in cube]
