@@ -249,6 +249,8 @@ class Run:
         if self.inp.options.get("induct_instances"):  # every number of instances (induct.param)
             results, not_all_n = self.every_n(targets)
             targets = [tg for tg in targets if tg.name not in results]
+            if not targets:  # all proved for every N: a fixed-N pass would only risk the time limit
+                return results
         sym = self.symbolic()
         refused = ""
         sym_failed: dict[str, str] = {}  # why the symbolic pass did not prove a property
