@@ -254,7 +254,7 @@ class Run:
         sym = self.symbolic()
         refused = ""
         sym_failed: dict[str, str] = {}  # why the symbolic pass did not prove a property
-        if sym is not None and targets:  # (nothing left after an every-N proof of all: no mining for it)
+        if sym is not None:
             refused = "; ".join(f"{k} stays concrete: {v}" for k, v in sym.refused.items())
             instances = [replace(base, consts=[int(system.constants[n]) for n in sym.names])]
             for consts in self.mining_values(sym):
