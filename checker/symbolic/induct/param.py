@@ -342,6 +342,8 @@ class AllN:
         self.structure = True
         #: atoms "a per-CPU context's fact is about i" (``options.induct_owner_atoms``, :func:`owner_templates`)
         self.owner_atoms = True
+        #: only templates over the cone of influence of the properties (``options.induct_cone``, :mod:`.cone`)
+        self.cone = False
         self.tr = PTr(self.psys, sym_names, lows, self.order)
         self.lows = lows
 
@@ -352,6 +354,19 @@ class AllN:
         fixed = ", ".join(f"{k}={v}" for k, v in self.constants.items()
                           if k not in self.sym_names and k != self.count and not isinstance(v, bool))
         return "for every " + ", ".join(parts) + (f" (with {fixed})" if fixed else "")
+
+    def in_cone(self, atoms: list[TAtom]) -> list[TAtom]:
+        """The templates that read only variables in the cone of influence of the properties
+        (:func:`checker.symbolic.induct.cone.cone` on the parameterised System): as on the fixed-N
+        path, only the candidate language shrinks; Houdini, CTI blocking and the grounded re-check
+        keep the whole transition relation, so this decides how fast a proof is found, never whether
+        it is right."""
+        from checker.symbolic.induct.cone import cone
+
+        inside = cone(self.psys, self.props)
+        keep = [a for a in atoms if a.kind in STRUCTURE or (a.var in inside and (not a.var2 or a.var2 in inside))]
+        self.stats["cone_dropped"] = len(atoms) - len(keep)
+        return keep
 
     # ---- properties as templates
     def prop_parts(self) -> dict[str, list[tuple[Any, Any]]]:
@@ -427,6 +442,8 @@ class AllN:
             atoms += structure_templates(self.psys)
         if self.owner_atoms:
             atoms += owner_templates(self.psys)
+        if self.cone:
+            atoms = self.in_cone(atoms)
         parts = self.prop_parts()
         clauses = self.mine(atoms)
         self.stats["cpu_mine"] = round(time.process_time() - t0, 2)
@@ -877,6 +894,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         opt = inp.options.get
         alln.literals = int(opt("induct_literals", inp.limits.get("induct_literals", 3)))
         alln.generalise = bool(opt("induct_generalise", inp.limits.get("induct_generalise", True)))
+        alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
         res = alln.run()
     except NotInClass as err:
