@@ -559,6 +559,9 @@ class AllN:
                     s.add(z3.Or(*posts.values()))
                     r = s.check(*[lits[k] for k in idx])
                     rounds += 1
+                    self.stats.update(houdini_queries=rounds, live=sum(live))  # for the time-limit line
+                    if blocker is not None:
+                        self.stats.update(block_calls=blocker.calls, block_clauses=len(blocker.added))
                     if r != z3.sat:
                         s.pop()
                         if r != z3.unsat:
@@ -889,6 +892,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         sym = make_symbolic(spec, system.constants, [n for n in cands if n in system.constants])
         sym_names = sym.names if sym is not None else []
     cpu0 = time.process_time()
+    alln: AllN | None = None
     try:
         alln = AllN(spec, system.constants, [p for p in props if p.name in names], count, sym_names, deadline)
         opt = inp.options.get
@@ -902,6 +906,8 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     except (ModelError, TypeError, ValueError) as err:  # e.g. range(ANY): a spec not written over a family
         return {}, {p: f"the spec cannot be built for every {count} (checker.lang.family): {err}" for p in names}
     except TimeoutError:
+        # how far the pass got (mined, Houdini's queries, blocking clauses): the verdict says only "time limit"
+        _debug("time limit", {**(alln.stats if alln is not None else {}), "cpu": round(time.process_time() - cpu0, 2)})
         return {}, {p: "time limit reached" for p in names}
     if not res.proved:
         _debug("not proved", res.failed)
