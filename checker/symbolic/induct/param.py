@@ -579,7 +579,11 @@ class AllN:
                 failed[p.name] = f"a {p.kind} property: not in the all-N translation"
         keep_idx = [k for k in range(len(cands)) if live[k] and cands[k][0] == "clause"]
         if proved:
+            t_sup = time.process_time()
             keep_idx = self.support(steps, cands, live, lits, goal, proved)
+            self.stats["cpu_support"] = round(time.process_time() - t_sup, 2)
+            _debug("support", {k: self.stats[k] for k in ("cpu_support", "support_queries") if k in self.stats}
+                   | {"kept": len(keep_idx), "live": sum(live)})
         kept = [cands[k][1] for k in keep_idx]
         added = {k for k, _ in blocker.added} if blocker is not None else set()
         shown = as_atoms(atoms)
@@ -615,6 +619,7 @@ class AllN:
                 s.push()
                 s.add(goal(k, run.st, universe))
                 r = s.check(*[lits[j] for j in live_idx])
+                self.stats["support_queries"] = self.stats.get("support_queries", 0) + 1
                 core = s.unsat_core() if r == z3.unsat else [lits[j] for j in live_idx]
                 s.pop()
                 for c in core:
