@@ -599,7 +599,11 @@ class AllN:
                 failed[p.name] = f"a {p.kind} property: not in the all-N translation"
         keep_idx = [k for k in range(len(cands)) if live[k] and cands[k][0] == "clause"]
         if proved:
+            t_sup = time.process_time()
             keep_idx = self.support(steps, cands, live, lits, goal, proved)
+            self.stats["cpu_support"] = round(time.process_time() - t_sup, 2)
+            _debug("support", {k: self.stats[k] for k in ("cpu_support", "support_queries") if k in self.stats}
+                   | {"kept": len(keep_idx), "live": sum(live)})
         kept = [cands[k][1] for k in keep_idx]
         added = {k for k, _ in blocker.added} if blocker is not None else set()
         shown = as_atoms(atoms)
@@ -622,26 +626,61 @@ class AllN:
 
     def support(self, steps: list[Any], cands: list[Any], live: list[bool], lits: list[Any], goal: Any,
                 proved: list[str]) -> list[int]:
-        """Unsat cores: the mined clauses the proved properties need, then those they need, until closed."""
+        """The candidates the proved properties need, then those they need, until closed (unsat cores);
+        the mined clauses among them.
+
+        Breadth first, a level of members at a time, per step that can falsify them: first one
+        question for all of them together, "the step falsifies one of them", under the members kept
+        so far (what is already paid for is reused: unsat settles them all for that step); only the
+        members falsified in its model are then asked one by one under every live candidate, and
+        their cores join. Mined clauses are assumed before the properties (a property joins the
+        assumptions only where the clauses are not enough), so the printed clauses carry the proof
+        rather than the unprinted property text. Each member ends with an unsat answer on every step
+        that writes what it reads, under members of the closure: its conjunction is inductive."""
         live_idx = [k for k in range(len(cands)) if live[k]]
+        pool = [k for k in live_idx if cands[k][0] == "clause"]
         roots = [k for k in live_idx if cands[k][0] == "prop" and cands[k][1][0] in proved]
-        need: set[int] = set(roots)
-        todo = list(roots)
-        while todo:
-            k = todo.pop()
+        need = dict.fromkeys(roots)  # ordered: the printed clauses come sorted anyway
+        level = list(roots)
+        queries = 0
+
+        def check(s: z3.Solver, assume: list[int]) -> Any:
+            nonlocal queries
+            if time.perf_counter() > self.deadline:
+                raise TimeoutError
+            queries += 1
+            return s.check(*[lits[j] for j in assume])
+
+        while level:
+            grown: list[int] = []
             for _, s, run, universe, touched in steps:
-                if k not in touched:
-                    continue
-                s.push()
-                s.add(goal(k, run.st, universe))
-                r = s.check(*[lits[j] for j in live_idx])
-                core = s.unsat_core() if r == z3.unsat else [lits[j] for j in live_idx]
-                s.pop()
-                for c in core:
-                    j = int(str(c)[2:])
-                    if j not in need:
-                        need.add(j)
-                        todo.append(j)
+                ask = [k for k in level if k in touched]
+                while ask:
+                    posts = {k: goal(k, run.st, universe) for k in ask}
+                    s.push()
+                    s.add(z3.Or(*posts.values()))
+                    r = check(s, [j for j in need if cands[j][0] == "clause"])
+                    m = s.model() if r == z3.sat else None
+                    s.pop()
+                    if r == z3.unsat:
+                        break
+                    bad = [k for k in ask if m is None or not z3.is_false(m.eval(posts[k], model_completion=True))]
+                    for k in bad:
+                        s.push()
+                        s.add(posts[k])
+                        core = None
+                        for assume in (pool, live_idx):  # the clauses first, then with the properties
+                            if check(s, assume) == z3.unsat:
+                                core = [int(str(c)[2:]) for c in s.unsat_core()]
+                                break
+                        s.pop()
+                        for j in live_idx if core is None else core:  # no answer: everything stays
+                            if j not in need:
+                                need[j] = None
+                                grown.append(j)
+                    ask = [k for k in ask if k not in bad]
+            level = grown
+        self.stats["support_queries"] = queries
         return sorted(j for j in need if cands[j][0] == "clause")
 
     def _reads(self, cand: tuple[str, Any], atoms: list[TAtom]) -> set[int]:
