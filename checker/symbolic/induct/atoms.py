@@ -211,7 +211,7 @@ def atoms_of(system: System, x: SState) -> list[Atom]:
             length = k
             out.append(Atom("gt", length, 0, f"len({name}) > 0", bound="lo"))
             k += 1
-            width = _width(typ.elem)
+            width = flat_width(typ.elem)
             slots = tuple(length + 1 + j * width for j in range(typ.capacity))
             k += width * typ.capacity
             elem = typ.elem
@@ -334,21 +334,31 @@ def _seq_lengths(system: System) -> list[int]:
                 go(typ.elem)
         elif isinstance(typ, Seq):
             out.append(k)
-            k += _width(typ)
+            k += flat_width(typ)
         else:
-            k += _width(typ)
+            k += flat_width(typ)
 
     for var in system.vars:
         go(var.typ)
     return out
 
 
-def _width(typ: Type) -> int:
+def var_ranges(system: System) -> dict[str, range]:
+    """The flat locations of each state variable, by name (in the order of the flat state)."""
+    out: dict[str, range] = {}
+    k = 0
+    for v in system.vars:
+        out[v.name] = range(k, k + flat_width(v.typ))
+        k += flat_width(v.typ)
+    return out
+
+
+def flat_width(typ: Type) -> int:
     """How many flat locations a value of ``typ`` takes."""
     if isinstance(typ, Flags):
         return len(typ.names)
     if isinstance(typ, Array):
-        return typ.size * _width(typ.elem)
+        return typ.size * flat_width(typ.elem)
     if isinstance(typ, Seq):
-        return 1 + typ.capacity * _width(typ.elem)
+        return 1 + typ.capacity * flat_width(typ.elem)
     return 1

@@ -20,7 +20,7 @@ from typing import Iterable
 
 from checker.lang.expr import Expr, walk
 from checker.lang.system import Assign, ForEach, If, Let, Property, Require, Stmt, System
-from checker.symbolic.induct.atoms import Atom, _width
+from checker.symbolic.induct.atoms import Atom, var_ranges
 
 
 def _vars(e: Expr) -> set[str]:
@@ -75,11 +75,5 @@ def in_cone(system: System, props: list[Property], atoms: list[Atom]) -> list[At
     """The atoms that read only locations of variables in the cone of ``props`` (a symbolic
     constant's locations, after the state's, always count as in)."""
     names = cone(system, props)
-    out_locs: set[int] = set()
-    k = 0
-    for v in system.vars:
-        w = _width(v.typ)
-        if v.name not in names:
-            out_locs.update(range(k, k + w))
-        k += w
+    out_locs = {k for name, locs in var_ranges(system).items() if name not in names for k in locs}
     return [a for a in atoms if not (a.reads() & out_locs)]

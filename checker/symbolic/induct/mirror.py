@@ -23,7 +23,7 @@ from typing import Callable
 
 from checker.lang.system import System
 from checker.lang.types import Array, Int, Seq, Type
-from checker.symbolic.induct.atoms import Atom, _width
+from checker.symbolic.induct.atoms import Atom, flat_width
 from checker.symbolic.induct.mine import Clause
 
 _ACTOR = re.compile(r"^(\D+?)(\d+)$")
@@ -54,7 +54,7 @@ class Mirror:
         id_seqs: set[int] = set()  # length locations of sequences of instance ids
         k = 0
         for v in system.vars:
-            w = _width(v.typ)
+            w = flat_width(v.typ)
             owner = v.name.split(".")[0]
             local = owner in {a.name for a in system.actors} and "." in v.name
             typ = v.typ
@@ -75,7 +75,7 @@ class Mirror:
 
     @staticmethod
     def _ids_of(typ: Type, k: int, n: int, count: int, ids: set[int], id_seqs: set[int]) -> None:
-        w = _width(typ)
+        w = flat_width(typ)
         for r in range(count):
             base = k + r * w
             if _is_id(typ, n):
