@@ -38,6 +38,7 @@ from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
 from checker.symbolic.induct.mine import Clause, mine
 from checker.symbolic.induct.param_block import Frame, ParamBlocker
+from checker.symbolic.induct.param_lazy import Evaluator, LazySolver
 from checker.symbolic.induct.sliced_check import check_sliced
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
 from checker.symbolic.induct.readable import as_atoms, clause_line
@@ -344,6 +345,11 @@ class AllN:
         self.owner_atoms = True
         #: only templates over the cone of influence of the properties (``options.induct_cone``, :mod:`.cone`)
         self.cone = False
+        #: mined clauses asserted in the step solvers at the universe's tuples on demand (:mod:`.param_lazy`)
+        self.lazy = True
+        #: a counterexample to induction drops every clause its post-state falsifies at any tuple of
+        #: the universe, not only those false at the witnesses (:meth:`.param_lazy.Evaluator.falsified`)
+        self.drop_all = True
         self.tr = PTr(self.psys, sym_names, lows, self.order)
         self.lows = lows
 
@@ -495,9 +501,18 @@ class AllN:
                 inst.append(t)
             solver.add(z3.Implies(lits[k], z3.And(*inst)))
 
-        def assume(solver: z3.Solver, st: dict[int, Any], universe: list[Any]) -> None:
-            for k in range(len(cands)):
-                assume_one(solver, st, universe, k)
+        def instance(k: int, st: dict[int, Any], combo: tuple[Any, ...], universe: list[Any]) -> Any:
+            t = term(k, st, dict(zip(VARS, combo)), universe)
+            return z3.Implies(combo[0] != combo[1], t) if len(combo) == 2 else t
+
+        ev = Evaluator([a.uses() for a in atoms], cands, lambda i, st, bind: atom(i, st, bind))
+
+        def assume_cand(solver: Any, st: dict[int, Any], universe: list[Any], k: int) -> None:
+            # a mined or blocking clause on a lazy solver: asserted at the seed's tuples, the rest on demand
+            if isinstance(solver, LazySolver) and cands[k][0] == "clause":
+                solver.register(k)
+            else:
+                assume_one(solver.s if isinstance(solver, LazySolver) else solver, st, universe, k)
 
         goals: dict[tuple[int, int], Any] = {}
 
@@ -526,6 +541,7 @@ class AllN:
         # the steps
         steps = []
         step_writes: list[set[int]] = []
+        full = 0  # the mined clauses' instances a complete instantiation asserts
         for t in self.psys.transitions:
             ivs = {key: z3.Const(f"{key[1]}!{t.index}", tr.sort) for key in transition_ivars(t)}
             heads = [z3.Const(f"h{k}!{t.index}", tr.sort) for k in range(head_count(t.body))]
@@ -534,13 +550,18 @@ class AllN:
             run.run(t.body)
             s = z3.Solver()
             s.add(*tr.wf(x, universe), run.alive, *run.side)
-            assume(s, x, universe)
+            if self.lazy:  # the step's own instances, head choices and witnesses (.param_lazy)
+                seed = [p for p, u in enumerate(universe) if any(u.eq(v) for v in [*ivs.values(), *heads, wi, wj])]
+                s = LazySolver(s, ev, lits, x, universe, seed, instance)
+            for k in range(len(cands)):
+                assume_cand(s, x, universe, k)
+            full += sum(len(_tuples(universe, arity(k))) for k in range(len(cands)) if cands[k][0] == "clause")
             writes = assigned_slots(t.body)
             step_writes.append(writes)
             steps.append((t, s, run, universe, {k for k in range(len(cands)) if reads[k] & writes}))
         blocker = self._blocker(Frame(
             [atoms[i].uses() for i in range(len(atoms))], cands, live, lits, reads, steps, step_writes,
-            lambda i, st, bind: atom(i, st, bind), assume_one, lambda cl: self._reads(("clause", cl), atoms),
+            lambda i, st, bind: atom(i, st, bind), assume_cand, lambda cl: self._reads(("clause", cl), atoms),
             x, x0, wi, wj, [c >= lo for c, lo in zip(tr.sym, self.lows)]))
         rounds = 0
         changed = True
@@ -569,6 +590,10 @@ class AllN:
                         break
                     m = s.model()
                     dropped = [k for k in check if z3.is_true(m.eval(posts[k], model_completion=True))]
+                    if self.drop_all:  # every clause the model's post-state falsifies, at any tuple
+                        more = ev.falsified(m, run.st, universe, [k for k in check if k not in dropped])
+                        self.stats["post_drops"] = self.stats.get("post_drops", 0) + len(more)
+                        dropped += sorted(more)
                     s.pop()
                     changed = True
                     if blocker is not None and any(cands[k][0] == "prop" for k in dropped) \
@@ -579,6 +604,7 @@ class AllN:
                         if cands[k][0] == "prop":
                             self._note_cti(cands[k], t.key, m, x, run.st, universe)
         self.stats["houdini_queries"] = rounds
+        self._lazy_stats(steps, ev, full)
         _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
                            "dropped": self.cti})
         # the abstraction's obligations under the result
@@ -613,10 +639,18 @@ class AllN:
             self.stats.update(block_cpu=round(blocker.cpu, 2), block_calls=blocker.calls, block_failed=blocker.failed,
                               block_clauses=len(blocker.added), block_kept=sum(1 for k in keep_idx if k in added))
         self.kept = kept
+        #: the step solvers and the candidates at the end (diagnostics and tests)
+        self.steps, self.cands, self.live, self.lits = steps, cands, live, lits
         self.atoms = atoms
         self.stats["clauses"] = len(kept)
         self.stats["cpu_houdini"] = round(time.process_time() - t0, 2)
         return PResult(proved, failed, lines, self.claim(), self.stats)
+
+    def _lazy_stats(self, steps: list[Any], ev: Evaluator, full: int) -> None:
+        """How many mined-clause instances the step solvers hold, against a complete instantiation's."""
+        lazy = [s for _t, s, *_ in steps if isinstance(s, LazySolver)]
+        self.stats.update(instances=sum(s.asserted for s in lazy) if lazy else full, instances_full=full,
+                          refinements=sum(s.refinements for s in lazy), model_evals=ev.evals)
 
     def _blocker(self, frame: Frame) -> ParamBlocker | None:
         """CTI blocking for the properties Houdini would drop (:mod:`.param_block`), unless switched off."""
