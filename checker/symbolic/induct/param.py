@@ -37,7 +37,7 @@ from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
 from checker.symbolic.induct.mine import Clause, mine
-from checker.symbolic.induct.param_block import Frame, ParamBlocker
+from checker.symbolic.induct.param_block import Frame, ParamBlocker, _mk
 from checker.symbolic.induct.param_lazy import Evaluator, LazySolver
 from checker.symbolic.induct.sliced_check import check_sliced
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
@@ -475,12 +475,22 @@ class AllN:
                 got = cache[key] = self._atom_term(atoms[i], st, bind)
             return got
 
+        negs: dict[tuple[int, int, tuple[int, ...]], Any] = {}
+
+        def lit(i: int, pol: bool, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+            t = atom(i, st, bind)
+            if pol:
+                return t
+            key = (id(st), i, tuple(bind[v].get_id() for v in VARS if v in bind))
+            got = negs.get(key)
+            if got is None:
+                got = negs[key] = z3.BoolRef(z3.Z3_mk_not(t.ctx.ref(), t.as_ast()), t.ctx)
+            return got
+
         def term(k: int, st: dict[int, Any], bind: dict[str, Any], universe: list[Any]) -> Any:
             kind, c = cands[k]
-            if kind == "clause":
-                ls = [atom(i, st, bind) for i, _ in c]
-                ls = [t if pol else z3.Not(t) for t, (_, pol) in zip(ls, c)]
-                return z3.Or(*ls) if len(ls) > 1 else ls[0]
+            if kind == "clause":  # through the C API: building these is most of the setup's time
+                return _mk(z3.Z3_mk_or, [lit(i, pol, st, bind) for i, pol in c])
             _, key, body = c
             binds = {kk: bind[v] for kk, v in zip(key, VARS)}
             return StepRun(tr, st, binds, universe).ev(body, 1)
@@ -565,8 +575,10 @@ class AllN:
             x, x0, wi, wj, [c >= lo for c, lo in zip(tr.sym, self.lows)]))
         rounds = 0
         changed = True
+        passes = 0
         while changed:
             changed = False
+            passes += 1
             for n_step, (t, s, run, universe, touched) in enumerate(steps):
                 while True:
                     if time.perf_counter() > self.deadline:
@@ -581,6 +593,12 @@ class AllN:
                     r = s.check(*[lits[k] for k in idx])
                     rounds += 1
                     self.stats.update(houdini_queries=rounds, live=sum(live))  # for the time-limit line
+                    if rounds % 100 == 0:
+                        _debug("houdini progress", {"queries": rounds, "live": sum(live), "pass": passes,
+                                                    "post_drops": self.stats.get("post_drops", 0),
+                                                    "instances": sum(getattr(st[1], "asserted", 0) for st in steps),
+                                                    "refinements": sum(getattr(st[1], "refinements", 0) for st in steps),
+                                                    "cpu": round(time.process_time() - t0, 2)})
                     if blocker is not None:
                         self.stats.update(block_calls=blocker.calls, block_clauses=len(blocker.added))
                     if r != z3.sat:
