@@ -575,6 +575,8 @@ class AllN:
             x, x0, wi, wj, [c >= lo for c, lo in zip(tr.sym, self.lows)]))
         rounds = 0
         changed = True
+        self.stats["cpu_setup"] = round(time.process_time() - t0 - self.stats["cpu_mine"], 2)
+        _debug("step solvers", {"steps": len(steps), "cpu_setup": self.stats["cpu_setup"], "instances": full})
         passes = 0
         while changed:
             changed = False

@@ -167,13 +167,19 @@ class LazySolver:
 
     # ---- the z3.Solver interface
     def check(self, *assumptions: Any) -> Any:
-        if len(self._by_id) != len(self.lits):
-            self._by_id = {lit.get_id(): k for k, lit in enumerate(self.lits)}
-        ks = [k for a in assumptions if (k := self._by_id.get(a.get_id())) is not None and k in self.done]
+        ks: list[int] | None = None
+        # z3.Solver.check casts each assumption again (thousands of literals, every question)
+        arr = (z3.Ast * len(assumptions))()
+        for n, a in enumerate(assumptions):
+            arr[n] = a.as_ast()
         while True:
-            r = self.s.check(*assumptions)
+            r = z3.CheckSatResult(z3.Z3_solver_check_assumptions(self.s.ctx.ref(), self.s.solver, len(arr), arr))
             if r != z3.sat:
                 return r
+            if ks is None:  # the lazily asserted candidates among the assumptions
+                if len(self._by_id) != len(self.lits):
+                    self._by_id = {lit.get_id(): k for k, lit in enumerate(self.lits)}
+                ks = [k for a in assumptions if (k := self._by_id.get(a.get_id())) is not None and k in self.done]
             bad = self.ev.violations(self.s.model(), self.st, self.universe, ks)
             if not bad:
                 return r
