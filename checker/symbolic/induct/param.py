@@ -345,6 +345,9 @@ class AllN:
         self.owner_atoms = True
         #: only templates over the cone of influence of the properties (``options.induct_cone``, :mod:`.cone`)
         self.cone = False
+        #: Houdini's fixpoint of the mined clauses before the properties are asked (so before any
+        #: blocking; ``options.induct_block_late``)
+        self.block_late = False
         #: mined clauses asserted in the step solvers at the universe's tuples on demand (:mod:`.param_lazy`)
         self.lazy = True
         #: a counterexample to induction drops every clause its post-state falsifies at any tuple of
@@ -578,7 +581,14 @@ class AllN:
         self.stats["cpu_setup"] = round(time.process_time() - t0 - self.stats["cpu_mine"], 2)
         _debug("step solvers", {"steps": len(steps), "cpu_setup": self.stats["cpu_setup"], "instances": full})
         passes = 0
-        while changed:
+        # with block_late, first the fixpoint of the clauses (the properties assumed, not asked): a
+        # counterexample to induction of a property found against that weaker set is blocked by
+        # a clause inductive relative to it, rather than to candidates Houdini drops later
+        phases = [False, True] if blocker is not None and self.block_late else [True]
+        while changed or len(phases) > 1:
+            if not changed:
+                phases.pop(0)
+            ask_props = phases[0]
             changed = False
             passes += 1
             for n_step, (t, s, run, universe, touched) in enumerate(steps):
@@ -586,7 +596,7 @@ class AllN:
                     if time.perf_counter() > self.deadline:
                         raise TimeoutError
                     idx = [k for k in range(len(cands)) if live[k]]
-                    check = [k for k in idx if k in touched]
+                    check = [k for k in idx if k in touched and (ask_props or cands[k][0] == "clause")]
                     if not check:
                         break
                     s.push()
@@ -992,6 +1002,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.literals = int(opt("induct_literals", inp.limits.get("induct_literals", 3)))
         alln.generalise = bool(opt("induct_generalise", inp.limits.get("induct_generalise", True)))
         alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
+        alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
         res = alln.run()
     except NotInClass as err:
