@@ -1,5 +1,5 @@
-"""Lazily instantiated hypotheses and drops from the whole post-state in the every-N Houdini
-(checker.symbolic.induct.param_lazy), on napi_basic for every N."""
+"""Lazily instantiated hypotheses, drops from the whole post-state and late blocking in the every-N
+Houdini (checker.symbolic.induct.param_lazy, AllN.run), on napi_basic for every N."""
 
 from __future__ import annotations
 
@@ -77,3 +77,18 @@ def test_drops_from_the_whole_post_state_save_queries(lazy_run) -> None:
     assert witness_only.proved == res.proved == PROPS
     assert res.stats["post_drops"] > 0 and "post_drops" not in witness_only.stats
     assert res.stats["houdini_queries"] < witness_only.stats["houdini_queries"]
+
+
+def test_late_blocking_waits_for_the_clauses_fixpoint() -> None:
+    """options.induct_block_late on the every-N path: with candidates of two literals napi_basic's
+    NoLostWakeup needs blocking; with late blocking the first blocking call comes only after Houdini's
+    fixpoint of the mined clauses (the properties assumed, not asked), and all three are proved."""
+    from tests.test_induct_param_block import _alln
+
+    alln = _alln(True)
+    alln.block_late = True
+    res = alln.run()
+    assert res.proved == PROPS and res.stats["block_kept"] > 0
+    assert res.stats["first_block_query"] > res.stats["clause_fixpoint_queries"] > 0
+    alln.constants["N"] = 2
+    assert alln.ground_check(res.proved, 60_000, at=(2,)) == (True, "")

@@ -588,6 +588,7 @@ class AllN:
         while changed or len(phases) > 1:
             if not changed:
                 phases.pop(0)
+                self.stats["clause_fixpoint_queries"] = rounds
             ask_props = phases[0]
             changed = False
             passes += 1
@@ -626,9 +627,10 @@ class AllN:
                         dropped += sorted(more)
                     s.pop()
                     changed = True
-                    if blocker is not None and any(cands[k][0] == "prop" for k in dropped) \
-                            and blocker.block((m, n_step)):
-                        continue  # its pre-state is excluded by a new candidate: ask again
+                    if blocker is not None and any(cands[k][0] == "prop" for k in dropped):
+                        self.stats.setdefault("first_block_query", rounds)
+                        if blocker.block((m, n_step)):
+                            continue  # its pre-state is excluded by a new candidate: ask again
                     for k in dropped:
                         live[k] = False
                         if cands[k][0] == "prop":
