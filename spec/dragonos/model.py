@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from checker.lang import Array, Bool, Enum, Expr, Flags, Int, Min, Or, Seq, System
+from checker.lang import Array, Bool, Enum, Exists, Expr, Flags, ForAll, Int, Min, Or, Seq, System
+from checker.lang.family import Family
 from spec.dragonos.versions import Version
 
 #: Waker.state (wait_queue.rs); at 0ee965c8e only IDLE / NOTIFIED are used (has_woken false / true)
@@ -77,6 +78,29 @@ class Ctx:
     actors: dict[str, Any] = field(default_factory=dict)
     parts: Any = None  # spec.dragonos.parts.Parts: the parts this System is assembled from
     facts: Facts = field(default_factory=Facts)  # what the parts export for the properties
+    #: the NICs as one instance family (constant ``family``: generic NICs only, one driver actor over
+    #: them, order-free device_list scans), unbounded when ``N = ANY``; None: NICs written out one by one
+    ids: Family | None = None
+
+    @property
+    def nics(self) -> Any:
+        """The interfaces: ``range(n)``, or the family (loop with ``ForAll``/``Exists``/``each``)."""
+        return self.ids if self.ids is not None else range(self.n)
+
+    @property
+    def size(self) -> Any:
+        """The size of a per-interface array (the family itself when unbounded)."""
+        return self.ids.size if self.ids is not None else self.n
+
+    @property
+    def nic_type(self) -> Any:
+        """The type of a value naming an interface."""
+        return self.ids.id_type if self.ids is not None else Int(0, self.n - 1)
+
+    @property
+    def unbounded(self) -> bool:
+        """Built for every number of NICs at once (``N = ANY``)."""
+        return self.ids is not None and self.ids.symbolic
 
     def is_virtio(self, tgt: Expr | int) -> Expr:
         """Interface ``tgt`` (a constant or an actor local) is a virtio-net one."""
@@ -87,9 +111,9 @@ class Ctx:
 
 def declare(c: Ctx) -> None:
     """Declare the global variables (in a fixed order: traces list them this way)."""
-    s, n, k, v = c.s, c.n, c.k, c.v
+    s, n, k, v = c.s, c.size, c.k, c.v
     g = c.vars
-    idx = Int(0, n - 1)
+    idx = c.nic_type
     g.now = s.var("now", Int(0, k.T), doc="discrete clock (ticks = timer jiffies)")
     g.up = s.var("up", Array(n, Bool), init=True, doc="InterfaceFlags::UP")
     g.rx = s.var("rx", Array(n, Int(0, k.RING)), doc="frames visible to device.receive()")
@@ -116,8 +140,9 @@ def declare(c: Ctx) -> None:
                      doc="the poller handed the interface to NAPI since its last poll left a timer armed")
     g.spin = s.var("spin", Int(0, c.loop_bound + 1), ghost=True,
                    doc="napi_handler rounds (and V0 poll_at spins) since the last external event or request")
-    g.wait = s.var("wait", Array(n, Int(0, c.wait_bound + 1)), ghost=True,
-                   doc="polls of other instances while this one is queued")
+    # BoundedWait's ghost is bounded by a number of NICs: grounded builds only
+    g.wait = None if c.unbounded else s.var("wait", Array(n, Int(0, c.wait_bound + 1)), ghost=True,
+                                            doc="polls of other instances while this one is queued")
 
 
 def external_event(t: Any, c: Ctx) -> None:
@@ -132,3 +157,22 @@ def bump_spin(t: Any, c: Ctx) -> None:
     """One more napi_handler round (LOOP = 0: the counter is not kept and NoBusyLoop is not checkable)."""
     if c.loop_bound > 0:
         t.set(c.vars.spin, Min(c.vars.spin + 1, c.loop_bound + 1))
+
+
+def anyone_at(a: Any, *labels: str) -> Expr:
+    """Some instance of actor ``a`` is about to run one of ``labels`` (``a.at(0, ...)`` for a
+    one-instance actor, exactly as written before actor families)."""
+    if a.family is not None:
+        return Exists(a.family, lambda i: a.at(i, *labels))
+    if a.instances == 1:
+        return a.at(0, *labels)
+    return Or(*[a.at(i, *labels) for i in range(a.instances)])
+
+
+def everyone_at(a: Any, *labels: str) -> Expr:
+    """Every instance of actor ``a`` is about to run one of ``labels``."""
+    if a.family is not None:
+        return ForAll(a.family, lambda i: a.at(i, *labels))
+    if a.instances == 1:
+        return a.at(0, *labels)
+    return ForAll(range(a.instances), lambda i: a.at(i, *labels))

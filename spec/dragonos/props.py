@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.lang import And, Implies, Ite, Not, Or, Sum
+from checker.lang import And, ForAll, Implies, Ite, Not, Or, Sum
 from spec.dragonos import netns, waitq
 from spec.dragonos.model import Ctx
 from spec.dragonos.napi import handler_polling
@@ -39,37 +39,49 @@ def add_properties(c: Ctx, others: list[Any]) -> None:
     """The properties, over the facts the parts export (:class:`spec.dragonos.model.Facts`): none
     names a step label. ``others`` (the contexts besides the two kthreads) is kept for the part's
     interface; their facts are in ``c.facts.resting``."""
-    s, g, n = c.s, c.vars, c.n
+    s, g = c.s, c.vars
     handler_asleep = c.facts.asleep[c.actors["handler"].name]
     coming = _nobody_coming(c)
     handshake: list[Any] = []
-    no_irq = And(*[Not(g.irqp[j]) for j in range(n)])
+    nics = c.nics
+
+    def never(bad: Any) -> Any:
+        """No interface ``j`` with ``bad(j)`` (``Not(Or(...))`` over the NICs written out, as pinned;
+        one ``∀ j`` over the family)."""
+        if c.ids is None:
+            return Not(Or(*[bad(j) for j in nics]))
+        return ForAll(nics, lambda j: Not(bad(j)))
+
+    no_irq = And(*[Not(g.irqp[j]) for j in nics]) if c.ids is None else ForAll(nics, lambda j: Not(g.irqp[j]))
 
     s.invariant(
         "NoDoubleQueue",
-        And(*[_copies(c, j) <= 1 for j in range(n)]),
+        ForAll(nics, lambda j: _copies(c, j) <= 1),
         doc="a NapiStruct is at most once in napi_list + the handler's lists + being polled",
     )
     s.invariant(
         "NoLostWakeup",
-        Not(Or(*[And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, no_irq, coming)
-                 for j in range(n)])),
+        never(lambda j: And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, no_irq, coming)),
         doc="never: napi_handler Blocked in schedule(), an UP interface with frames or sendable segments, "
             "no interrupt raised, every other context idle and the poller asleep with no timer armed",
     )
+    if c.unbounded:
+        s.not_parameterised["NoLostWakeup"] = (
+            "its premise says every driver rests (a ∀ under the negation: ∀ j ∃ k), outside the ∃*∀* class")
     s.invariant(
         "DeadlineHonoured",
-        Not(Or(*[And(g.up[j], g.tmr[j] != 0, g.now > g.tmr[j] + 1, Not(g.handed[j]), Not(_queued(c, j)),
-                     Not(handler_polling(c, j)))
-                 for j in range(n)])),
+        never(lambda j: And(g.up[j], g.tmr[j] != 0, g.now > g.tmr[j] + 1, Not(g.handed[j]), Not(_queued(c, j)),
+                            Not(handler_polling(c, j)))),
         doc="a timer left armed by a poll of an UP interface falls due at tick d: by tick d+1 that interface's "
             "NAPI has been scheduled again (napi_schedule since that poll) or is still queued / being polled",
     )
     s.invariant(
         "BoundedWait",
-        And(*[g.wait[j] <= c.wait_bound for j in range(n)]),
+        And(*[g.wait[j] <= c.wait_bound for j in nics]) if g.wait is not None else And(),
         doc="a queued NapiStruct is polled before the handler polls others more than K times (ghost)",
     )
+    if g.wait is None:
+        s.not_parameterised["BoundedWait"] = "a ghost counter per NIC, bounded by the number of NICs"
     s.invariant(
         "CallbacksArmedWhenIdle",
         And(*[Implies(Not(g.st[j].has_any("SCHED", "DISABLE")), g.cb[j]) for j in c.virtio]),

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from checker.lang import And, Expr, Not
-from spec.dragonos.model import Ctx, Waitq
+from spec.dragonos.model import Ctx, Waitq, anyone_at
 from spec.dragonos.versions import WAITQ, cite
 
 IDLE, SLEEPING, NOTIFIED = 0, 1, 2
@@ -103,8 +103,8 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
         back(t, i)
 
     # the facts this waker exports (read by the properties and the clock, which name no label)
-    c.facts.waking.append((wq, actor.at(0, *waker_labels(prefix))))
-    c.facts.wakeups_due.append((wq, actor.at(0, f"{prefix}pcb")))
+    c.facts.waking.append((wq, anyone_at(actor, *waker_labels(prefix))))
+    c.facts.wakeups_due.append((wq, anyone_at(actor, f"{prefix}pcb")))
 
 
 # ---------------------------------------------------------------- sleeper side
