@@ -29,7 +29,7 @@ def build_drivers(c: Ctx) -> list[Any]:
     """One driver context per interface: the first ``VIRTIO`` ones by ``c.parts.virtio_driver``, the
     rest by ``c.parts.generic_driver`` (each ``(c, j, more_frames, count_frame) -> actor``)."""
     k = c.k
-    frames = c.s.var("frames", Array(c.n, Int(0, k.FRAMES)), doc="frames delivered so far (bounded runs)") \
+    frames = c.s.var("frames", Array(c.size, Int(0, k.FRAMES)), doc="frames delivered so far (bounded runs)") \
         if k.FRAMES > 0 else None
 
     def more_frames(j: int) -> Any:
