@@ -53,6 +53,37 @@ def test_every_step_and_no_double_queue_translate_for_every_n() -> None:
     ok = StepRun(tr, x, {}, tr.insts_of(x) + tr.fixed + [w]).ev(s.prop("NoDoubleQueue").expr, 1)
     assert isinstance(ok, z3.BoolRef)
     assert "BoundedWait" in s.not_parameterised
+    assert "NoLostWakeup" in s.not_parameterised  # its ∀∃ form, without the ghost count
+
+
+def test_with_the_owed_count_no_lost_wakeup_is_a_forall_over_nics() -> None:
+    s = _unbounded(owed=True)
+    assert "NoLostWakeup" not in s.not_parameterised
+    tr = PTr(s, SYMBOLIC, [0, 1, 1, 1])
+    x = tr.state("")
+    w = z3.Const("w", tr.sort)
+    assert isinstance(StepRun(tr, x, {}, tr.insts_of(x) + tr.fixed + [w]).ev(s.prop("NoLostWakeup").expr, 1),
+                      z3.BoolRef)
+
+
+def test_the_owed_count_is_the_number_of_contexts_owing_a_wakeup() -> None:
+    """Grounded at N = 2 (whole state space): ``napi_wq.owed`` equals the number of contexts at
+    ``wk_wake``/``wk_pcb`` of the handler's queue, it reaches 2 (a Boolean would not do), and the
+    per-NIC NoLostWakeup holds, as does the form over every NIC."""
+    vals = {**SMALL, "owed": True}
+    s = FAMILY_SPEC.instantiate(vals)
+    res = explore(CompiledSystem.build(s), [s.prop("NoLostWakeup")], Limits(400_000, None, 60), "exact")
+    assert res.stats.limit_hit is None and res.properties[0].verdict == "holds"
+    owed = s.var_named("napi_wq.owed").slot
+    most = 0
+    for st in res.reached():
+        owing = sum(a.labels.names[pc] in ("wk_wake", "wk_pcb") for a in s.actors for pc in st[a.pc.value.slot])
+        assert st[owed] == owing
+        most = max(most, owing)
+    assert most == 2
+    plain = FAMILY_SPEC.instantiate({**vals, "owed": False})
+    res = explore(CompiledSystem.build(plain), [plain.prop("NoLostWakeup")], Limits(400_000, None, 60), "exact")
+    assert res.stats.limit_hit is None and res.properties[0].verdict == "holds"
 
 
 def test_the_family_refuses_what_it_does_not_cover() -> None:

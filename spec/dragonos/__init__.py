@@ -208,6 +208,11 @@ def make_spec(name: str, doc: str, parts: Parts = DEFAULT, family: bool = False)
         return build(k, parts, family)
 
     consts = [dataclasses.replace(x, default=0) if family and x.name == "VIRTIO" else x for x in CONSTANTS]
+    if family:
+        consts.append(Constant("owed", bool, False, "dragonos_family: a ghost count of the contexts owing the "
+                               "napi_handler a wakeup (popped its Waker, Waker::wake / ProcessManager::wakeup "
+                               "still to do); NoLostWakeup is then stated per NIC, with the count at 0 in its "
+                               "premise (a ∀, which every N needs; it implies the form over every NIC)"))
     return SpecDef(name=name, doc=doc, constants=consts, build=build_with, properties=PROPERTIES)
 
 

@@ -40,7 +40,8 @@ def build_drivers(c: Ctx) -> list[Any]:
             t.set(frames[j], frames[j] + 1)
 
     if c.ids is not None:  # one driver actor over the family (generic NICs only)
-        return [c.parts.generic_driver(c, c.ids, more_frames, count_frame)]
+        c.actors["drivers"] = c.parts.generic_driver(c, c.ids, more_frames, count_frame)
+        return [c.actors["drivers"]]
     out = []
     for j in range(c.n):
         part = c.parts.virtio_driver if j in c.virtio else c.parts.generic_driver

@@ -18,6 +18,9 @@ from spec.dragonos.versions import Version
 #: Waker.state (wait_queue.rs); at 0ee965c8e only IDLE / NOTIFIED are used (has_woken false / true)
 WAKER = Enum("IDLE", "SLEEPING", "NOTIFIED")
 NAPI_BITS = Flags("SCHED", "MISSED", "DISABLE")
+#: the top of the ``owed`` ghost count (saturating: it never counts more contexts than owe, see
+#: spec.dragonos.waitq.add_waker); the same at every N so that the grounded and every-N builds agree
+OWED_CAP = 255
 
 
 @dataclass
@@ -28,6 +31,9 @@ class Waitq:
     wk: Expr  # Waker.state (or has_woken at 0ee965c8e)
     blk: Expr  # ProcessState::Blocked (mark_sleep) and not yet woken
     ep: Expr  # which Waker: toggles whenever the sleeper creates a new one (ghost identity)
+    #: ghost (dragonos_family with ``owed``): how many contexts popped the sleeper's Waker and have
+    #: not yet finished ``Waker::wake`` / ``ProcessManager::wakeup`` (saturating at its type's top)
+    owed: Expr | None = None
 
 
 @dataclass
@@ -129,6 +135,10 @@ def declare(c: Ctx) -> None:
     g.flag = s.var("has_pending_signal", Bool, doc="NapiManager.has_pending_signal")
     g.hwq = Waitq(s.var("napi_wq.registered", Bool), s.var("napi_wq.waker", WAKER),
                   s.var("napi_handler.blocked", Bool), s.var("napi_wq.epoch", Bool, ghost=True))
+    if c.ids is not None and getattr(k, "owed", False):
+        g.hwq.owed = s.var("napi_wq.owed", Int(0, OWED_CAP), ghost=True,
+                           doc="contexts that popped the napi_handler's Waker and still owe it Waker::wake / "
+                               "ProcessManager::wakeup (saturating)")
     g.pending = s.var("poll_pending", Bool, doc="NetnsPoller.poll_pending")
     g.gen = s.var("deadline_generation_changed", Bool,
                   doc="deadline_generation != the poller's observed snapshot")

@@ -35,6 +35,22 @@ def _nobody_coming(c: Ctx) -> Any:
     return And(*parts)
 
 
+def _per_nic_lost(c: Ctx, j: Any, handler_asleep: Any) -> Any:
+    """The lost wakeup of NoLostWakeup for NIC ``j`` alone (dragonos_family with ``owed``): j UP with
+    work, the handler asleep, j's interrupt not raised and j's driver resting, every context that is
+    not a NIC's driver resting, the poller asleep with no timer armed, and the ghost count of
+    contexts owing the handler a wakeup at 0. It names only j, so "never, for every j" is a ``∀``
+    (the form every N needs). It implies the one over every NIC: there every driver rests, so no
+    context owes a wakeup, and the count never exceeds the contexts that owe
+    (spec.dragonos.waitq.add_waker), so it is 0. The count, not the drivers themselves, is what
+    makes it a ∀: the wakeup NIC j needs may be owed by another NIC's driver (docs/induct.md)."""
+    g = c.vars
+    drv = c.actors["drivers"]
+    others = [e for name, e in c.facts.resting.items() if name != drv.name]
+    return And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, Not(g.irqp[j]), drv.at(j, "idle"), *others,
+               netns.poller_asleep(c), g.ptimer == 0, g.hwq.owed == 0)
+
+
 def add_properties(c: Ctx, others: list[Any]) -> None:
     """The properties, over the facts the parts export (:class:`spec.dragonos.model.Facts`): none
     names a step label. ``others`` (the contexts besides the two kthreads) is kept for the part's
@@ -59,13 +75,21 @@ def add_properties(c: Ctx, others: list[Any]) -> None:
         ForAll(nics, lambda j: _copies(c, j) <= 1),
         doc="a NapiStruct is at most once in napi_list + the handler's lists + being polled",
     )
-    s.invariant(
-        "NoLostWakeup",
-        never(lambda j: And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, no_irq, coming)),
-        doc="never: napi_handler Blocked in schedule(), an UP interface with frames or sendable segments, "
-            "no interrupt raised, every other context idle and the poller asleep with no timer armed",
-    )
-    if c.unbounded:
+    owed = g.hwq.owed
+    if owed is not None:  # dragonos_family with the ghost count: the per-NIC form (see _per_nic_lost)
+        s.invariant("NoLostWakeup", ForAll(nics, lambda j: Not(_per_nic_lost(c, j, handler_asleep))),
+                    doc="never: napi_handler Blocked in schedule(), an UP interface j with frames or sendable "
+                        "segments, j's interrupt not raised, j's driver and every other context idle, the "
+                        "poller asleep with no timer armed and no context owing the handler a wakeup (the "
+                        "per-NIC form: it implies the one over every NIC)")
+    else:
+        s.invariant(
+            "NoLostWakeup",
+            never(lambda j: And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, no_irq, coming)),
+            doc="never: napi_handler Blocked in schedule(), an UP interface with frames or sendable segments, "
+                "no interrupt raised, every other context idle and the poller asleep with no timer armed",
+        )
+    if c.unbounded and owed is None:
         s.not_parameterised["NoLostWakeup"] = (
             "its premise says every driver rests (a ∀ under the negation: ∀ j ∃ k), outside the ∃*∀* class")
     s.invariant(
