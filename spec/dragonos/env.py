@@ -106,6 +106,8 @@ def generic_driver(c: Ctx, j: Any, more_frames: Callable[[Any], Any], count_fram
 
     napi.add_napi_schedule(c, a, L)
     c.facts.resting[a.name] = everyone_at(a, "idle")  # no egress in progress
+    if many:
+        c.facts.resting_of[a.name] = lambda n: a.at(n, "idle")
     return a
 
 

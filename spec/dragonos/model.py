@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 from checker.lang import Array, Bool, Enum, Exists, Expr, Flags, ForAll, Int, Min, Or, Seq, System
 from checker.lang.family import Family
@@ -48,7 +48,8 @@ class Facts:
     * ``waking``: (queue, a context is inside ``wake_one``/``wake_all`` for it: popped, woke, or has
       ``ProcessManager::wakeup`` still to do); ``wakeups_due``: (queue, that last part only);
     * ``resting[actor]``: a context other than the two kthreads (a driver, the app, rtnetlink, the
-      syscall) is not part-way through anything: it will act only on a new external event;
+      syscall) is not part-way through anything: it will act only on a new external event
+      (``resting_of[actor](i)``: instance i of the family's driver actor);
     * ``handler_holds``: the napi_handler holds the NapiStruct in its ``cur``: popped it and has not
       yet completed it, re-queued it or handed it on (any one of these predicates);
     * ``notifying``: a context is part-way through publishing a deadline or notifying the poller
@@ -60,6 +61,8 @@ class Facts:
     waking: list[tuple[Waitq, Expr]] = field(default_factory=list)
     wakeups_due: list[tuple[Waitq, Expr]] = field(default_factory=list)
     resting: dict[str, Expr] = field(default_factory=dict)
+    #: per instance of an actor over the NICs' family: ``resting_of[actor](i)`` is instance i resting
+    resting_of: dict[str, Callable[[Any], Expr]] = field(default_factory=dict)
     handler_holds: list[Expr] = field(default_factory=list)
     notifying: list[Expr] = field(default_factory=list)
 
