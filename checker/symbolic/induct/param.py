@@ -441,17 +441,11 @@ class AllN:
         return states + walked
 
     def _mining_constants(self) -> list[dict[str, int]]:
-        """The configuration's values, every symbolic constant at its least (kept in order), and,
-        with ordered constants, each one at its top (BP_BUDGET = WEIGHT): mined only below it, a
-        candidate true only while BP_BUDGET < WEIGHT would reach Houdini and cost it a query."""
         base = {n: int(self.constants[n]) for n in self.sym_names}
         low = dict(zip(self.sym_names, keep_order(self.sym_names, self.lows, self.below)))
         out = [base]
         if low != base:
             out.append(low)
-        top = dict(base, **{n: base[m] for n, m in self.below.items()})
-        if top not in out:
-            out.append(top)
         return out
 
     # ---- Houdini over the step templates
