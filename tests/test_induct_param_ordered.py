@@ -65,6 +65,8 @@ def test_every_n_proof_keeps_bp_budget_below_weight() -> None:
     x = alln.tr.state("")
     _ring, bp, w = alln.tr.sym
     assert z3.Solver().check(*alln.tr.wf(x, []), bp > w) == z3.unsat
+    # mined at the configuration's values and at the least ones (BP_BUDGET = WEIGHT = 1 there)
+    assert alln._mining_constants() == [{"RING": 2, "BP_BUDGET": 1, "WEIGHT": 2}, {"RING": 1, "BP_BUDGET": 1, "WEIGHT": 1}]
     res = alln.run()
     assert res.proved == ["WithinBudget"], res.failed
     assert res.claim == "for every N ≥ 1, RING ≥ 1, WEIGHT ≥ 1, 1 ≤ BP_BUDGET ≤ WEIGHT"

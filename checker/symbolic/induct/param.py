@@ -441,6 +441,9 @@ class AllN:
         return states + walked
 
     def _mining_constants(self) -> list[dict[str, int]]:
+        """The configuration's values and every symbolic constant at its least, kept in order (so
+        the least values already have BP_BUDGET = WEIGHT; a third point with both at 2 was measured
+        on busy poll every N: 7,901 candidates instead of 7,980, for 153 s of mining instead of 89)."""
         base = {n: int(self.constants[n]) for n in self.sym_names}
         low = dict(zip(self.sym_names, keep_order(self.sym_names, self.lows, self.below)))
         out = [base]
