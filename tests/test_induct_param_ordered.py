@@ -90,3 +90,4 @@ def test_the_engine_claims_the_order_for_every_n() -> None:
     p = next(p for p in res.properties if p.name == "WithinBudget")
     assert p.verdict == HOLDS, p.note
     assert "for every N ≥ 1, RING ≥ 1, WEIGHT ≥ 1, 1 ≤ BP_BUDGET ≤ WEIGHT" in p.note, p.note
+
