@@ -58,10 +58,12 @@ wakeup of it still to come).
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
 from checker.lang import Constant, ModelError, SpecDef, System
+from checker.lang.family import ANY
 from checker.lang.site import code_site
 from spec.dragonos import napi
 from spec.dragonos.model import Ctx, declare
@@ -69,11 +71,17 @@ from spec.dragonos.parts import DEFAULT, Parts
 from spec.dragonos.versions import VERSIONS
 
 
-def build(k: SimpleNamespace, parts: Parts = DEFAULT) -> System:
-    """The System for constants ``k``, assembled from ``parts`` (see :mod:`spec.dragonos.parts`)."""
+def build(k: SimpleNamespace, parts: Parts = DEFAULT, family: bool = False) -> System:
+    """The System for constants ``k``, assembled from ``parts`` (see :mod:`spec.dragonos.parts`);
+    ``family``: the NICs as one instance family (:data:`FAMILY_SPEC`; ``N = ANY``: every N at once)."""
     v = VERSIONS[k.version]
     n = k.N
-    if k.VIRTIO > n:
+    if k.N is ANY and not family:
+        raise ModelError("N = ANY: the dragonos spec writes its NICs out one by one; every N needs the spec "
+                         "dragonos_family (the NICs as one instance family)")
+    if family:
+        _check_family(k, v)
+    elif k.VIRTIO > n:
         raise ModelError(f"VIRTIO = {k.VIRTIO} exceeds N = {n}")
     if k.mutation == "no_cb_prepare" and not v.virtio_handshake:
         raise ModelError(f"{v.name} has no virtio callback handshake to mutate")
@@ -82,9 +90,11 @@ def build(k: SimpleNamespace, parts: Parts = DEFAULT) -> System:
     if k.mutation == "no_cb_prepare":  # the shipped mutation, expressed as a replaced part
         parts = parts.replace(interrupts_prepare=napi.forget_interrupts_prepare)
     s = System("dragonos", __doc__ or "")
+    ids = s.instances("nic", n) if family else None
+    grounded = ids is None or not ids.symbolic
     c = Ctx(s=s, v=v, k=k, n=n, virtio=list(range(k.VIRTIO)),
-            qcap=k.QCAP if v.unconditional_push else 2 * n + 1, tmax=k.T + k.D,
-            loop_bound=k.LOOP, wait_bound=k.K if k.K >= 0 else n - 1, parts=parts)
+            qcap=k.QCAP if v.unconditional_push else (2 * n + 1 if grounded else None), tmax=k.T + k.D,
+            loop_bound=k.LOOP, wait_bound=k.K if k.K >= 0 else (n - 1 if grounded else 0), parts=parts, ids=ids)
     declare(c)
     parts.handler(c)
     parts.poller(c)
@@ -99,12 +109,30 @@ def build(k: SimpleNamespace, parts: Parts = DEFAULT) -> System:
         parts.tick(c)  # after every actor: the tick looks at all of them
     _check_facts(c)
     parts.properties(c, others)
-    add_liveness(s)
+    if grounded:
+        add_liveness(s)
+    else:
+        s.not_parameterised["NoBusyLoopCycle"] = "a temporal property (liveness)"
     return s
+
+
+def _check_family(k: SimpleNamespace, v: Any) -> None:
+    """What the family build covers: generic NICs (one kind, one driver actor over them) of a
+    version with budgets (V2, HEAD), without the features still written per NIC."""
+    bad = [("VIRTIO", k.VIRTIO != 0, "generic NICs only (VIRTIO = 0): virtio-net NICs stay written out one by one"),
+           ("version", not v.budgets, "V2 and HEAD only (V0/V1's Vec napi_list is bounded by QCAP)"),
+           ("IMM", k.IMM > 0 and k.SENDS > 0, "no app: its wakeup_poll_thread scan is not written over the family"),
+           ("direct_poll", k.direct_poll, "no direct poll: it polls interface 0 by number"),
+           ("mutation", k.mutation != "none", "the mutation is of the virtio driver")]
+    for name, wrong, why in bad:
+        if wrong:
+            raise ModelError(f"dragonos_family: {name}: {why}")
 
 
 def _part_of(c: Ctx, actor: str) -> Any:
     """The part that builds ``actor`` (to point an error at its code)."""
+    if actor == "drv":  # the family's driver actor
+        return c.parts.generic_driver
     if actor.startswith("drv"):
         return c.parts.virtio_driver if int(actor[3:]) in c.virtio else c.parts.generic_driver
     return {"napi_handler": c.parts.handler, "netns_poller": c.parts.poller, "app": c.parts.app,
@@ -172,13 +200,29 @@ PROPERTIES = ("NoDoubleQueue", "NoLostWakeup", "DeadlineHonoured", "BoundedWait"
               "NoBusyLoop", "WakerHandshake")
 
 
-def make_spec(name: str, doc: str, parts: Parts = DEFAULT) -> SpecDef:
+def make_spec(name: str, doc: str, parts: Parts = DEFAULT, family: bool = False) -> SpecDef:
     """A DragonOS spec assembled from ``parts`` (the shipped ones, or some replaced by a user's file:
-    see :mod:`spec.dragonos.parts`). It takes the same constants as ``dragonos``."""
+    see :mod:`spec.dragonos.parts`). It takes the same constants as ``dragonos`` (``family``: the
+    NICs as one instance family, :data:`FAMILY_SPEC`; VIRTIO then defaults to 0)."""
     def build_with(k: SimpleNamespace) -> System:
-        return build(k, parts)
+        return build(k, parts, family)
 
-    return SpecDef(name=name, doc=doc, constants=CONSTANTS, build=build_with, properties=PROPERTIES)
+    consts = [dataclasses.replace(x, default=0) if family and x.name == "VIRTIO" else x for x in CONSTANTS]
+    if family:
+        consts.append(Constant("owed", bool, False, "dragonos_family: a ghost count of the contexts owing the "
+                               "napi_handler a wakeup (popped its Waker, Waker::wake / ProcessManager::wakeup "
+                               "still to do); NoLostWakeup is then stated per NIC, with the count at 0 in its "
+                               "premise (a ∀, which every N needs; it implies the form over every NIC)"))
+    return SpecDef(name=name, doc=doc, constants=consts, build=build_with, properties=PROPERTIES)
 
 
 SPEC = make_spec("dragonos", "DragonOS NAPI + netns deadline poller at V0, V1 (seed design), V1.2, V2 and HEAD.")
+#: DragonOS (V2, HEAD) with its NICs as one instance family (checker.lang.family): generic NICs only,
+#: one driver actor ``drv`` over them, and order-free device_list scans (the netns poller visits the
+#: NICs in any order: every order of device_list is one of its runs). Grounded at N it has the
+#: behaviours of ``dragonos`` at N (and more orders of the scan); built with ``N = ANY`` it is the
+#: IR of the every-N proofs (``options.induct_instances = "N"``). A separate spec so that the
+#: grounded IR of every ``dragonos`` configuration stays as pinned (tests/test_dragonos_family.py).
+FAMILY_SPEC = make_spec("dragonos_family", "DragonOS (V2, HEAD) with its generic NICs as one instance family "
+                        "(every N; order-free scans).", family=True)
+SPECS = [FAMILY_SPEC]

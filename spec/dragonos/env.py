@@ -17,7 +17,8 @@ from typing import Any, Callable
 
 from checker.lang import And, Array, Bool, Int, Not
 from spec.dragonos import iface, napi, netns, waitq
-from spec.dragonos.model import Ctx, external_event
+from checker.lang.family import Family
+from spec.dragonos.model import Ctx, everyone_at, external_event
 from spec.dragonos.versions import NETNS, VIRTIO, WAITQ, cite
 
 STREAM = "kernel/src/net/socket/inet/stream/mod.rs"
@@ -28,7 +29,7 @@ def build_drivers(c: Ctx) -> list[Any]:
     """One driver context per interface: the first ``VIRTIO`` ones by ``c.parts.virtio_driver``, the
     rest by ``c.parts.generic_driver`` (each ``(c, j, more_frames, count_frame) -> actor``)."""
     k = c.k
-    frames = c.s.var("frames", Array(c.n, Int(0, k.FRAMES)), doc="frames delivered so far (bounded runs)") \
+    frames = c.s.var("frames", Array(c.size, Int(0, k.FRAMES)), doc="frames delivered so far (bounded runs)") \
         if k.FRAMES > 0 else None
 
     def more_frames(j: int) -> Any:
@@ -38,6 +39,9 @@ def build_drivers(c: Ctx) -> list[Any]:
         if frames is not None:
             t.set(frames[j], frames[j] + 1)
 
+    if c.ids is not None:  # one driver actor over the family (generic NICs only)
+        c.actors["drivers"] = c.parts.generic_driver(c, c.ids, more_frames, count_frame)
+        return [c.actors["drivers"]]
     out = []
     for j in range(c.n):
         part = c.parts.virtio_driver if j in c.virtio else c.parts.generic_driver
@@ -75,25 +79,35 @@ def virtio_driver(c: Ctx, j: int, more_frames: Callable[[int], Any], count_frame
     return a
 
 
-def generic_driver(c: Ctx, j: int, more_frames: Callable[[int], Any], count_frame: Callable[[Any, int], None]) -> Any:
+def generic_driver(c: Ctx, j: Any, more_frames: Callable[[Any], Any], count_frame: Callable[[Any, Any], None]) -> Any:
     """A generic (veth-like) interface ``j``: its peer's egress pushes a frame into the RX queue and
     calls napi_schedule (actor ``drv{j}``, shown ``TX{j} peer egress``). Same interface as
-    :func:`virtio_driver`."""
+    :func:`virtio_driver`. ``j`` may be the NICs' family (:data:`spec.dragonos.FAMILY_SPEC`): then
+    one actor ``drv`` over it, instance ``i`` being interface ``i``."""
     v, g, k = c.v, c.vars, c.k
-    a = c.s.actor(f"drv{j}", ["idle"] + napi.ns_labels(c), display=f"TX{j} peer egress")
+    many = isinstance(j, Family)
+    if many:
+        a = c.s.actor("drv", ["idle"] + napi.ns_labels(c), instances=j, display="TX{i} peer egress")
+    else:
+        a = c.s.actor(f"drv{j}", ["idle"] + napi.ns_labels(c), display=f"TX{j} peer egress")
     L = napi.ns_locals(c, a)
+
+    def nic(i: Any) -> Any:
+        return i if many else j
 
     @a.step("idle", func=cite(v, "kernel/src/driver/net/veth.rs:Veth::to_peer (push the peer's rx_queue; "
                                  "napi_schedule(peer); via to_peer_owned since e374b4513)"))
-    def _xmit(t: Any, i: int) -> None:
-        t.require(And(g.rx[j] < k.RING, more_frames(j)))
-        count_frame(t, j)
-        t.set(g.rx[j], g.rx[j] + 1)
+    def _xmit(t: Any, i: Any) -> None:
+        t.require(And(g.rx[nic(i)] < k.RING, more_frames(nic(i))))
+        count_frame(t, nic(i))
+        t.set(g.rx[nic(i)], g.rx[nic(i)] + 1)
         external_event(t, c)
-        napi.call_napi_schedule(t, a, L, i, j, "idle")
+        napi.call_napi_schedule(t, a, L, i, nic(i), "idle")
 
     napi.add_napi_schedule(c, a, L)
-    c.facts.resting[a.name] = a.at(0, "idle")  # no egress in progress
+    c.facts.resting[a.name] = everyone_at(a, "idle")  # no egress in progress
+    if many:
+        c.facts.resting_of[a.name] = lambda n: a.at(n, "idle")
     return a
 
 
@@ -179,7 +193,7 @@ def build_link(c: Ctx) -> Any:
 
     @a.step("idle", func=cite(v, f"{LINK}:do_set_link (update_configured_flags; UP edge"
                                  + (": napi_schedule; notify_deadline_changed)" if v.link_up_schedules else ")")),
-            params={"j": range(c.n)})
+            params={"j": c.nics})
     def _toggle(t: Any, i: int, j: int) -> None:
         external_event(t, c)
         t.set(g.handed[j], True)  # DeadlineHonoured speaks of timers armed while the link stays UP

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
-from checker.lang import Array, Bool, Enum, Expr, Flags, Int, Min, Or, Seq, System
+from checker.lang import Array, Bool, Enum, Exists, Expr, Flags, ForAll, Int, Min, Or, Seq, System
+from checker.lang.family import Family
 from spec.dragonos.versions import Version
 
 #: Waker.state (wait_queue.rs); at 0ee965c8e only IDLE / NOTIFIED are used (has_woken false / true)
 WAKER = Enum("IDLE", "SLEEPING", "NOTIFIED")
 NAPI_BITS = Flags("SCHED", "MISSED", "DISABLE")
+#: the top of the ``owed`` ghost count (saturating: it never counts more contexts than owe, see
+#: spec.dragonos.waitq.add_waker); the same at every N so that the grounded and every-N builds agree
+OWED_CAP = 255
 
 
 @dataclass
@@ -27,6 +31,9 @@ class Waitq:
     wk: Expr  # Waker.state (or has_woken at 0ee965c8e)
     blk: Expr  # ProcessState::Blocked (mark_sleep) and not yet woken
     ep: Expr  # which Waker: toggles whenever the sleeper creates a new one (ghost identity)
+    #: ghost (dragonos_family with ``owed``): how many contexts popped the sleeper's Waker and have
+    #: not yet finished ``Waker::wake`` / ``ProcessManager::wakeup`` (saturating at its type's top)
+    owed: Expr | None = None
 
 
 @dataclass
@@ -41,7 +48,8 @@ class Facts:
     * ``waking``: (queue, a context is inside ``wake_one``/``wake_all`` for it: popped, woke, or has
       ``ProcessManager::wakeup`` still to do); ``wakeups_due``: (queue, that last part only);
     * ``resting[actor]``: a context other than the two kthreads (a driver, the app, rtnetlink, the
-      syscall) is not part-way through anything: it will act only on a new external event;
+      syscall) is not part-way through anything: it will act only on a new external event
+      (``resting_of[actor](i)``: instance i of the family's driver actor);
     * ``handler_holds``: the napi_handler holds the NapiStruct in its ``cur``: popped it and has not
       yet completed it, re-queued it or handed it on (any one of these predicates);
     * ``notifying``: a context is part-way through publishing a deadline or notifying the poller
@@ -53,6 +61,8 @@ class Facts:
     waking: list[tuple[Waitq, Expr]] = field(default_factory=list)
     wakeups_due: list[tuple[Waitq, Expr]] = field(default_factory=list)
     resting: dict[str, Expr] = field(default_factory=dict)
+    #: per instance of an actor over the NICs' family: ``resting_of[actor](i)`` is instance i resting
+    resting_of: dict[str, Callable[[Any], Expr]] = field(default_factory=dict)
     handler_holds: list[Expr] = field(default_factory=list)
     notifying: list[Expr] = field(default_factory=list)
 
@@ -77,6 +87,29 @@ class Ctx:
     actors: dict[str, Any] = field(default_factory=dict)
     parts: Any = None  # spec.dragonos.parts.Parts: the parts this System is assembled from
     facts: Facts = field(default_factory=Facts)  # what the parts export for the properties
+    #: the NICs as one instance family (constant ``family``: generic NICs only, one driver actor over
+    #: them, order-free device_list scans), unbounded when ``N = ANY``; None: NICs written out one by one
+    ids: Family | None = None
+
+    @property
+    def nics(self) -> Any:
+        """The interfaces: ``range(n)``, or the family (loop with ``ForAll``/``Exists``/``each``)."""
+        return self.ids if self.ids is not None else range(self.n)
+
+    @property
+    def size(self) -> Any:
+        """The size of a per-interface array (the family itself when unbounded)."""
+        return self.ids.size if self.ids is not None else self.n
+
+    @property
+    def nic_type(self) -> Any:
+        """The type of a value naming an interface."""
+        return self.ids.id_type if self.ids is not None else Int(0, self.n - 1)
+
+    @property
+    def unbounded(self) -> bool:
+        """Built for every number of NICs at once (``N = ANY``)."""
+        return self.ids is not None and self.ids.symbolic
 
     def is_virtio(self, tgt: Expr | int) -> Expr:
         """Interface ``tgt`` (a constant or an actor local) is a virtio-net one."""
@@ -87,9 +120,9 @@ class Ctx:
 
 def declare(c: Ctx) -> None:
     """Declare the global variables (in a fixed order: traces list them this way)."""
-    s, n, k, v = c.s, c.n, c.k, c.v
+    s, n, k, v = c.s, c.size, c.k, c.v
     g = c.vars
-    idx = Int(0, n - 1)
+    idx = c.nic_type
     g.now = s.var("now", Int(0, k.T), doc="discrete clock (ticks = timer jiffies)")
     g.up = s.var("up", Array(n, Bool), init=True, doc="InterfaceFlags::UP")
     g.rx = s.var("rx", Array(n, Int(0, k.RING)), doc="frames visible to device.receive()")
@@ -105,6 +138,10 @@ def declare(c: Ctx) -> None:
     g.flag = s.var("has_pending_signal", Bool, doc="NapiManager.has_pending_signal")
     g.hwq = Waitq(s.var("napi_wq.registered", Bool), s.var("napi_wq.waker", WAKER),
                   s.var("napi_handler.blocked", Bool), s.var("napi_wq.epoch", Bool, ghost=True))
+    if c.ids is not None and getattr(k, "owed", False):
+        g.hwq.owed = s.var("napi_wq.owed", Int(0, OWED_CAP), ghost=True,
+                           doc="contexts that popped the napi_handler's Waker and still owe it Waker::wake / "
+                               "ProcessManager::wakeup (saturating)")
     g.pending = s.var("poll_pending", Bool, doc="NetnsPoller.poll_pending")
     g.gen = s.var("deadline_generation_changed", Bool,
                   doc="deadline_generation != the poller's observed snapshot")
@@ -116,8 +153,9 @@ def declare(c: Ctx) -> None:
                      doc="the poller handed the interface to NAPI since its last poll left a timer armed")
     g.spin = s.var("spin", Int(0, c.loop_bound + 1), ghost=True,
                    doc="napi_handler rounds (and V0 poll_at spins) since the last external event or request")
-    g.wait = s.var("wait", Array(n, Int(0, c.wait_bound + 1)), ghost=True,
-                   doc="polls of other instances while this one is queued")
+    # BoundedWait's ghost is bounded by a number of NICs: grounded builds only
+    g.wait = None if c.unbounded else s.var("wait", Array(n, Int(0, c.wait_bound + 1)), ghost=True,
+                                            doc="polls of other instances while this one is queued")
 
 
 def external_event(t: Any, c: Ctx) -> None:
@@ -132,3 +170,22 @@ def bump_spin(t: Any, c: Ctx) -> None:
     """One more napi_handler round (LOOP = 0: the counter is not kept and NoBusyLoop is not checkable)."""
     if c.loop_bound > 0:
         t.set(c.vars.spin, Min(c.vars.spin + 1, c.loop_bound + 1))
+
+
+def anyone_at(a: Any, *labels: str) -> Expr:
+    """Some instance of actor ``a`` is about to run one of ``labels`` (``a.at(0, ...)`` for a
+    one-instance actor, exactly as written before actor families)."""
+    if a.family is not None:
+        return Exists(a.family, lambda i: a.at(i, *labels))
+    if a.instances == 1:
+        return a.at(0, *labels)
+    return Or(*[a.at(i, *labels) for i in range(a.instances)])
+
+
+def everyone_at(a: Any, *labels: str) -> Expr:
+    """Every instance of actor ``a`` is about to run one of ``labels``."""
+    if a.family is not None:
+        return ForAll(a.family, lambda i: a.at(i, *labels))
+    if a.instances == 1:
+        return a.at(0, *labels)
+    return ForAll(range(a.instances), lambda i: a.at(i, *labels))

@@ -34,7 +34,7 @@ def ns_labels(c: Ctx) -> list[str]:
 
 def ns_locals(c: Ctx, actor: Any) -> SimpleNamespace:
     return SimpleNamespace(
-        tgt=actor.local("tgt", Int(0, c.n - 1), doc="the NapiStruct being scheduled"),
+        tgt=actor.local("tgt", c.nic_type, doc="the NapiStruct being scheduled"),
         ret=actor.local("ret", actor.labels, doc="where napi_schedule returns"),
         acc=actor.local("accepted", Bool, doc="napi_schedule's result (HEAD: Accepted)"),
         wep=actor.local("wake_epoch", Bool, doc="identity of the Waker popped (ghost)"),
@@ -159,11 +159,11 @@ def handler_labels(c: Ctx) -> list[str]:
 
 
 def build_handler(c: Ctx) -> Any:
-    v, g, k, n = c.v, c.vars, c.k, c.n
+    v, g, k = c.v, c.vars, c.k
     s = c.s
     h = s.actor("napi_handler", handler_labels(c), display="napi_handler")
     c.actors["handler"] = h
-    idx = Int(0, n - 1)
+    idx = c.nic_type
     active = h.local("active", Seq(idx, c.qcap), doc="poll_list / active: the list taken this round")
     cur = h.local("cur", idx, doc="the NapiStruct being polled")
     again = h.local("poll_again", Bool, doc="the poll's verdict: keep polling this instance")
@@ -171,8 +171,10 @@ def build_handler(c: Ctx) -> Any:
     take_f = "net_rx_action (lock; take napi_list)"
 
     def count_polls(t: Any, j: Any, extra: list[Any]) -> None:
-        # ghost for BoundedWait: every other queued instance waits one more poll
-        for x in range(n):
+        # ghost for BoundedWait: every other queued instance waits one more poll (grounded builds only)
+        if g.wait is None:
+            return
+        for x in c.nics:
             queued = Or(g.plist.contains(x), active[0].contains(x), *[e.contains(x) for e in extra])
             with t.if_(And(j != x, queued)):
                 t.set(g.wait[x], Min(g.wait[x] + 1, c.wait_bound + 1))

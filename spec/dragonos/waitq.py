@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from checker.lang import And, Expr, Not
-from spec.dragonos.model import Ctx, Waitq
+from checker.lang import And, Expr, Max, Min, Not
+from spec.dragonos.model import Ctx, Waitq, anyone_at
 from spec.dragonos.versions import WAITQ, cite
 
 IDLE, SLEEPING, NOTIFIED = 0, 1, 2
@@ -58,6 +58,14 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
         for x in [ret, wep, *(dead or [])]:
             t.set(x[i], x[i].typ.default())
 
+    def owe(t: Any, more: bool) -> None:
+        # the ghost count of contexts owing the sleeper a wakeup: +1 at a pop that took its Waker, -1
+        # when Waker::wake returns without a wakeup to do or ProcessManager::wakeup is done. Saturating
+        # both ways, it never exceeds the number of contexts that owe (so it is 0 when none does)
+        if wq.owed is not None:
+            top = wq.owed.typ.hi  # type: ignore[attr-defined]
+            t.set(wq.owed, Min(wq.owed + 1, top) if more else Max(wq.owed - 1, 0))
+
     if v.waitq == "prepare_to_wait":
         @actor.step(f"{prefix}pop", func=cite(v, f"{WAITQ}:WaitQueue::wakeup ({what}; head must be Blocked)"))
         def _pop(t: Any, i: int) -> None:
@@ -73,6 +81,7 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
             with t.if_(wq.reg):
                 t.set(wq.reg, False)
                 t.set(wep[i], wq.ep)
+                owe(t, True)
                 t.goto(f"{prefix}wake")
             with t.else_():
                 back(t, i)
@@ -84,6 +93,7 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
                     t.set(wq.wk, NOTIFIED)
                     t.goto(f"{prefix}pcb")
                 with t.else_():
+                    owe(t, False)
                     back(t, i)
         else:
             @actor.step(f"{prefix}wake", func=cite(v, f"{WAITQ}:Waker::wake (CAS IDLE|SLEEPING -> NOTIFIED)"))
@@ -95,16 +105,18 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
                 with t.else_():
                     with t.if_(And(same, wq.wk == IDLE)):
                         t.set(wq.wk, NOTIFIED)
+                    owe(t, False)
                     back(t, i)
 
     @actor.step(f"{prefix}pcb", func=cite(v, f"{v.pm_file}:ProcessManager::wakeup (only a Blocked pcb)"))
     def _pcb(t: Any, i: int) -> None:
         t.set(wq.blk, False)
+        owe(t, False)
         back(t, i)
 
     # the facts this waker exports (read by the properties and the clock, which name no label)
-    c.facts.waking.append((wq, actor.at(0, *waker_labels(prefix))))
-    c.facts.wakeups_due.append((wq, actor.at(0, f"{prefix}pcb")))
+    c.facts.waking.append((wq, anyone_at(actor, *waker_labels(prefix))))
+    c.facts.wakeups_due.append((wq, anyone_at(actor, f"{prefix}pcb")))
 
 
 # ---------------------------------------------------------------- sleeper side

@@ -96,7 +96,8 @@ def _ite(c: Any, a: Any, b: Any) -> Any:
 class PTr:
     """The translation of one parameterised System (see the module docstring)."""
 
-    def __init__(self, system: System, sym_names: list[str], sym_lows: list[int], order: bool = False) -> None:
+    def __init__(self, system: System, sym_names: list[str], sym_lows: list[int], order: bool = False,
+                 sym_below: dict[str, str] | None = None) -> None:
         fams = [f for f in system.families if f.symbolic]
         if len(fams) != 1:
             raise NotInClass("the parameterised translation takes exactly one unbounded instance family")
@@ -106,6 +107,8 @@ class PTr:
         self.sym = [z3.Int(n) for n in sym_names]
         self.sym_names = sym_names
         self.sym_lows = sym_lows
+        #: ordered symbolic constants (.symbolic, ``Symbolic.below``): constant -> the one it is at most
+        self.sym_below = dict(sym_below or {})
         self.first = z3.Const(f"{self.family.name}!first", self.sort)
         #: sequences keep the order of their first occurrences (``PSeq.before``): a binary relation
         self.order = order
@@ -252,11 +255,17 @@ class PTr:
 
         for var in self.system.vars:
             go(var.typ, st[var.slot])
-        out.extend(c >= lo for c, lo in zip(self.sym, self.sym_lows))
+        out.extend(self.sym_facts())
         for name, f in self.places.items():  # a placement maps every instance into its range
             m = self.family.placements[name].m
             out.extend(z3.And(f(u) >= 0, f(u) < m) for u in universe)
         return out
+
+    def sym_facts(self) -> list[Any]:
+        """The symbolic constants' lower bounds and orders (``BP_BUDGET <= WEIGHT``)."""
+        at = dict(zip(self.sym_names, self.sym))
+        return ([c >= lo for c, lo in zip(self.sym, self.sym_lows)]
+                + [at[n] <= at[m] for n, m in self.sym_below.items()])
 
     # ---- literals (symbolic constants: numerals near a sentinel)
     def lit(self, value: Any, typ: Type | None = None) -> Any:

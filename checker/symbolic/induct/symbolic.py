@@ -15,7 +15,7 @@ data. That is checked, not assumed: the IR built at the sentinel, with ``sentine
 lower bound (and one above it). A spec that branches on a constant (``if RING > 4``) or uses it
 as a count of steps fails the check, and the constant stays concrete (the engine says so).
 
-*Ordered constants* (``make_symbolic(..., ordered=True)``, the fixed-N engine only). A constant
+*Ordered constants* (``make_symbolic(..., ordered=True)``, the fixed-N and every-N engines). A constant
 that fails the check alone may pass it under an order with one already accepted: Linux types
 every context's ``work`` as ``Int(0, max(WEIGHT, BP_BUDGET))``, and Python's ``max`` of two
 sentinels is the larger one, i.e. the constant with the later sentinel. With ``BP_BUDGET``'s
@@ -23,7 +23,8 @@ sentinel placed below ``WEIGHT``'s, the sentinel IR reads ``Int(0, WEIGHT)``, wh
 every value with ``BP_BUDGET ≤ WEIGHT`` (the kernel's own region: BUSY_POLL_BUDGET 8, weight 64).
 The same check decides it, at trial values that keep the order, and the order is then part of
 every state's well-formedness and of the claim ("1 ≤ BP_BUDGET ≤ WEIGHT"). The every-N path
-(:mod:`.param`) does not ask for it: it constrains the constants by their lower bounds only.
+(:mod:`.param`) takes the same order: its translation's well-formedness, initial states, mining
+values, claim and grounded re-check keep it.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Symbolic:
 
     def admit(self, values: list[int]) -> list[int]:
         """``values`` (in the order of ``names``) raised where needed to keep every order."""
-        return _ordered(self.names, values, self.below)
+        return keep_order(self.names, values, self.below)
 
     def order(self, consts: list[Any]) -> list[Any]:
         """The orders as constraints over the constants (Z3 terms in the order of ``names``)."""
@@ -103,7 +104,9 @@ class Symbolic:
         return [at[n] <= at[m] for n, m in self.below.items()]
 
 
-def _ordered(names: list[str], values: list[int], below: dict[str, str]) -> list[int]:
+def keep_order(names: list[str], values: list[int], below: dict[str, str]) -> list[int]:
+    """``values`` (in the order of ``names``) with each constant raised to at least every one
+    ordered below it."""
     out = dict(zip(names, values))
     for n, m in below.items():
         out[m] = max(out[m], out[n])
@@ -186,7 +189,14 @@ def _uniform(spec: SpecDef, constants: dict[str, Any], names: list[str], lows: l
     base = [int(constants[n]) for n in names]
     trials = [base] + [[lo if i == k else b for i, b in enumerate(base)] for k, lo in enumerate(lows)]
     trials += [[lo + 1 if i == k else b for i, b in enumerate(base)] for k, lo in enumerate(lows)]
-    trials = [_ordered(names, t, below) for t in trials]  # e.g. BP_BUDGET + 1 raises WEIGHT with it
+    # each order at its top, above every other constant (``BP_BUDGET = WEIGHT`` past RING): an order
+    # under the wrong constant (BP_BUDGET <= RING, where the max reads WEIGHT) passes every trial
+    # above whenever the configured values happen to keep BP_BUDGET <= WEIGHT too
+    top = max(base + [lo + 1 for lo in lows]) + 1
+    for n, m in below.items():
+        for rest in (lows, base):
+            trials.append([top if x in (n, m) else v for x, v in zip(names, rest)])
+    trials = [keep_order(names, t, below) for t in trials]  # e.g. BP_BUDGET + 1 raises WEIGHT with it
     for values in trials:
         concrete = dict(constants)
         concrete.update(dict(zip(names, values)))
