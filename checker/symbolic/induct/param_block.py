@@ -88,6 +88,14 @@ class ParamBlocker(Generaliser):
         self.ctg_when_stuck = True
         #: start from the cube of the witness ``i`` alone (:meth:`cube_of`); False: every atom at once
         self.own = True
+        #: the atom templates' texts (NAPI_INDUCT_DEBUG's reports)
+        self.texts: list[str] = []
+
+    def show(self, cube: Cube) -> str:
+        """A cube in the atoms' words (for NAPI_INDUCT_DEBUG)."""
+        if not self.texts:
+            return str(cube)
+        return " and ".join(self.texts[a] if v else f"not {self.texts[a]}" for a, v in cube)
 
     def _uses_j(self, cube: Cube) -> bool:
         return any("j" in self.f.uses[i] for i, _ in cube)

@@ -111,6 +111,10 @@ class Generaliser:
         :meth:`cube_of` gives a part of the atoms says the whole here)."""
         return self.cube_of(m)
 
+    def show(self, cube: Cube) -> str:
+        """A cube for NAPI_INDUCT_DEBUG's reports (a frame with the atoms' texts says them)."""
+        return str(cube)
+
     def fallbacks(self, m: Any) -> list[Cube]:
         """Further cubes of the counterexample to induction ``m``, tried in turn when its
         :meth:`cube_of` cannot be generalised."""
@@ -168,6 +172,9 @@ class Generaliser:
             tv = dict(self.full_cube_of(got))
             smaller = tuple(lit for lit in cube if tv.get(lit[0]) == lit[1])
             if len(smaller) == len(cube) or not self.allowed(smaller):
+                if os.environ.get("NAPI_INDUCT_DEBUG") == "3":
+                    print(f"[induct] down stuck at depth {depth}: cube of {len(cube)} -> {len(smaller)}: "
+                          f"{self.show(smaller)}", flush=True)
                 # stuck: with ``ctg_when_stuck`` the predecessor is blocked now (one level deep) instead
                 if self.ctg_when_stuck and depth == 0 and ctgs < MAX_CTG and self._block_ctg(t, depth):
                     ctgs += 1
