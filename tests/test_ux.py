@@ -204,3 +204,35 @@ def test_sigint_during_a_solver_query(tmp_path: Path) -> None:
     assert "Traceback" not in err and "Exception ignored" not in err
     result = json.loads((tmp_path / "out" / "result.json").read_text())
     assert result["configurations"][0]["properties"]["NoDoubleQueue"]["verdict"] == "inconclusive"
+
+
+STOP_WHILE_BUILDING = """
+import os, signal, sys, threading, time
+import z3
+from checker.interrupt import Interrupted, stop_on_signals
+t0 = time.monotonic()
+try:
+    with stop_on_signals():
+        threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+        xs = [z3.Bool(f"b{k}") for k in range(200)]
+        while time.monotonic() - t0 < 40:
+            z3.And(*[z3.Or(a, z3.Not(b)) for a, b in zip(xs, xs[1:])])
+except Interrupted as e:
+    print("interrupted", round(time.monotonic() - t0 - 1.0, 2), e.signame)
+    sys.exit(0)
+print("not interrupted")
+sys.exit(1)
+"""
+
+
+def test_sigterm_while_building_solver_terms() -> None:
+    """A run that spends minutes building Z3 terms (an engine's set-up, no solver check of its own)
+    still stops on SIGTERM: the signal lands inside Z3's Python layer, where the handler defers it only
+    if the exception would be dropped there, and the watcher repeats it until it raises."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", STOP_WHILE_BUILDING], capture_output=True, text=True, env=env,
+                          timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _, after, name = proc.stdout.split()
+    assert name == "SIGTERM" and float(after) < 5
+    assert "Exception ignored" not in proc.stderr

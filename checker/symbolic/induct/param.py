@@ -37,7 +37,8 @@ from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
 from checker.symbolic.induct.mine import Clause, mine
-from checker.symbolic.induct.param_block import Frame, ParamBlocker
+from checker.symbolic.induct.param_block import Frame, ParamBlocker, _mk
+from checker.symbolic.induct.param_lazy import Evaluator, LazySolver
 from checker.symbolic.induct.sliced_check import check_sliced
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
 from checker.symbolic.induct.readable import as_atoms, clause_line
@@ -356,6 +357,14 @@ class AllN:
         self.owner_atoms = True
         #: only templates over the cone of influence of the properties (``options.induct_cone``, :mod:`.cone`)
         self.cone = False
+        #: Houdini's fixpoint of the mined clauses before the properties are asked (so before any
+        #: blocking; ``options.induct_block_late``)
+        self.block_late = False
+        #: mined clauses asserted in the step solvers at the universe's tuples on demand (:mod:`.param_lazy`)
+        self.lazy = True
+        #: a counterexample to induction drops every clause its post-state falsifies at any tuple of
+        #: the universe, not only those false at the witnesses (:meth:`.param_lazy.Evaluator.falsified`)
+        self.drop_all = True
         self.tr = PTr(self.psys, sym_names, lows, self.order, self.below)
         self.lows = lows
 
@@ -486,12 +495,22 @@ class AllN:
                 got = cache[key] = self._atom_term(atoms[i], st, bind)
             return got
 
+        negs: dict[tuple[int, int, tuple[int, ...]], Any] = {}
+
+        def lit(i: int, pol: bool, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+            t = atom(i, st, bind)
+            if pol:
+                return t
+            key = (id(st), i, tuple(bind[v].get_id() for v in VARS if v in bind))
+            got = negs.get(key)
+            if got is None:
+                got = negs[key] = z3.BoolRef(z3.Z3_mk_not(t.ctx.ref(), t.as_ast()), t.ctx)
+            return got
+
         def term(k: int, st: dict[int, Any], bind: dict[str, Any], universe: list[Any]) -> Any:
             kind, c = cands[k]
-            if kind == "clause":
-                ls = [atom(i, st, bind) for i, _ in c]
-                ls = [t if pol else z3.Not(t) for t, (_, pol) in zip(ls, c)]
-                return z3.Or(*ls) if len(ls) > 1 else ls[0]
+            if kind == "clause":  # through the C API: building these is most of the setup's time
+                return _mk(z3.Z3_mk_or, [lit(i, pol, st, bind) for i, pol in c])
             _, key, body = c
             binds = {kk: bind[v] for kk, v in zip(key, VARS)}
             return StepRun(tr, st, binds, universe).ev(body, 1)
@@ -512,9 +531,18 @@ class AllN:
                 inst.append(t)
             solver.add(z3.Implies(lits[k], z3.And(*inst)))
 
-        def assume(solver: z3.Solver, st: dict[int, Any], universe: list[Any]) -> None:
-            for k in range(len(cands)):
-                assume_one(solver, st, universe, k)
+        def instance(k: int, st: dict[int, Any], combo: tuple[Any, ...], universe: list[Any]) -> Any:
+            t = term(k, st, dict(zip(VARS, combo)), universe)
+            return z3.Implies(combo[0] != combo[1], t) if len(combo) == 2 else t
+
+        ev = Evaluator([a.uses() for a in atoms], cands, lambda i, st, bind: atom(i, st, bind))
+
+        def assume_cand(solver: Any, st: dict[int, Any], universe: list[Any], k: int) -> None:
+            # a mined or blocking clause on a lazy solver: asserted at the seed's tuples, the rest on demand
+            if isinstance(solver, LazySolver) and cands[k][0] == "clause":
+                solver.register(k)
+            else:
+                assume_one(solver.s if isinstance(solver, LazySolver) else solver, st, universe, k)
 
         goals: dict[tuple[int, int], Any] = {}
 
@@ -543,6 +571,7 @@ class AllN:
         # the steps
         steps = []
         step_writes: list[set[int]] = []
+        full = 0  # the mined clauses' instances a complete instantiation asserts
         for t in self.psys.transitions:
             ivs = {key: z3.Const(f"{key[1]}!{t.index}", tr.sort) for key in transition_ivars(t)}
             heads = [z3.Const(f"h{k}!{t.index}", tr.sort) for k in range(head_count(t.body))]
@@ -551,24 +580,41 @@ class AllN:
             run.run(t.body)
             s = z3.Solver()
             s.add(*tr.wf(x, universe), run.alive, *run.side)
-            assume(s, x, universe)
+            if self.lazy:  # the step's own instances, head choices and witnesses (.param_lazy)
+                seed = [p for p, u in enumerate(universe) if any(u.eq(v) for v in [*ivs.values(), *heads, wi, wj])]
+                s = LazySolver(s, ev, lits, x, universe, seed, instance)
+            for k in range(len(cands)):
+                assume_cand(s, x, universe, k)
+            full += sum(len(_tuples(universe, arity(k))) for k in range(len(cands)) if cands[k][0] == "clause")
             writes = assigned_slots(t.body)
             step_writes.append(writes)
             steps.append((t, s, run, universe, {k for k in range(len(cands)) if reads[k] & writes}))
         blocker = self._blocker(Frame(
             [atoms[i].uses() for i in range(len(atoms))], cands, live, lits, reads, steps, step_writes,
-            lambda i, st, bind: atom(i, st, bind), assume_one, lambda cl: self._reads(("clause", cl), atoms),
+            lambda i, st, bind: atom(i, st, bind), assume_cand, lambda cl: self._reads(("clause", cl), atoms),
             x, x0, wi, wj, tr.sym_facts()), atoms)
         rounds = 0
         changed = True
-        while changed:
+        self.stats["cpu_setup"] = round(time.process_time() - t0 - self.stats["cpu_mine"], 2)
+        _debug("step solvers", {"steps": len(steps), "cpu_setup": self.stats["cpu_setup"], "instances": full})
+        passes = 0
+        # with block_late, first the fixpoint of the clauses (the properties assumed, not asked): a
+        # counterexample to induction of a property found against that weaker set is blocked by
+        # a clause inductive relative to it, rather than to candidates Houdini drops later
+        phases = [False, True] if blocker is not None and self.block_late else [True]
+        while changed or len(phases) > 1:
+            if not changed:
+                phases.pop(0)
+                self.stats["clause_fixpoint_queries"] = rounds
+            ask_props = phases[0]
             changed = False
+            passes += 1
             for n_step, (t, s, run, universe, touched) in enumerate(steps):
                 while True:
                     if time.perf_counter() > self.deadline:
                         raise TimeoutError
                     idx = [k for k in range(len(cands)) if live[k]]
-                    check = [k for k in idx if k in touched]
+                    check = [k for k in idx if k in touched and (ask_props or cands[k][0] == "clause")]
                     if not check:
                         break
                     s.push()
@@ -577,6 +623,12 @@ class AllN:
                     r = s.check(*[lits[k] for k in idx])
                     rounds += 1
                     self.stats.update(houdini_queries=rounds, live=sum(live))  # for the time-limit line
+                    if rounds % 100 == 0:
+                        _debug("houdini progress", {"queries": rounds, "live": sum(live), "pass": passes,
+                                                    "post_drops": self.stats.get("post_drops", 0),
+                                                    "instances": sum(getattr(st[1], "asserted", 0) for st in steps),
+                                                    "refinements": sum(getattr(st[1], "refinements", 0) for st in steps),
+                                                    "cpu": round(time.process_time() - t0, 2)})
                     if blocker is not None:
                         self.stats.update(block_calls=blocker.calls, block_clauses=len(blocker.added))
                     if r != z3.sat:
@@ -586,16 +638,22 @@ class AllN:
                         break
                     m = s.model()
                     dropped = [k for k in check if z3.is_true(m.eval(posts[k], model_completion=True))]
+                    if self.drop_all:  # every clause the model's post-state falsifies, at any tuple
+                        more = ev.falsified(m, run.st, universe, [k for k in check if k not in dropped])
+                        self.stats["post_drops"] = self.stats.get("post_drops", 0) + len(more)
+                        dropped += sorted(more)
                     s.pop()
                     changed = True
-                    if blocker is not None and any(cands[k][0] == "prop" for k in dropped) \
-                            and blocker.block((m, n_step)):
-                        continue  # its pre-state is excluded by a new candidate: ask again
+                    if blocker is not None and any(cands[k][0] == "prop" for k in dropped):
+                        self.stats.setdefault("first_block_query", rounds)
+                        if blocker.block((m, n_step)):
+                            continue  # its pre-state is excluded by a new candidate: ask again
                     for k in dropped:
                         live[k] = False
                         if cands[k][0] == "prop":
                             self._note_cti(cands[k], t.key, m, x, run.st, universe)
         self.stats["houdini_queries"] = rounds
+        self._lazy_stats(steps, ev, full)
         _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
                            "dropped": self.cti})
         # the abstraction's obligations under the result
@@ -630,10 +688,18 @@ class AllN:
             self.stats.update(block_cpu=round(blocker.cpu, 2), block_calls=blocker.calls, block_failed=blocker.failed,
                               block_clauses=len(blocker.added), block_kept=sum(1 for k in keep_idx if k in added))
         self.kept = kept
+        #: the step solvers and the candidates at the end (diagnostics and tests)
+        self.steps, self.cands, self.live, self.lits = steps, cands, live, lits
         self.atoms = atoms
         self.stats["clauses"] = len(kept)
         self.stats["cpu_houdini"] = round(time.process_time() - t0, 2)
         return PResult(proved, failed, lines, self.claim(), self.stats)
+
+    def _lazy_stats(self, steps: list[Any], ev: Evaluator, full: int) -> None:
+        """How many mined-clause instances the step solvers hold, against a complete instantiation's."""
+        lazy = [s for _t, s, *_ in steps if isinstance(s, LazySolver)]
+        self.stats.update(instances=sum(s.asserted for s in lazy) if lazy else full, instances_full=full,
+                          refinements=sum(s.refinements for s in lazy), model_evals=ev.evals)
 
     def _blocker(self, frame: Frame, atoms: list[TAtom] | None = None) -> ParamBlocker | None:
         """CTI blocking for the properties Houdini would drop (:mod:`.param_block`), unless switched off."""
@@ -970,6 +1036,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.literals = int(opt("induct_literals", inp.limits.get("induct_literals", 3)))
         alln.generalise = bool(opt("induct_generalise", inp.limits.get("induct_generalise", True)))
         alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
+        alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
         res = alln.run()
     except NotInClass as err:
