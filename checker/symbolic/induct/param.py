@@ -592,7 +592,7 @@ class AllN:
         blocker = self._blocker(Frame(
             [atoms[i].uses() for i in range(len(atoms))], cands, live, lits, reads, steps, step_writes,
             lambda i, st, bind: atom(i, st, bind), assume_cand, lambda cl: self._reads(("clause", cl), atoms),
-            x, x0, wi, wj, tr.sym_facts()))
+            x, x0, wi, wj, tr.sym_facts()), atoms)
         rounds = 0
         changed = True
         self.stats["cpu_setup"] = round(time.process_time() - t0 - self.stats["cpu_mine"], 2)
@@ -701,11 +701,13 @@ class AllN:
         self.stats.update(instances=sum(s.asserted for s in lazy) if lazy else full, instances_full=full,
                           refinements=sum(s.refinements for s in lazy), model_evals=ev.evals)
 
-    def _blocker(self, frame: Frame) -> ParamBlocker | None:
+    def _blocker(self, frame: Frame, atoms: list[TAtom] | None = None) -> ParamBlocker | None:
         """CTI blocking for the properties Houdini would drop (:mod:`.param_block`), unless switched off."""
         if not self.generalise:
             return None
-        return ParamBlocker(frame, self.cols, self.block_clauses, self.deadline)
+        b = ParamBlocker(frame, self.cols, self.block_clauses, self.deadline)
+        b.texts = [a.text for a in atoms or []]  # for NAPI_INDUCT_DEBUG's reports
+        return b
 
     def support(self, steps: list[Any], cands: list[Any], live: list[bool], lits: list[Any], goal: Any,
                 proved: list[str]) -> list[int]:

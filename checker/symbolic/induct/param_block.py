@@ -88,6 +88,14 @@ class ParamBlocker(Generaliser):
         self.ctg_when_stuck = True
         #: start from the cube of the witness ``i`` alone (:meth:`cube_of`); False: every atom at once
         self.own = True
+        #: the atom templates' texts (NAPI_INDUCT_DEBUG's reports)
+        self.texts: list[str] = []
+
+    def show(self, cube: Cube) -> str:
+        """A cube in the atoms' words (for NAPI_INDUCT_DEBUG)."""
+        if not self.texts:
+            return str(cube)
+        return " and ".join(self.texts[a] if v else f"not {self.texts[a]}" for a, v in cube)
 
     def _uses_j(self, cube: Cube) -> bool:
         return any("j" in self.f.uses[i] for i, _ in cube)
@@ -108,6 +116,17 @@ class ParamBlocker(Generaliser):
         it is small (Linux every N, NoLostWakeup: 220 literals, stuck at 153); and a context's own
         state (its pc) is what the predecessors walk around. A fact about one instance needs
         neither, unless the reached states say otherwise."""
+        cube = self.full_cube_of(ctx)
+        if self.own:
+            # i's own atoms, then with those naming no instance (a context's pc ...), then all
+            for keep in ({"i"}, set(), None):
+                own = tuple(lit for lit in cube if keep is None or self.f.uses[lit[0]] in ({"i"}, keep))
+                if own and (keep is None or self.allowed(own)):
+                    return own
+        return cube
+
+    def full_cube_of(self, ctx: tuple[z3.ModelRef, int]) -> Cube:
+        """Every atom template at the model's witnesses (``w!i``, and ``w!j`` or another instance)."""
         m, k = ctx
         f = self.f
         universe = f.steps[k][3]
@@ -118,14 +137,16 @@ class ParamBlocker(Generaliser):
         for a, used in enumerate(f.uses):
             if used <= set(bind):
                 out.append((a, z3.is_true(m.eval(f.atom(a, f.x, bind), model_completion=True))))
-        cube = tuple(out)
-        if self.own:
-            # i's own atoms, then with those naming no instance (a context's pc ...), then all
-            for keep in ({"i"}, set(), None):
-                own = tuple(lit for lit in cube if keep is None or f.uses[lit[0]] in ({"i"}, keep))
-                if own and (keep is None or self.allowed(own)):
-                    return own
-        return cube
+        return tuple(out)
+
+    def fallbacks(self, ctx: tuple[z3.ModelRef, int]) -> list[Cube]:
+        """When the cube of :meth:`cube_of` cannot be generalised: the atoms naming no instance alone
+        (a fact of the shared state: DragonOS every N, NoLostWakeup, needs "a popped Waker of the
+        sleeping handler is owed", which names no NIC, and a CTI's own NIC state is reached), then
+        every atom."""
+        cube = self.full_cube_of(ctx)
+        shared = tuple(lit for lit in cube if not self.f.uses[lit[0]])
+        return [c for c in (shared, cube) if c]
 
     def _cube_term(self, cube: Cube, st: dict[int, Any]) -> list[Any]:
         lits = [self.f.atom(a, st, {"i": self.f.wi, "j": self.f.wj}) for a, _ in cube]

@@ -106,6 +106,20 @@ class Generaliser:
     def on_failure(self, m: Any, cube: Cube, why: str) -> None:
         """A counterexample to induction was not blocked (a frame may say which, for diagnosis)."""
 
+    def full_cube_of(self, m: Any) -> Cube:
+        """Every atom at the pre-state of ``m`` (what "down" intersects with; a frame whose
+        :meth:`cube_of` gives a part of the atoms says the whole here)."""
+        return self.cube_of(m)
+
+    def show(self, cube: Cube) -> str:
+        """A cube for NAPI_INDUCT_DEBUG's reports (a frame with the atoms' texts says them)."""
+        return str(cube)
+
+    def fallbacks(self, m: Any) -> list[Cube]:
+        """Further cubes of the counterexample to induction ``m``, tried in turn when its
+        :meth:`cube_of` cannot be generalised."""
+        return []
+
     # the pieces every frame shares
     def reached(self, cube: Cube) -> bool:
         """Some explicitly reached state lies in ``cube``."""
@@ -153,10 +167,14 @@ class Generaliser:
             if depth < self.max_depth and ctgs < MAX_CTG and self._block_ctg(t, depth):
                 ctgs += 1
                 continue
-            # down: keep the literals the predecessor shares, so that the clause excludes it too
-            tv = dict(t)
+            # down: keep the literals the predecessor shares, so that the clause excludes it too (all
+            # its atoms: a part of them, e.g. one instance's, would shed every other literal at once)
+            tv = dict(self.full_cube_of(got))
             smaller = tuple(lit for lit in cube if tv.get(lit[0]) == lit[1])
             if len(smaller) == len(cube) or not self.allowed(smaller):
+                if os.environ.get("NAPI_INDUCT_DEBUG") == "3":
+                    print(f"[induct] down stuck at depth {depth}: cube of {len(cube)} -> {len(smaller)}: "
+                          f"{self.show(smaller)}", flush=True)
                 # stuck: with ``ctg_when_stuck`` the predecessor is blocked now (one level deep) instead
                 if self.ctg_when_stuck and depth == 0 and ctgs < MAX_CTG and self._block_ctg(t, depth):
                     ctgs += 1
@@ -207,6 +225,11 @@ class Generaliser:
                 self.on_failure(m, cube, "its atoms match a reached or initial state")
                 return False
             got = self.generalise(cube)
+            for alt in self.fallbacks(m):
+                if got is not None or len(self.added) >= self.max_clauses:
+                    break
+                if alt != cube and self.allowed(alt):
+                    got = self.generalise(alt)
             if got is None or len(self.added) >= self.max_clauses:
                 self.failed += 1
                 self.on_failure(m, cube, "generalising it ran out of budget")
