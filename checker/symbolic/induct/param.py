@@ -37,7 +37,7 @@ from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
 from checker.symbolic.induct.mine import Clause, mine
-from checker.symbolic.induct.param_block import Frame, ParamBlocker, _mk
+from checker.symbolic.induct.param_block import Frame, ParamBlocker, mk_bool_app
 from checker.symbolic.induct.param_lazy import Evaluator, LazySolver
 from checker.symbolic.induct.sliced_check import check_sliced
 from checker.symbolic.induct.param_tr import FArr, Flg, NotInClass, PSeq, PTr, StepRun, head_count, transition_ivars
@@ -495,22 +495,21 @@ class AllN:
                 got = cache[key] = self._atom_term(atoms[i], st, bind)
             return got
 
-        negs: dict[tuple[int, int, tuple[int, ...]], Any] = {}
+        negs: dict[int, Any] = {}  # an atom's term id -> its negation (the atom terms stay cached, so ids hold)
 
         def lit(i: int, pol: bool, st: dict[int, Any], bind: dict[str, Any]) -> Any:
             t = atom(i, st, bind)
             if pol:
                 return t
-            key = (id(st), i, tuple(bind[v].get_id() for v in VARS if v in bind))
-            got = negs.get(key)
+            got = negs.get(t.get_id())
             if got is None:
-                got = negs[key] = z3.BoolRef(z3.Z3_mk_not(t.ctx.ref(), t.as_ast()), t.ctx)
+                got = negs[t.get_id()] = z3.BoolRef(z3.Z3_mk_not(t.ctx.ref(), t.as_ast()), t.ctx)
             return got
 
         def term(k: int, st: dict[int, Any], bind: dict[str, Any], universe: list[Any]) -> Any:
             kind, c = cands[k]
             if kind == "clause":  # through the C API: building these is most of the setup's time
-                return _mk(z3.Z3_mk_or, [lit(i, pol, st, bind) for i, pol in c])
+                return mk_bool_app(z3.Z3_mk_or, [lit(i, pol, st, bind) for i, pol in c])
             _, key, body = c
             binds = {kk: bind[v] for kk, v in zip(key, VARS)}
             return StepRun(tr, st, binds, universe).ev(body, 1)
@@ -521,19 +520,13 @@ class AllN:
                 return len(c[1])
             return len(set().union(*(atoms[i].uses() for i, _ in c)))
 
-        def assume_one(solver: z3.Solver, st: dict[int, Any], universe: list[Any], k: int) -> None:
-            inst = []
-            for combo in _tuples(universe, arity(k)):
-                bind = dict(zip(VARS, combo))
-                t = term(k, st, bind, universe)
-                if len(combo) == 2:
-                    t = z3.Implies(combo[0] != combo[1], t)
-                inst.append(t)
-            solver.add(z3.Implies(lits[k], z3.And(*inst)))
-
         def instance(k: int, st: dict[int, Any], combo: tuple[Any, ...], universe: list[Any]) -> Any:
             t = term(k, st, dict(zip(VARS, combo)), universe)
             return z3.Implies(combo[0] != combo[1], t) if len(combo) == 2 else t
+
+        def assume_one(solver: z3.Solver, st: dict[int, Any], universe: list[Any], k: int) -> None:
+            inst = [instance(k, st, combo, universe) for combo in _tuples(universe, arity(k))]
+            solver.add(z3.Implies(lits[k], z3.And(*inst)))
 
         ev = Evaluator([a.uses() for a in atoms], cands, lambda i, st, bind: atom(i, st, bind))
 

@@ -217,8 +217,8 @@ class ParamBlocker(Generaliser):
                 if key2 not in cache:
                     cache[key2] = universe[combo[0]] == universe[combo[1]]
                 ls.append(cache[key2])
-            out.append(_mk(z3.Z3_mk_or, ls))
-        return _mk(z3.Z3_mk_and, out)
+            out.append(mk_bool_app(z3.Z3_mk_or, ls))
+        return mk_bool_app(z3.Z3_mk_and, out)
 
     def _add(self, cube: Cube) -> None:
         f = self.f
@@ -237,7 +237,7 @@ class ParamBlocker(Generaliser):
         self.added.append((k, clause))
 
 
-def _mk(fn: Any, args: list[Any]) -> Any:
+def mk_bool_app(fn: Any, args: list[Any]) -> Any:
     """``fn`` (Z3_mk_or / Z3_mk_and) of ``args`` through the C API (z3.Or coerces every argument)."""
     if not args:
         return z3.BoolVal(fn is z3.Z3_mk_and)
