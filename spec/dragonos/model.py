@@ -18,9 +18,21 @@ from spec.dragonos.versions import Version
 #: Waker.state (wait_queue.rs); at 0ee965c8e only IDLE / NOTIFIED are used (has_woken false / true)
 WAKER = Enum("IDLE", "SLEEPING", "NOTIFIED")
 NAPI_BITS = Flags("SCHED", "MISSED", "DISABLE")
-#: the top of the ``owed`` ghost count (saturating: it never counts more contexts than owe, see
-#: spec.dragonos.waitq.add_waker); the same at every N so that the grounded and every-N builds agree
-OWED_CAP = 255
+#: the actors that may pop the napi_handler's Waker (dragonos_family): the ghosts naming who owes it a
+#: wakeup (:class:`Owed`) hold one of these and, for the driver family, the instance
+POPPERS = Enum("drv", "napi_handler", "netns_poller")
+
+
+@dataclass
+class Owed:
+    """A ghost naming one context that owes a sleeper part of a wakeup (spec.dragonos.waitq.add_waker):
+    ``due`` (it owes it), ``by`` (which actor, :data:`POPPERS`), ``drv`` (which driver, when ``by``
+    names the driver family). Written only, by the waker's and the sleeper's steps; read by nothing
+    but the per-NIC NoLostWakeup and other ghosts' updates."""
+
+    due: Expr
+    by: Expr
+    drv: Expr
 
 
 @dataclass
@@ -31,9 +43,11 @@ class Waitq:
     wk: Expr  # Waker.state (or has_woken at 0ee965c8e)
     blk: Expr  # ProcessState::Blocked (mark_sleep) and not yet woken
     ep: Expr  # which Waker: toggles whenever the sleeper creates a new one (ghost identity)
-    #: ghost (dragonos_family with ``owed``): how many contexts popped the sleeper's Waker and have
-    #: not yet finished ``Waker::wake`` / ``ProcessManager::wakeup`` (saturating at its type's top)
-    owed: Expr | None = None
+    #: ghosts (dragonos_family with ``owed``, the napi_handler's queue only): the context that popped
+    #: the Waker last while it has Waker::wake to do, and the context whose Waker::wake found the
+    #: sleeper SLEEPING while it has ProcessManager::wakeup to do (spec.dragonos.waitq.add_waker)
+    owe_wake: Owed | None = None
+    owe_pcb: Owed | None = None
 
 
 @dataclass
@@ -139,9 +153,14 @@ def declare(c: Ctx) -> None:
     g.hwq = Waitq(s.var("napi_wq.registered", Bool), s.var("napi_wq.waker", WAKER),
                   s.var("napi_handler.blocked", Bool), s.var("napi_wq.epoch", Bool, ghost=True))
     if c.ids is not None and getattr(k, "owed", False):
-        g.hwq.owed = s.var("napi_wq.owed", Int(0, OWED_CAP), ghost=True,
-                           doc="contexts that popped the napi_handler's Waker and still owe it Waker::wake / "
-                               "ProcessManager::wakeup (saturating)")
+        def owed(what: str, doc: str) -> Owed:
+            return Owed(s.var(f"napi_wq.{what}_due", Bool, ghost=True, doc=doc),
+                        s.var(f"napi_wq.{what}_by", POPPERS, ghost=True, doc=f"who owes {what} (the actor)"),
+                        s.var(f"napi_wq.{what}_drv", idx, ghost=True, doc=f"who owes {what} (the driver)"))
+        g.hwq.owe_wake = owed("wake", "the context that popped the napi_handler's Waker last has Waker::wake "
+                                      "still to do")
+        g.hwq.owe_pcb = owed("pcb", "a context whose Waker::wake found the napi_handler SLEEPING has "
+                                    "ProcessManager::wakeup still to do")
     g.pending = s.var("poll_pending", Bool, doc="NetnsPoller.poll_pending")
     g.gen = s.var("deadline_generation_changed", Bool,
                   doc="deadline_generation != the poller's observed snapshot")

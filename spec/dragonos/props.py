@@ -48,7 +48,7 @@ def _per_nic_lost(c: Ctx, j: Any, handler_asleep: Any) -> Any:
     drv = c.actors["drivers"]
     others = [e for name, e in c.facts.resting.items() if name != drv.name]
     return And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, Not(g.irqp[j]), c.facts.resting_of[drv.name](j), *others,
-               netns.poller_asleep(c), g.ptimer == 0, g.hwq.owed == 0)
+               netns.poller_asleep(c), g.ptimer == 0, Not(g.hwq.owe_wake.due), Not(g.hwq.owe_pcb.due))
 
 
 def add_properties(c: Ctx, others: list[Any]) -> None:
@@ -75,7 +75,7 @@ def add_properties(c: Ctx, others: list[Any]) -> None:
         ForAll(nics, lambda j: _copies(c, j) <= 1),
         doc="a NapiStruct is at most once in napi_list + the handler's lists + being polled",
     )
-    owed = g.hwq.owed
+    owed = g.hwq.owe_wake
     if owed is not None:  # dragonos_family with the ghost count: the per-NIC form (see _per_nic_lost)
         s.invariant("NoLostWakeup", ForAll(nics, lambda j: Not(_per_nic_lost(c, j, handler_asleep))),
                     doc="never: napi_handler Blocked in schedule(), an UP interface j with frames or sendable "

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from checker.lang import And, Expr, Max, Min, Not
-from spec.dragonos.model import Ctx, Waitq, anyone_at
+from checker.lang import And, Expr, Not
+from spec.dragonos.model import Ctx, Owed, Waitq, anyone_at
 from spec.dragonos.versions import WAITQ, cite
 
 IDLE, SLEEPING, NOTIFIED = 0, 1, 2
+#: the actors the ghosts of the wakeup owed name (spec.dragonos.model.POPPERS)
+DUE_BY = ("drv", "napi_handler", "netns_poller")
 
 
 # ---------------------------------------------------------------- waker side
@@ -58,13 +60,26 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
         for x in [ret, wep, *(dead or [])]:
             t.set(x[i], x[i].typ.default())
 
-    def owe(t: Any, more: bool) -> None:
-        # the ghost count of contexts owing the sleeper a wakeup: +1 at a pop that took its Waker, -1
-        # when Waker::wake returns without a wakeup to do or ProcessManager::wakeup is done. Saturating
-        # both ways, it never exceeds the number of contexts that owe (so it is 0 when none does)
-        if wq.owed is not None:
-            top = wq.owed.typ.hi  # type: ignore[attr-defined]
-            t.set(wq.owed, Min(wq.owed + 1, top) if more else Max(wq.owed - 1, 0))
+    # the ghosts naming who owes the sleeper a wakeup (dragonos_family with `owed`, the napi_handler's
+    # queue). A pop that takes the Waker names the popper in `owe_wake`; a Waker::wake that finds the
+    # sleeper SLEEPING (whoever does it) names itself in `owe_pcb`. A named context clears its slot
+    # when it leaves the step it owes (`wake`, `pcb`), and the sleeper clears `owe_wake` when it makes
+    # a new Waker (the old popper's Waker::wake is then a no-op). Nothing else writes them, so a slot
+    # is set only while the context it names is at `wake` (owe_wake) or `pcb` (owe_pcb)
+    me = DUE_BY.index(actor.name) if wq.owe_wake is not None else 0
+    many = actor.family is not None or actor.instances != 1  # the driver family (grounded or not)
+
+    def name_me(t: Any, i: int, slot: Owed | None) -> None:
+        if slot is not None:
+            t.set(slot.due, True)
+            t.set(slot.by, me)
+            if many:
+                t.set(slot.drv, i)
+
+    def clear_mine(t: Any, i: int, slot: Owed | None) -> None:
+        if slot is not None:
+            with t.if_(And(slot.by == me, slot.drv == i) if many else slot.by == me):
+                t.set(slot.due, False)
 
     if v.waitq == "prepare_to_wait":
         @actor.step(f"{prefix}pop", func=cite(v, f"{WAITQ}:WaitQueue::wakeup ({what}; head must be Blocked)"))
@@ -81,7 +96,7 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
             with t.if_(wq.reg):
                 t.set(wq.reg, False)
                 t.set(wep[i], wq.ep)
-                owe(t, True)
+                name_me(t, i, wq.owe_wake)
                 t.goto(f"{prefix}wake")
             with t.else_():
                 back(t, i)
@@ -91,9 +106,11 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
             def _wake(t: Any, i: int) -> None:
                 with t.if_(And(wep[i] == wq.ep, wq.wk == IDLE)):
                     t.set(wq.wk, NOTIFIED)
+                    clear_mine(t, i, wq.owe_wake)
+                    name_me(t, i, wq.owe_pcb)
                     t.goto(f"{prefix}pcb")
                 with t.else_():
-                    owe(t, False)
+                    clear_mine(t, i, wq.owe_wake)
                     back(t, i)
         else:
             @actor.step(f"{prefix}wake", func=cite(v, f"{WAITQ}:Waker::wake (CAS IDLE|SLEEPING -> NOTIFIED)"))
@@ -101,17 +118,19 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
                 same = wep[i] == wq.ep
                 with t.if_(And(same, wq.wk == SLEEPING)):
                     t.set(wq.wk, NOTIFIED)
+                    clear_mine(t, i, wq.owe_wake)
+                    name_me(t, i, wq.owe_pcb)
                     t.goto(f"{prefix}pcb")
                 with t.else_():
                     with t.if_(And(same, wq.wk == IDLE)):
                         t.set(wq.wk, NOTIFIED)
-                    owe(t, False)
+                    clear_mine(t, i, wq.owe_wake)
                     back(t, i)
 
     @actor.step(f"{prefix}pcb", func=cite(v, f"{v.pm_file}:ProcessManager::wakeup (only a Blocked pcb)"))
     def _pcb(t: Any, i: int) -> None:
         t.set(wq.blk, False)
-        owe(t, False)
+        clear_mine(t, i, wq.owe_pcb)
         back(t, i)
 
     # the facts this waker exports (read by the properties and the clock, which name no label)
@@ -159,8 +178,13 @@ def add_sleeper(
             return Not(True)
         return And(timer != 0, g.now >= timer)
 
-    def new_waker(t: Any) -> None:
+    def new_ep(t: Any) -> None:
         t.set(wq.ep, Not(wq.ep))
+        if wq.owe_wake is not None:
+            t.set(wq.owe_wake.due, False)  # a new Waker: whoever popped the old one owes this one nothing
+
+    def new_waker(t: Any) -> None:
+        new_ep(t)
         t.set(wq.wk, IDLE)
 
     if v.waitq == "prepare_to_wait":
@@ -222,7 +246,7 @@ def add_sleeper(
             with t.if_(timed_out()):  # wait_until_impl: deadline check at the top of each turn
                 t.set(wq.reg, False)  # remove_waker (a TimeoutWaker wake leaves it queued)
                 t.set(wq.wk, IDLE)
-                t.set(wq.ep, Not(wq.ep))  # cancel_or_timeout closes the Waker
+                new_ep(t)  # cancel_or_timeout closes the Waker
                 with t.if_(cond(t)):
                     done(t, i, True)
                 with t.else_():
@@ -240,7 +264,7 @@ def add_sleeper(
         with t.if_(cond(t)):
             t.set(wq.reg, False)  # remove_waker
             if per_call:
-                t.set(wq.ep, Not(wq.ep))  # the pair is dropped when the call returns
+                new_ep(t)  # the pair is dropped when the call returns
             done(t, i, True)
         with t.else_():
             t.goto(f"{p}block")
