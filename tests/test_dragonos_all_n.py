@@ -66,19 +66,9 @@ def test_with_the_owed_ghosts_no_lost_wakeup_is_a_forall_over_nics() -> None:
                       z3.BoolRef)
 
 
-def _owing(s: System, st: tuple[Any, ...], what: str) -> str | None:
-    """The label of the context the ghost ``napi_wq.<what>_*`` names, or None when it names none."""
-    if not st[s.var_named(f"napi_wq.{what}_due").slot]:
-        return None
-    a = s.actors[[a.name for a in s.actors].index(("drv", "napi_handler", "netns_poller")[
-        st[s.var_named(f"napi_wq.{what}_by").slot]])]
-    k = st[s.var_named(f"napi_wq.{what}_drv").slot] if a.name == "drv" else 0
-    return a.labels.names[st[a.pc.value.slot][k]]
-
-
 def test_the_owed_ghosts_name_a_context_owing_the_wakeup() -> None:
-    """Over the whole state space at N = 2: ``napi_wq.wake_due`` only while the context it
-    names is at ``wk_wake`` and ``napi_wq.pcb_due`` only while it is at ``wk_pcb`` (what makes the
+    """Over the whole state space at N = 2: ``napi_wq.owe_wake`` only while some context is at
+    ``wk_wake`` and ``napi_wq.owe_pcb`` only while some context is at ``wk_pcb`` (what makes the
     per-NIC NoLostWakeup imply the one over every NIC); both are used (set in some states); and the
     per-NIC NoLostWakeup holds, as does the form over every NIC. With the earlier ghost, a count of
     owing contexts, as many contexts as drivers owe at once (both here; three at N = 3, one at
@@ -91,12 +81,12 @@ def test_the_owed_ghosts_name_a_context_owing_the_wakeup() -> None:
     seen = {"wake": 0, "pcb": 0}
     most = 0
     for st in res.reached():
+        at = [a.labels.names[pc] for a in s.actors for pc in st[a.pc.value.slot]]
         for what in seen:
-            lab = _owing(s, st, what)
-            assert lab in (None, f"wk_{what}")
-            seen[what] += lab is not None
-        most = max(most, sum(a.labels.names[pc] in ("wk_wake", "wk_pcb") for a in s.actors
-                             for pc in st[a.pc.value.slot]))
+            if st[s.var_named(f"napi_wq.owe_{what}").slot]:
+                assert f"wk_{what}" in at
+                seen[what] += 1
+        most = max(most, at.count("wk_wake") + at.count("wk_pcb"))
     assert seen["wake"] > 0 and seen["pcb"] > 0
     assert most == 2
     plain = FAMILY_SPEC.instantiate({**vals, "owed": False})

@@ -18,23 +18,6 @@ from spec.dragonos.versions import Version
 #: Waker.state (wait_queue.rs); at 0ee965c8e only IDLE / NOTIFIED are used (has_woken false / true)
 WAKER = Enum("IDLE", "SLEEPING", "NOTIFIED")
 NAPI_BITS = Flags("SCHED", "MISSED", "DISABLE")
-#: the actors that may pop the napi_handler's Waker (dragonos_family): the ghosts naming who owes it a
-#: wakeup (:class:`Owed`) hold one of these and, for the driver family, the instance
-POPPERS = Enum("drv", "napi_handler", "netns_poller")
-
-
-@dataclass
-class Owed:
-    """A ghost naming one context that owes a sleeper part of a wakeup (spec.dragonos.waitq.add_waker):
-    ``due`` (it owes it), ``by`` (which actor, :data:`POPPERS`), ``drv`` (which driver, when ``by``
-    names the driver family). Written only, by the waker's and the sleeper's steps; read by nothing
-    but the per-NIC NoLostWakeup and other ghosts' updates."""
-
-    due: Expr
-    by: Expr
-    drv: Expr
-
-
 @dataclass
 class Waitq:
     """One sleeper's side of a WaitQueue: its Waker in the queue, the Waker's state, the pcb's Blocked state."""
@@ -43,11 +26,17 @@ class Waitq:
     wk: Expr  # Waker.state (or has_woken at 0ee965c8e)
     blk: Expr  # ProcessState::Blocked (mark_sleep) and not yet woken
     ep: Expr  # which Waker: toggles whenever the sleeper creates a new one (ghost identity)
-    #: ghosts (dragonos_family with ``owed``, the napi_handler's queue only): the context that popped
-    #: the Waker last while it has Waker::wake to do, and the context whose Waker::wake found the
-    #: sleeper SLEEPING while it has ProcessManager::wakeup to do (spec.dragonos.waitq.add_waker)
-    owe_wake: Owed | None = None
-    owe_pcb: Owed | None = None
+    #: ghosts (dragonos_family with ``owed``, the napi_handler's queue only; spec.dragonos.waitq):
+    #: ``owe_wake``: set by a pop that takes the Waker, cleared by every Waker::wake of the current
+    #: Waker and by a new Waker; ``owe_pcb``: set by a Waker::wake that finds the sleeper SLEEPING
+    #: (it goes on to ProcessManager::wakeup), cleared by every ProcessManager::wakeup. Nothing else
+    #: writes them and no kernel step reads them. By induction over a run, ``owe_wake`` is set only
+    #: while the context that set it last is at ``wake`` (that context's wake is of the current Waker,
+    #: since a new Waker clears the flag, so it clears the flag as it leaves) and ``owe_pcb`` only
+    #: while the one that set it last is at ``pcb``: each names a context that still owes the
+    #: sleeper part of a wakeup, so both are false when no context owes one
+    owe_wake: Expr | None = None
+    owe_pcb: Expr | None = None
 
 
 @dataclass
@@ -153,14 +142,11 @@ def declare(c: Ctx) -> None:
     g.hwq = Waitq(s.var("napi_wq.registered", Bool), s.var("napi_wq.waker", WAKER),
                   s.var("napi_handler.blocked", Bool), s.var("napi_wq.epoch", Bool, ghost=True))
     if c.ids is not None and getattr(k, "owed", False):
-        def owed(what: str, doc: str) -> Owed:
-            return Owed(s.var(f"napi_wq.{what}_due", Bool, ghost=True, doc=doc),
-                        s.var(f"napi_wq.{what}_by", POPPERS, ghost=True, doc=f"who owes {what} (the actor)"),
-                        s.var(f"napi_wq.{what}_drv", idx, ghost=True, doc=f"who owes {what} (the driver)"))
-        g.hwq.owe_wake = owed("wake", "the context that popped the napi_handler's Waker last has Waker::wake "
-                                      "still to do")
-        g.hwq.owe_pcb = owed("pcb", "a context whose Waker::wake found the napi_handler SLEEPING has "
-                                    "ProcessManager::wakeup still to do")
+        g.hwq.owe_wake = s.var("napi_wq.owe_wake", Bool, ghost=True,
+                               doc="a context that popped the napi_handler's Waker has Waker::wake still to do")
+        g.hwq.owe_pcb = s.var("napi_wq.owe_pcb", Bool, ghost=True,
+                              doc="a context whose Waker::wake found the napi_handler SLEEPING has "
+                                  "ProcessManager::wakeup still to do")
     g.pending = s.var("poll_pending", Bool, doc="NetnsPoller.poll_pending")
     g.gen = s.var("deadline_generation_changed", Bool,
                   doc="deadline_generation != the poller's observed snapshot")

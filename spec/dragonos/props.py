@@ -48,7 +48,7 @@ def _per_nic_lost(c: Ctx, j: Any, handler_asleep: Any) -> Any:
     drv = c.actors["drivers"]
     others = [e for name, e in c.facts.resting.items() if name != drv.name]
     return And(g.up[j], Or(g.rx[j] > 0, g.imm[j] > 0), handler_asleep, Not(g.irqp[j]), c.facts.resting_of[drv.name](j), *others,
-               netns.poller_asleep(c), g.ptimer == 0, Not(g.hwq.owe_wake.due), Not(g.hwq.owe_pcb.due))
+               netns.poller_asleep(c), g.ptimer == 0, Not(g.hwq.owe_wake), Not(g.hwq.owe_pcb))
 
 
 def add_properties(c: Ctx, others: list[Any]) -> None:

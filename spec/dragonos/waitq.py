@@ -32,12 +32,10 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from checker.lang import And, Expr, Not
-from spec.dragonos.model import Ctx, Owed, Waitq, anyone_at
+from spec.dragonos.model import Ctx, Waitq, anyone_at
 from spec.dragonos.versions import WAITQ, cite
 
 IDLE, SLEEPING, NOTIFIED = 0, 1, 2
-#: the actors the ghosts of the wakeup owed name (spec.dragonos.model.POPPERS)
-DUE_BY = ("drv", "napi_handler", "netns_poller")
 
 
 # ---------------------------------------------------------------- waker side
@@ -60,26 +58,11 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
         for x in [ret, wep, *(dead or [])]:
             t.set(x[i], x[i].typ.default())
 
-    # the ghosts naming who owes the sleeper a wakeup (dragonos_family with `owed`, the napi_handler's
-    # queue). A pop that takes the Waker names the popper in `owe_wake`; a Waker::wake that finds the
-    # sleeper SLEEPING (whoever does it) names itself in `owe_pcb`. A named context clears its slot
-    # when it leaves the step it owes (`wake`, `pcb`), and the sleeper clears `owe_wake` when it makes
-    # a new Waker (the old popper's Waker::wake is then a no-op). Nothing else writes them, so a slot
-    # is set only while the context it names is at `wake` (owe_wake) or `pcb` (owe_pcb)
-    me = DUE_BY.index(actor.name) if wq.owe_wake is not None else 0
-    many = actor.family is not None or actor.instances != 1  # the driver family (grounded or not)
-
-    def name_me(t: Any, i: int, slot: Owed | None) -> None:
-        if slot is not None:
-            t.set(slot.due, True)
-            t.set(slot.by, me)
-            if many:
-                t.set(slot.drv, i)
-
-    def clear_mine(t: Any, i: int, slot: Owed | None) -> None:
-        if slot is not None:
-            with t.if_(And(slot.by == me, slot.drv == i) if many else slot.by == me):
-                t.set(slot.due, False)
+    def owe(t: Any, flag: Expr | None, value: bool) -> None:
+        # the ghosts of the wakeup owed (dragonos_family with `owed`, the napi_handler's queue; see
+        # spec.dragonos.model.Waitq): written here and by the sleeper's new Waker, never read by a step
+        if flag is not None:
+            t.set(flag, value)
 
     if v.waitq == "prepare_to_wait":
         @actor.step(f"{prefix}pop", func=cite(v, f"{WAITQ}:WaitQueue::wakeup ({what}; head must be Blocked)"))
@@ -96,7 +79,7 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
             with t.if_(wq.reg):
                 t.set(wq.reg, False)
                 t.set(wep[i], wq.ep)
-                name_me(t, i, wq.owe_wake)
+                owe(t, wq.owe_wake, True)
                 t.goto(f"{prefix}wake")
             with t.else_():
                 back(t, i)
@@ -104,13 +87,16 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
         if v.waitq == "flag":
             @actor.step(f"{prefix}wake", func=cite(v, f"{WAITQ}:Waker::wake (has_woken.swap(true))"))
             def _wake(t: Any, i: int) -> None:
-                with t.if_(And(wep[i] == wq.ep, wq.wk == IDLE)):
+                same = wep[i] == wq.ep
+                with t.if_(And(same, wq.wk == IDLE)):
                     t.set(wq.wk, NOTIFIED)
-                    clear_mine(t, i, wq.owe_wake)
-                    name_me(t, i, wq.owe_pcb)
+                    owe(t, wq.owe_wake, False)
+                    owe(t, wq.owe_pcb, True)
                     t.goto(f"{prefix}pcb")
                 with t.else_():
-                    clear_mine(t, i, wq.owe_wake)
+                    if wq.owe_wake is not None:
+                        with t.if_(same):
+                            owe(t, wq.owe_wake, False)
                     back(t, i)
         else:
             @actor.step(f"{prefix}wake", func=cite(v, f"{WAITQ}:Waker::wake (CAS IDLE|SLEEPING -> NOTIFIED)"))
@@ -118,19 +104,21 @@ def add_waker(c: Ctx, actor: Any, prefix: str, wq: Waitq, ret: Expr, wep: Expr, 
                 same = wep[i] == wq.ep
                 with t.if_(And(same, wq.wk == SLEEPING)):
                     t.set(wq.wk, NOTIFIED)
-                    clear_mine(t, i, wq.owe_wake)
-                    name_me(t, i, wq.owe_pcb)
+                    owe(t, wq.owe_wake, False)
+                    owe(t, wq.owe_pcb, True)
                     t.goto(f"{prefix}pcb")
                 with t.else_():
                     with t.if_(And(same, wq.wk == IDLE)):
                         t.set(wq.wk, NOTIFIED)
-                    clear_mine(t, i, wq.owe_wake)
+                    if wq.owe_wake is not None:
+                        with t.if_(same):
+                            owe(t, wq.owe_wake, False)
                     back(t, i)
 
     @actor.step(f"{prefix}pcb", func=cite(v, f"{v.pm_file}:ProcessManager::wakeup (only a Blocked pcb)"))
     def _pcb(t: Any, i: int) -> None:
         t.set(wq.blk, False)
-        clear_mine(t, i, wq.owe_pcb)
+        owe(t, wq.owe_pcb, False)
         back(t, i)
 
     # the facts this waker exports (read by the properties and the clock, which name no label)
@@ -181,7 +169,7 @@ def add_sleeper(
     def new_ep(t: Any) -> None:
         t.set(wq.ep, Not(wq.ep))
         if wq.owe_wake is not None:
-            t.set(wq.owe_wake.due, False)  # a new Waker: whoever popped the old one owes this one nothing
+            t.set(wq.owe_wake, False)  # a new Waker: whoever popped the old one owes this one nothing
 
     def new_waker(t: Any) -> None:
         new_ep(t)
