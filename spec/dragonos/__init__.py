@@ -209,10 +209,11 @@ def make_spec(name: str, doc: str, parts: Parts = DEFAULT, family: bool = False)
 
     consts = [dataclasses.replace(x, default=0) if family and x.name == "VIRTIO" else x for x in CONSTANTS]
     if family:
-        consts.append(Constant("owed", bool, False, "dragonos_family: a ghost count of the contexts owing the "
-                               "napi_handler a wakeup (popped its Waker, Waker::wake / ProcessManager::wakeup "
-                               "still to do); NoLostWakeup is then stated per NIC, with the count at 0 in its "
-                               "premise (a ∀, which every N needs; it implies the form over every NIC)"))
+        consts.append(Constant("owed", bool, False, "dragonos_family: two ghost flags, set while a context owes "
+                               "the napi_handler Waker::wake (it popped the Waker) or ProcessManager::wakeup "
+                               "(its Waker::wake found the handler SLEEPING); NoLostWakeup is then stated per NIC, "
+                               "with both clear in its premise (a ∀, which every N needs; it implies the form "
+                               "over every NIC)"))
     return SpecDef(name=name, doc=doc, constants=consts, build=build_with, properties=PROPERTIES)
 
 

@@ -38,12 +38,13 @@ def _nobody_coming(c: Ctx) -> Any:
 def _per_nic_lost(c: Ctx, j: Any, handler_asleep: Any) -> Any:
     """The lost wakeup of NoLostWakeup for NIC ``j`` alone (dragonos_family with ``owed``): j UP with
     work, the handler asleep, j's interrupt not raised and j's driver resting, every context that is
-    not a NIC's driver resting, the poller asleep with no timer armed, and the ghost count of
-    contexts owing the handler a wakeup at 0. It names only j, so "never, for every j" is a ``∀``
-    (the form every N needs). It implies the one over every NIC: there every driver rests, so no
-    context owes a wakeup, and the count never exceeds the contexts that owe
-    (spec.dragonos.waitq.add_waker), so it is 0. The count, not the drivers themselves, is what
-    makes it a ∀: the wakeup NIC j needs may be owed by another NIC's driver (docs/induct.md)."""
+    not a NIC's driver resting, the poller asleep with no timer armed, and neither ghost flag of the
+    wakeup owed set (``napi_wq.owe_wake``, ``napi_wq.owe_pcb``: spec.dragonos.model.Waitq). It names
+    only j, so "never, for every j" is a ``∀`` (the form every N needs). It implies the one over every
+    NIC: there every driver rests, so no context is at ``wk_wake`` or ``wk_pcb``, and each flag is set
+    only while the context that set it last is at one of them (spec.dragonos.waitq), so both are
+    clear. The flags, not the drivers themselves, are what make it a ∀: the wakeup NIC j needs may be
+    owed by another NIC's driver (docs/induct.md, "Every number of NICs")."""
     g = c.vars
     drv = c.actors["drivers"]
     others = [e for name, e in c.facts.resting.items() if name != drv.name]
@@ -76,7 +77,7 @@ def add_properties(c: Ctx, others: list[Any]) -> None:
         doc="a NapiStruct is at most once in napi_list + the handler's lists + being polled",
     )
     owed = g.hwq.owe_wake
-    if owed is not None:  # dragonos_family with the ghost count: the per-NIC form (see _per_nic_lost)
+    if owed is not None:  # dragonos_family with the ghosts of the wakeup owed: the per-NIC form (_per_nic_lost)
         s.invariant("NoLostWakeup", ForAll(nics, lambda j: Not(_per_nic_lost(c, j, handler_asleep))),
                     doc="never: napi_handler Blocked in schedule(), an UP interface j with frames or sendable "
                         "segments, j's interrupt not raised, j's driver and every other context idle, the "
