@@ -36,6 +36,7 @@ from checker.lang.system import Property, SpecDef, System, assigned_slots
 from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
+from checker.symbolic.induct.cti_reach import CTIModel
 from checker.symbolic.induct.mine import Clause, mine
 from checker.symbolic.induct.param_block import Frame, ParamBlocker, mk_bool_app
 from checker.symbolic.induct.param_lazy import Evaluator, LazySolver
@@ -67,6 +68,9 @@ SLICED = True
 EXPLORE_FACTOR = 5
 #: ... and, when even that is cut short, adds the states of random walks this deep
 WALKS, WALK_DEPTH = 300, 400
+#: a counterexample to induction asked again (AllN._smaller): symbolic constants at most this much
+#: above their least values, lists at most this long; tightest first
+SMALLER = ((0, 2), (1, 3), (3, 4))
 
 
 @dataclass(frozen=True)
@@ -365,6 +369,9 @@ class AllN:
         #: a counterexample to induction drops every clause its post-state falsifies at any tuple of
         #: the universe, not only those false at the witnesses (:meth:`.param_lazy.Evaluator.falsified`)
         self.drop_all = True
+        #: a dropped property's counterexample to induction is asked again with small constants and
+        #: lists, and its pre-state searched for at a small N (``options.induct_cti_reach``, :mod:`.cti_reach`)
+        self.cti_reach = True
         self.tr = PTr(self.psys, sym_names, lows, self.order, self.below)
         self.lows = lows
 
@@ -485,6 +492,8 @@ class AllN:
         live = [True] * len(cands)  # a list: blocking appends candidates
         lits = [z3.Bool(f"c!{k}") for k in range(len(cands))]
         self.cti: dict[str, str] = {}
+        #: the Z3 model of each property's counterexample to induction (.cti_reach)
+        self.cti_models: dict[str, CTIModel] = {}
 
         cache: dict[tuple[int, int, tuple[int, ...]], Any] = {}
 
@@ -644,7 +653,9 @@ class AllN:
                     for k in dropped:
                         live[k] = False
                         if cands[k][0] == "prop":
-                            self._note_cti(cands[k], t.key, m, x, run.st, universe)
+                            first = self.cti_reach and cands[k][1][0] not in self.cti
+                            small = self._smaller(s, goal(k, run.st, universe), [lits[j] for j in idx], x) if first else None
+                            self._note_cti(cands[k], t.key, small or m, x, run.st, universe, t, run)
         self.stats["houdini_queries"] = rounds
         self._lazy_stats(steps, ev, full)
         _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
@@ -803,13 +814,16 @@ class AllN:
         return z3.And(v == a.value, w == bind[a.who] if a.who else w)
 
     def _note_cti(self, cand: Any, step: str, m: Any = None, x: Any = None, post: Any = None,
-                  universe: Any = None) -> None:
+                  universe: Any = None, t: Any = None, run: Any = None) -> None:
         name = cand[1][0]
         if name in self.cti:
             return
         if m is None:
             self.cti[name] = f"false in {step}"
             return
+        if t is not None and run is not None:  # kept for the grounded search of its pre-state (.cti_reach)
+            self.cti_models[name] = CTIModel(name, t, m, x, {k: v for k, v in run.binds.items()},
+                                             list(run.head_of.values()), universe[-2:][: len(cand[1][1])], universe)
         pre, names = self._show(m, x, universe)
         after, _ = self._show(m, post, universe, names)
         changed = {k: v for k, v in after.items() if pre.get(k) != v}
@@ -818,6 +832,26 @@ class AllN:
         self.cti[name] = (f"counterexample to induction (instances named #1, #2 ...): from a state where "
                           f"{shown}, step {step} makes {name} false for instance {who}: "
                           + ", ".join(f"{k} becomes {v}" for k, v in changed.items()))
+
+    def _smaller(self, s: Any, goal: Any, assume: list[Any], pre: dict[int, Any]) -> Any:
+        """The same question as the one that found a counterexample to induction of a property (its
+        pre-state under the same candidates, a step falsifying the property, ``goal``), asked again
+        with the symbolic constants near their least values and the lists short, loosest last: a
+        model a person can read and the explicit engine can search (:mod:`.cti_reach`); None when
+        none of these is satisfiable in time (the original model stands)."""
+        lists = [v.length for v in _flat(pre) if isinstance(v, PSeq)]
+        for more, longest in SMALLER:
+            if time.perf_counter() > self.deadline:
+                return None
+            s.push()
+            s.add(goal, *[c <= lo + more for c, lo in zip(self.tr.sym, self.lows)],
+                  *[n <= longest for n in lists])
+            r = s.check(*assume)
+            m = s.model() if r == z3.sat else None
+            s.pop()
+            if m is not None:
+                return m
+        return None
 
     def _show(self, m: Any, st: dict[int, Any], universe: list[Any],
               names: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
@@ -957,6 +991,14 @@ def random_walks(compiled: CompiledSystem, init: tuple, walks: int, depth: int, 
             s = rng.choice(succ)[1]
             seen.add(s)
     return list(seen)
+
+
+def _flat(st: dict[int, Any]) -> list[Any]:
+    """The values of a translated state, a per-CPU list's elements one by one."""
+    out: list[Any] = []
+    for v in st.values():
+        out.extend(v if isinstance(v, list) else [v])
+    return out
 
 
 def _read(v: Any, path: tuple[Any, ...], bind: dict[str, Any]) -> Any:
