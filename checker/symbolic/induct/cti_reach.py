@@ -5,10 +5,12 @@ model of the instance-sort translation (:mod:`.param_tr`) in which a pre-state s
 clause and one step template leads to a state falsifying the property. Houdini never asks whether
 that pre-state is reachable. This module asks, on the executable semantics, at one small size:
 
-1. **Ground.** The instances the CTI speaks of are the distinct values the model gives to the K
-   constants of its verification condition (the universe: the step's instance parameters and head
-   choices, the instance-valued state such as ``softirq.cur[0]``, the distinguished instances such
-   as the busy poller's target, the property's witnesses): ``E``, the instances AllN names #1, #2 ... A list
+1. **Ground.** The instances the CTI is about are the distinct values the model gives to the
+   step's instance parameters and head choices, the instance-valued state (``softirq.cur[0]``), the
+   distinguished instances (the busy poller's target) and the instances the property fails for:
+   ``E``. (The other constants of the verification condition's universe, ``first`` and a second
+   witness the property does not use, only stand for "some other instance": like every instance
+   outside ``E`` they are left free, so ``M`` stays the size the step and the property need.) A list
    abstracted to counts and a length whose length exceeds the counts of ``E`` holds entries of
    instances outside ``E``: ``M = |E| + (the largest such excess)`` instances (if the counts of
    ``E`` alone exceed the length, no list of any size has them: the pre-state cannot be grounded at
@@ -20,7 +22,7 @@ that pre-state is reachable. This module asks, on the executable semantics, at o
    variable that is not per instance has the model's value (instance-valued ones through ``g``),
    every per-instance variable has the model's value at ``g(e)`` for each ``e`` in ``E`` (pairs of
    ``E`` for a relation), and every list has the model's length and, for each ``e``, the model's
-   count of ``e``. Not compared: instances outside ``E`` (the CTI leaves them free), the order of a
+   count of ``e``. Not compared: instances outside ``E`` (see 1), the order of a
    list (``before``, which the counts abstraction keeps only as a relation) and per-instance values
    that name an instance outside ``E``. Leaving these out only lets more states agree, so "no
    reachable state agrees" stays a sound statement; a reported violation does not rest on
@@ -62,9 +64,9 @@ from checker.symbolic.induct.param_tr import FArr, Flg, PSeq, PTr
 #: the largest grounded size searched
 MAX_N = 5
 #: states the grounded search explores at most (``options.induct_cti_states``)
-STATES = 200_000
-#: seconds it takes at most (``options.induct_cti_seconds``), within the run's deadline
-SECONDS = 60.0
+STATES = 1_000_000
+#: seconds it takes at most, within the run's deadline
+SECONDS = 120.0
 #: ways of naming the CTI's instances in the grounded system tried at once, at most
 MAX_MAPS = 720
 #: the name of the search's extra invariant
@@ -108,8 +110,7 @@ class Grounding:
         self.ev = lambda t: m.eval(t, model_completion=True)
         self.sym = {n: self.ev(c).as_long() for n, c in zip(tr.sym_names, tr.sym)}
         # the instances the CTI speaks of, in a stable order (the step's own first)
-        terms = [*cti.ivs.values(), *cti.heads, *tr.insts_of(cti.pre), *tr.named.values(), *cti.witnesses,
-                 *cti.universe]
+        terms = [*cti.ivs.values(), *cti.heads, *tr.insts_of(cti.pre), *tr.named.values(), *cti.witnesses]
         self.elems: list[str] = []
         self.rep: dict[str, Any] = {}
         for t in terms:
@@ -277,7 +278,16 @@ def reach(tr: PTr, cti: CTIModel, spec: Any, constants: dict[str, Any], count: s
                    f"{gr.shown(_which(gr, compiled, maps, reached.states[-1]))}) and its step {trace.steps[-1].key}")
     if trace is None and by[prop.name].verdict == VIOLATED and by[prop.name].trace is not None:
         trace = by[prop.name].trace
-        via = "by another route than the counterexample's pre-state"
+        via = ("by another route (the counterexample's pre-state itself is "
+               + ("reached, but no step from it breaks the property)" if reached is not None else "not reached)"))
+        # not the CTI's own run: the least number of instances that breaks the property is the clearer report
+        smaller = _fewer(spec, vals, count, n, cti.prop, deadline, max_states)
+        if smaller is not None:
+            trace, n = smaller
+            compiled = CompiledSystem.build(trace.system)
+            vals[count] = n
+            at = f"{count} = {n}" + (f", {shown}" if shown else "")
+            out.n = n
     if trace is not None:
         from checker.trace.replay import replay
 
@@ -306,6 +316,24 @@ def reach(tr: PTr, cti: CTIModel, spec: Any, constants: dict[str, Any], count: s
                     f"neither reached nor shown unreachable")
     out.cpu = time.process_time() - c0
     return out
+
+
+def _fewer(spec: Any, vals: dict[str, Any], count: str, n: int, prop: str, deadline: float,
+           max_states: int) -> tuple[Trace, int] | None:
+    """The property's shortest counterexample at the least number of instances below ``n`` that has
+    one (each size searched whole, within the deadline), or None."""
+    c = spec.constant(count)
+    for k in range(c.min if c is not None and c.min is not None else 1, n):
+        secs = deadline - time.perf_counter()
+        if secs <= 0.5:
+            return None
+        system = spec.instantiate({**vals, count: k})
+        res = explore(CompiledSystem.build(system), [system.prop(prop)],
+                      Limits(max_states, None, min(SECONDS, secs), max_traces=1), "exact")
+        pr = res.properties[0]
+        if pr.verdict == VIOLATED and pr.trace is not None:
+            return pr.trace, k
+    return None
 
 
 def _which(gr: Grounding, compiled: CompiledSystem, maps: list[dict[str, int]], state: tuple) -> dict[str, int]:

@@ -36,7 +36,8 @@ from checker.lang.system import Property, SpecDef, System, assigned_slots
 from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
-from checker.symbolic.induct.cti_reach import CTIModel
+from checker.symbolic.induct.cti_reach import STATES as CTI_STATES
+from checker.symbolic.induct.cti_reach import CTIModel, reach
 from checker.symbolic.induct.mine import Clause, mine
 from checker.symbolic.induct.param_block import Frame, ParamBlocker, mk_bool_app
 from checker.symbolic.induct.param_lazy import Evaluator, LazySolver
@@ -853,6 +854,29 @@ class AllN:
                 return m
         return None
 
+    def reach_ctis(self, failed: dict[str, str], deadline: float, states: int = CTI_STATES) -> dict[str, Any]:
+        """Each dropped property's counterexample to induction searched for at a small N
+        (:func:`.cti_reach.reach`): a replayed violation becomes the property's outcome (returned);
+        otherwise what the search said is added to why the property was not proved (``failed``)."""
+        from checker.result import VIOLATED
+        from checker.symbolic.bmc import Outcome
+
+        out: dict[str, Any] = {}
+        for name, cti in self.cti_models.items():
+            if name not in failed or time.perf_counter() > deadline:
+                continue
+            got = reach(self.tr, cti, self.spec, self.constants, self.count, deadline, states)
+            self.stats[f"cti_reach_{name}"] = {"verdict": got.verdict, "n": got.n, "states": got.states,
+                                               "cpu": round(got.cpu, 2)}
+            _debug("counterexample to induction searched", {name: self.stats[f"cti_reach_{name}"]})
+            if got.verdict == "violation" and got.trace is not None:
+                out[name] = Outcome(VIOLATED, got.trace, note=got.text,
+                                    detail={"found_at": {self.count: got.n, **got.constants}, "cti": failed[name]})
+                del failed[name]
+            else:
+                failed[name] += f"; {got.text}"
+        return out
+
     def _show(self, m: Any, st: dict[int, Any], universe: list[Any],
               names: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
         """A model's state in the spec's names, the instances named #1, #2 ... in universe order."""
@@ -1073,6 +1097,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
         alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
+        alln.cti_reach = bool(opt("induct_cti_reach", inp.limits.get("induct_cti_reach", True)))
         res = alln.run()
     except NotInClass as err:
         return {}, {p: f"the spec is outside the all-N translation: {err}" for p in names}
@@ -1082,9 +1107,11 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         # how far the pass got (mined, Houdini's queries, blocking clauses): the verdict says only "time limit"
         _debug("time limit", {**(alln.stats if alln is not None else {}), "cpu": round(time.process_time() - cpu0, 2)})
         return {}, {p: "time limit reached" for p in names}
+    states = int(opt("induct_cti_states", inp.limits.get("induct_cti_states", CTI_STATES)))
+    found = alln.reach_ctis(res.failed, deadline, states) if alln.cti_reach else {}
     if not res.proved:
         _debug("not proved", res.failed)
-        return {}, res.failed
+        return found, res.failed
     c_check = time.process_time()
     try:
         ok, why = alln.ground_check(res.proved, timeout_ms)
@@ -1110,7 +1137,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     # no modelling error: the abstraction's obligations for every N, the grounded check at each N checked
     for extra in (ERROR, PRUNED):
         out[extra] = Outcome(HOLDS, note=note)
-    return out, res.failed
+    return out | found, res.failed
 
 
 
