@@ -58,7 +58,7 @@ from checker.lang.family import InstId
 from checker.lang.pycompile import CompiledSystem, StepError
 from checker.lang.system import Property, System, Transition
 from checker.lang.types import Array, Flags, Type
-from checker.result import VIOLATED, Trace
+from checker.result import HOLDS, VIOLATED, Trace
 from checker.symbolic.induct.param_tr import FArr, Flg, PSeq, PTr
 
 #: the largest grounded size searched
@@ -265,7 +265,6 @@ def reach(tr: PTr, cti: CTIModel, spec: Any, constants: dict[str, Any], count: s
     res = explore(compiled, [prop, pre], Limits(max_states, None, secs, max_traces=1), "exact")
     by = {pr.name: pr for pr in res.properties}
     states = res.stats.states
-    done = res.stats.limit_hit is None and res.error is None
     out = Reach("unknown", "", n=n, constants=gr.sym, states=states)
     where = f"at {at} ({states:,} states examined)"
     reached = by[PRE].trace if by[PRE].verdict == VIOLATED else None
@@ -302,20 +301,29 @@ def reach(tr: PTr, cti: CTIModel, spec: Any, constants: dict[str, Any], count: s
     elif res.error is not None:
         out.text = f"the grounded search {where} stopped at a modelling error ({res.error}): nothing concluded"
     elif reached is not None:
-        out.verdict = "reachable" if done else "unknown"
+        # "holds" only from a search that examined every state (the explorer's own verdict)
+        held = by[prop.name].verdict == HOLDS
+        out.verdict = "reachable" if held else "unknown"
         out.text = (f"its pre-state is reachable {where} in {len(reached.steps)} steps, but no step from that "
                     f"state breaks {cti.prop}" + (f", and {cti.prop} holds at {at}: only the every-{count} "
-                                                 "abstraction lets the step break it" if done else
-                                                 f"; the search was cut short ({res.stats.limit_hit} limit)"))
-    elif done:
+                                                 "abstraction lets the step break it" if held else
+                                                 f"; the rest of the search was not complete ({_short(res, by)})"))
+    elif by[PRE].verdict == HOLDS:  # every state examined, none agrees
         out.verdict = "unreachable"
         out.text = (f"this pre-state is unreachable {where}, a complete search: the invariant language is too "
                     f"weak to exclude it, not a bug in the spec")
     else:
-        out.text = (f"the search for its pre-state {where} was cut short ({res.stats.limit_hit} limit): "
+        out.text = (f"the search for its pre-state {where} was not complete ({_short(res, by)}): "
                     f"neither reached nor shown unreachable")
     out.cpu = time.process_time() - c0
     return out
+
+
+def _short(res: Any, by: dict[str, Any]) -> str:
+    """Why a grounded search was not complete: its limit, or the explorer's note."""
+    if res.stats.limit_hit:
+        return f"{res.stats.limit_hit} limit reached"
+    return next((pr.note for pr in by.values() if pr.note), "cut short")
 
 
 def _fewer(spec: Any, vals: dict[str, Any], count: str, n: int, prop: str, deadline: float,
