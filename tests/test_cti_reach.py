@@ -109,9 +109,9 @@ def test_a_reachable_cti_is_a_replayed_violation_exit_1(tmp_path: Path) -> None:
     doc = json.loads((out / "result.json").read_text())
     prop = doc["configurations"][0]["properties"]["NoLostWakeup"]
     assert prop["verdict"] == "violated"
-    # the trace file is of the N = 2 system, and `napi-check replay` accepts it
+    # the trace file is of the grounded system (not N = 1), and `napi-check replay` accepts it
     itf = next(out.glob("*.itf.json"))
-    assert json.loads(itf.read_text())["#meta"]["constants"]["N"] == 2
+    assert json.loads(itf.read_text())["#meta"]["constants"]["N"] in (2, 3)
     rep = CliRunner().invoke(main, ["replay", str(itf), "--spec", str(tmp_path / "shared_line.py")],
                              catch_exceptions=False)
     assert rep.exit_code == 0, rep.output
@@ -143,8 +143,8 @@ def test_napi_basic_unmask_first_cti_is_reached_and_replayed() -> None:
     assert "NoLostWakeup" in res.failed and "RING=" not in res.failed["NoLostWakeup"]
     cti = alln.cti_models["NoLostWakeup"]
     got = reach(alln.tr, cti, BASIC, alln.constants, "N", float("inf"))
-    # (which CTI Z3 gives depends on what the process declared before: the pre-state may name 2 or 3 instances)
-    assert got.verdict == "violation" and got.n in (2, 3) and got.constants == {"RING": 1, "WEIGHT": 1}
+    # (which CTI Z3 gives depends on what the process declared before: the pre-state may name 1 to 3 instances)
+    assert got.verdict == "violation" and got.n is not None and got.n <= 3 and got.constants == {"RING": 1, "WEIGHT": 1}
     assert got.trace is not None and got.trace.steps[-1].key == "CPU0 softirq:complete"
     assert "through the counterexample's pre-state" in got.text
     assert replay(got.trace).ok

@@ -123,9 +123,10 @@ class Grounding:
         for name, s in self._seqs():
             length = self.ev(s.length).as_long()
             counted = sum(self.ev(s.cnt[self.rep[e]]).as_long() for e in self.elems)
-            if counted > length:
+            if counted > length:  # distinct instances' entries of a real list add up to at most its length
                 self.why = (f"its counts of {name} over the instances it names add up to {counted}, more than "
-                            f"the list's length {length}: no list of any size holds that")
+                            f"the list's length {length}: no list holds that, so it is no state of the spec at "
+                            f"any N (the counts abstraction allows it; the invariant language does not exclude it)")
             self.excess = max(self.excess, length - counted)
 
     def _seqs(self) -> list[tuple[str, PSeq]]:
@@ -231,7 +232,7 @@ def reach(tr: PTr, cti: CTIModel, spec: Any, constants: dict[str, Any], count: s
     vals.update(gr.sym)
     shown = ", ".join(f"{k} = {v}" for k, v in gr.sym.items())
     if gr.why:
-        return Reach("ungroundable", f"its pre-state cannot be grounded at any {count}: {gr.why}",
+        return Reach("unreachable", f"its pre-state is unreachable: {gr.why}",
                      constants=gr.sym, cpu=time.process_time() - c0)
     c = spec.constant(count)
     n = max(gr.size, c.min if c is not None and c.min is not None else 1)

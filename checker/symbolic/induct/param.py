@@ -70,8 +70,9 @@ EXPLORE_FACTOR = 5
 #: ... and, when even that is cut short, adds the states of random walks this deep
 WALKS, WALK_DEPTH = 300, 400
 #: a counterexample to induction asked again (AllN._smaller): symbolic constants at most this much
-#: above their least values, lists at most this long; tightest first
-SMALLER = ((0, 2), (1, 3), (3, 4))
+#: above their least values, lists at most this long, and whether they hold only the instances the
+#: CTI names; tightest first
+SMALLER = ((0, 2, True), (1, 3, True), (0, 2, False), (1, 3, False), (3, 4, False))
 
 
 @dataclass(frozen=True)
@@ -655,7 +656,10 @@ class AllN:
                         live[k] = False
                         if cands[k][0] == "prop":
                             first = self.cti_reach and cands[k][1][0] not in self.cti
-                            small = self._smaller(s, goal(k, run.st, universe), [lits[j] for j in idx], x) if first else None
+                            core = [*run.binds.values(), *run.head_of.values(), *tr.insts_of(x), *tr.named.values(),
+                                    wi, wj][: None if len(cands[k][1][1]) == 2 else -1]
+                            small = self._smaller(s, goal(k, run.st, universe), [lits[j] for j in idx], x,
+                                                  core) if first else None
                             self._note_cti(cands[k], t.key, small or m, x, run.st, universe, t, run)
         self.stats["houdini_queries"] = rounds
         self._lazy_stats(steps, ev, full)
@@ -834,19 +838,24 @@ class AllN:
                           f"{shown}, step {step} makes {name} false for instance {who}: "
                           + ", ".join(f"{k} becomes {v}" for k, v in changed.items()))
 
-    def _smaller(self, s: Any, goal: Any, assume: list[Any], pre: dict[int, Any]) -> Any:
+    def _smaller(self, s: Any, goal: Any, assume: list[Any], pre: dict[int, Any], core: list[Any]) -> Any:
         """The same question as the one that found a counterexample to induction of a property (its
         pre-state under the same candidates, a step falsifying the property, ``goal``), asked again
-        with the symbolic constants near their least values and the lists short, loosest last: a
-        model a person can read and the explicit engine can search (:mod:`.cti_reach`); None when
-        none of these is satisfiable in time (the original model stands)."""
-        lists = [v.length for v in _flat(pre) if isinstance(v, PSeq)]
-        for more, longest in SMALLER:
+        with the symbolic constants near their least values, the lists short and, first, holding
+        only the instances ``core`` names (the step's, the state's, the distinguished ones and the
+        property's witnesses: then grounding needs no other instance), loosest last: a model a
+        person can read and the explicit engine can search at a small N (:mod:`.cti_reach`); None
+        when none of these is satisfiable in time (the original model stands)."""
+        seqs = [v for v in _flat(pre) if isinstance(v, PSeq)]
+        # the entries of the distinct instances among ``core``: an instance named twice counted once
+        named = [[z3.If(z3.And(*[u != w for w in core[:k]]), q.cnt[u], 0) for k, u in enumerate(core)] for q in seqs]
+        for more, longest, only in SMALLER:
             if time.perf_counter() > self.deadline:
                 return None
             s.push()
             s.add(goal, *[c <= lo + more for c, lo in zip(self.tr.sym, self.lows)],
-                  *[n <= longest for n in lists])
+                  *[q.length <= longest for q in seqs],
+                  *([q.length == z3.Sum(*ns) for q, ns in zip(seqs, named)] if only and core else []))
             r = s.check(*assume)
             m = s.model() if r == z3.sat else None
             s.pop()
