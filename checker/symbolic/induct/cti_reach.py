@@ -64,7 +64,7 @@ from checker.symbolic.induct.param_tr import FArr, Flg, PSeq, PTr
 #: the largest grounded size searched
 MAX_N = 5
 #: states the grounded search explores at most (``options.induct_cti_states``)
-STATES = 1_000_000
+STATES = 3_000_000
 #: seconds it takes at most, within the run's deadline
 SECONDS = 120.0
 #: ways of naming the CTI's instances in the grounded system tried at once, at most
@@ -230,35 +230,53 @@ def reach(tr: PTr, cti: CTIModel, spec: Any, constants: dict[str, Any], count: s
     gr = Grounding(tr, cti)
     vals = dict(constants)
     vals.update(gr.sym)
-    shown = ", ".join(f"{k} = {v}" for k, v in gr.sym.items())
     if gr.why:
-        return Reach("unreachable", f"its pre-state is unreachable: {gr.why}",
-                     constants=gr.sym, cpu=time.process_time() - c0)
+        return Reach("unreachable", f"its pre-state is unreachable: {gr.why}", constants=gr.sym)
     c = spec.constant(count)
     n = max(gr.size, c.min if c is not None and c.min is not None else 1)
     top = min(MAX_N, c.max if c is not None and c.max is not None else MAX_N)
     if n > top:
         return Reach("ungroundable", f"its pre-state needs {n} instances ({len(gr.elems)} named, {gr.excess} more "
-                     f"on a list); not searched above {count} = {top}", constants=gr.sym, cpu=time.process_time() - c0)
+                     f"on a list); not searched above {count} = {top}", constants=gr.sym)
     for k, v in gr.sym.items():
         ck = spec.constant(k)
         if ck is not None and ck.max is not None and v > ck.max:
             return Reach("ungroundable", f"the model's {k} = {v} is above the spec's maximum {ck.max}",
-                         constants=gr.sym, cpu=time.process_time() - c0)
-    vals[count] = n
+                         constants=gr.sym)
+    out = _at(gr, cti, spec, vals, count, n, deadline, max_states, max_seconds)
+    if out.verdict == "unreachable" and n < top and time.perf_counter() < deadline:
+        # unreachable at the size the CTI needs: one more instance (whose state the CTI leaves
+        # free) may still reach it, so that size is searched too, and said
+        more = _at(gr, cti, spec, vals, count, n + 1, deadline, max_states, max_seconds)
+        if more.verdict == "violation":
+            out = more
+        elif more.verdict == "unreachable":
+            out.text = _unreachable(count, [n, n + 1], gr.sym, [out.states, more.states])
+            out.states += more.states
+        else:
+            out.text += f"; at {count} = {n + 1}: {more.text}"
+            out.states += more.states
+    out.cpu = time.process_time() - c0
+    return out
+
+
+def _at(gr: Grounding, cti: CTIModel, spec: Any, vals: dict[str, Any], count: str, n: int, deadline: float,
+        max_states: int, max_seconds: float) -> Reach:
+    """The grounded search at ``count`` = ``n`` (steps 2-4 of the module docstring)."""
+    vals = {**vals, count: n}
+    shown = ", ".join(f"{k} = {v}" for k, v in gr.sym.items())
     at = f"{count} = {n}" + (f", {shown}" if shown else "")
     try:
         system = spec.instantiate(vals)
     except (ModelError, ValueError) as err:
-        return Reach("ungroundable", f"the spec cannot be built at {at}: {err}", n=n, constants=gr.sym,
-                     cpu=time.process_time() - c0)
+        return Reach("ungroundable", f"the spec cannot be built at {at}: {err}", n=n, constants=gr.sym)
     maps = gr.maps(system, n)
     if not maps:
         return Reach("ungroundable", f"no naming of its instances at {at} keeps the distinguished instances and "
-                     "placements it assumes", n=n, constants=gr.sym, cpu=time.process_time() - c0)
+                     "placements it assumes", n=n, constants=gr.sym)
     if len(maps) > MAX_MAPS:
         return Reach("unknown", f"not searched: more than {MAX_MAPS} ways to name its instances at {at}",
-                     n=n, constants=gr.sym, cpu=time.process_time() - c0)
+                     n=n, constants=gr.sym)
     prop = system.prop(cti.prop)
     pre = Property(PRE, "invariant", Not(Or(*[And(*gr.agree(system, g)) for g in maps])))
     compiled = CompiledSystem.build(system)
@@ -311,13 +329,19 @@ def reach(tr: PTr, cti: CTIModel, spec: Any, constants: dict[str, Any], count: s
                                                  f"; the rest of the search was not complete ({_short(res, by)})"))
     elif by[PRE].verdict == HOLDS:  # every state examined, none agrees
         out.verdict = "unreachable"
-        out.text = (f"this pre-state is unreachable {where}, a complete search: the invariant language is too "
-                    f"weak to exclude it, not a bug in the spec")
+        out.text = _unreachable(count, [n], gr.sym, [states])
     else:
         out.text = (f"the search for its pre-state {where} was not complete ({_short(res, by)}): "
                     f"neither reached nor shown unreachable")
-    out.cpu = time.process_time() - c0
     return out
+
+
+def _unreachable(count: str, sizes: list[int], consts: dict[str, Any], states: list[int]) -> str:
+    shown = "".join(f", {k} = {v}" for k, v in consts.items())
+    return (f"this pre-state is unreachable at {count} = {' and '.join(map(str, sizes))}{shown} "
+            f"({' and '.join(f'{k:,}' for k in states)} states examined), a complete search"
+            + (" each" if len(sizes) > 1 else "")
+            + ": the invariant language is too weak to exclude it, not a bug in the spec")
 
 
 def _short(res: Any, by: dict[str, Any]) -> str:
