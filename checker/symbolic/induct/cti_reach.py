@@ -5,6 +5,10 @@ model of the instance-sort translation (:mod:`.param_tr`) in which a pre-state s
 clause and one step template leads to a state falsifying the property. Houdini never asks whether
 that pre-state is reachable. This module asks, on the executable semantics, at one small size:
 
+0. **Ask again, small.** (:meth:`.param.AllN._smaller`) Z3's first model often has RING in the
+   thousands and lists holding instances it does not name; the same question is asked again with
+   the constants near their least values, the lists short and holding only the named instances,
+   loosening step by step: the CTI this module grounds (and the one printed) is that model.
 1. **Ground.** The instances the CTI is about are the distinct values the model gives to the
    step's instance parameters and head choices, the instance-valued state (``softirq.cur[0]``), the
    distinguished instances (the busy poller's target) and the instances the property fails for:
@@ -35,7 +39,9 @@ that pre-state is reachable. This module asks, on the executable semantics, at o
      the run is a counterexample at N = M (preferring the trace through the CTI's pre-state and
      its own step); it is replayed (:func:`checker.trace.replay.replay`) before it is reported;
    * the search ended with no state agreeing: the pre-state is unreachable at N = M with these
-     constants — the invariant language was too weak to exclude it, not a bug in the spec;
+     constants — the invariant language was too weak to exclude it, not a bug in the spec; since
+     the CTI leaves other instances free, N = M + 1 is then searched too (within the spec's bound
+     on N and the time left), and its answer said as well;
    * a state agrees but no step from it breaks the property, and the search ended with the
      property holding: the pre-state is reachable, and only the abstraction (e.g. a pop from the
      counts may take any queued instance, not the head) lets the CTI's step break the property;
