@@ -31,7 +31,7 @@ import z3
 from checker.explicit.bfs import Limits, explore
 from checker.lang.expr import ModelError
 from checker.lang.family import ANY, InstId
-from checker.lang.pycompile import CompiledSystem
+from checker.lang.pycompile import CompiledSystem, StepError
 from checker.lang.system import Property, SpecDef, System, assigned_slots
 from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
@@ -657,7 +657,7 @@ class AllN:
                         if cands[k][0] == "prop":
                             first = self.cti_reach and cands[k][1][0] not in self.cti
                             core = [*run.binds.values(), *run.head_of.values(), *tr.insts_of(x), *tr.named.values(),
-                                    wi, wj][: None if len(cands[k][1][1]) == 2 else -1]
+                                    *[wi, wj][: len(cands[k][1][1])]]  # the instances .cti_reach grounds
                             small = self._smaller(s, goal(k, run.st, universe), [lits[j] for j in idx], x,
                                                   core) if first else None
                             self._note_cti(cands[k], t.key, small or m, x, run.st, universe, t, run)
@@ -827,7 +827,7 @@ class AllN:
             self.cti[name] = f"false in {step}"
             return
         if t is not None and run is not None:  # kept for the grounded search of its pre-state (.cti_reach)
-            self.cti_models[name] = CTIModel(name, t, m, x, {k: v for k, v in run.binds.items()},
+            self.cti_models[name] = CTIModel(name, t, m, x, dict(run.binds),
                                              list(run.head_of.values()), universe[-2:][: len(cand[1][1])], universe)
         pre, names = self._show(m, x, universe)
         after, _ = self._show(m, post, universe, names)
@@ -874,7 +874,12 @@ class AllN:
         for name, cti in self.cti_models.items():
             if name not in failed or time.perf_counter() > deadline:
                 continue
-            got = reach(self.tr, cti, self.spec, self.constants, self.count, deadline, states)
+            try:
+                got = reach(self.tr, cti, self.spec, self.constants, self.count, deadline, states)
+            except (ModelError, StepError, KeyError, IndexError, TypeError, ValueError) as err:
+                # a diagnosis that cannot be made must not cost the run its other results
+                failed[name] += f"; its pre-state could not be searched for ({type(err).__name__}: {err})"
+                continue
             self.stats[f"cti_reach_{name}"] = {"verdict": got.verdict, "n": got.n, "states": got.states,
                                                "cpu": round(got.cpu, 2)}
             _debug("counterexample to induction searched", {name: self.stats[f"cti_reach_{name}"]})
