@@ -170,3 +170,32 @@ def test_an_unreachable_cti_is_said_so_after_a_complete_search() -> None:
     alln.reach_ctis(short, float("inf"), states=10)
     for n in alln.cti_models:
         assert "states limit reached" in short[n] and "is unreachable" not in short[n], short[n]
+
+
+def test_counts_above_a_lists_length_are_no_state_at_any_n() -> None:
+    """A pre-state whose named instances have more entries in the poll list than its length (the
+    counts abstraction allows it when three instances are named) is unreachable at every N, said
+    without a search; with the counts within the length it is grounded and searched."""
+    import z3
+
+    from checker.lang.family import ANY
+    from checker.symbolic.induct.cti_reach import CTIModel
+    from checker.symbolic.induct.param_tr import PTr
+
+    psys = BASIC.instantiate({"N": ANY, "RING": 2, "WEIGHT": 1})
+    tr = PTr(psys, [], [])
+    x = tr.state("")
+    plist = x[psys.var_named("poll_list").slot]
+    cur = x[psys.var_named("softirq.cur").slot][0]
+    a, b = (z3.Const(n, tr.sort) for n in ("a", "b"))
+    step = next(t for t in psys.transitions if t.key == "CPU0 softirq:complete")
+    for length, verdict in ((1, "unreachable"), (2, None)):
+        s = z3.Solver()
+        s.add(z3.Distinct(cur, a, b), plist.cnt[cur] == 0, plist.cnt[a] == 1, plist.cnt[b] == 1, plist.length == length)
+        assert s.check() == z3.sat
+        cti = CTIModel("NoLostWakeup", step, s.model(), x, {}, [], [a, b], [cur, a, b])
+        got = reach(tr, cti, BASIC, {"N": 2, "RING": 2, "WEIGHT": 1}, "N", float("inf"), max_states=10_000)
+        if verdict:
+            assert got.verdict == verdict and got.states == 0 and "no list holds that" in got.text, got.text
+        else:
+            assert got.n == 3 and got.states > 0 and "no list holds that" not in got.text, got.text
