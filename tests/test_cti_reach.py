@@ -199,3 +199,21 @@ def test_counts_above_a_lists_length_are_no_state_at_any_n() -> None:
             assert got.verdict == verdict and got.states == 0 and "no list holds that" in got.text, got.text
         else:
             assert got.n == 3 and got.states > 0 and "no list holds that" not in got.text, got.text
+
+
+def test_a_fixed_n_time_limit_keeps_the_every_n_outcomes(tmp_path: Path, monkeypatch) -> None:
+    """When the fixed-N pass after the every-N pass runs out of time, what the every-N pass decided
+    stands (here: the violation found from its CTI), and the others say why they were not proved for
+    every N: the fixed-N pass made to time out at once."""
+    from checker.symbolic.induct import engine as E
+
+    def timeout(*_a: object, **_k: object) -> None:
+        raise E.Timeout
+
+    monkeypatch.setattr(E.Run, "prove", timeout)
+    cfg = _write(tmp_path, engines='"induct"')
+    text = cfg.read_text().replace('properties = ["NoLostWakeup"]', 'properties = ["NoLostWakeup", "Deadlock"]')
+    cfg.write_text(text)
+    res = CliRunner().invoke(main, ["verify", str(cfg), "-v"], catch_exceptions=False)
+    assert res.exit_code == 1, res.output
+    assert "a real violation, found for N = " in res.output
