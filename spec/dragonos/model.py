@@ -18,6 +18,8 @@ from spec.dragonos.versions import Version
 #: Waker.state (wait_queue.rs); at 0ee965c8e only IDLE / NOTIFIED are used (has_woken false / true)
 WAKER = Enum("IDLE", "SLEEPING", "NOTIFIED")
 NAPI_BITS = Flags("SCHED", "MISSED", "DISABLE")
+
+
 @dataclass
 class Waitq:
     """One sleeper's side of a WaitQueue: its Waker in the queue, the Waker's state, the pcb's Blocked state."""
