@@ -339,23 +339,6 @@ class Grounder:
         return out
 
 
-def _copies(atoms: list[TAtom], cols: np.ndarray) -> set[int]:
-    """The property sub-term templates whose column on every mined state and binding equals or
-    complements an earlier template's: mining represents such an atom by the earlier one in every
-    clause of two or three literals (checker.symbolic.induct.mine), so it adds only the two clauses
-    of the equivalence and prints a clause in the property's words where the plain atom's are
-    shorter (``poll_list.count(i) <= 1`` for ``count(poll_list, i) < 2``)."""
-    seen: set[bytes] = set()
-    out: set[int] = set()
-    for k, a in enumerate(atoms):
-        key = np.packbits(cols[k]).tobytes()
-        if a.kind == "sub" and (key in seen or np.packbits(~cols[k]).tobytes() in seen):
-            out.add(k)
-            continue
-        seen.add(key)
-    return out
-
-
 def _assignments(used: list[str], n: int) -> list[dict[str, int]]:
     import itertools
 
@@ -490,7 +473,7 @@ class AllN:
                     blocks.append(np.stack([g.atom(a, bind).column(values) for a in atoms]))
                 self.stats[f"states_N{n}"] = self.stats.get(f"states_N{n}", 0) + len(states)
         cols = np.concatenate(blocks, axis=1)
-        copies = _copies(atoms, cols)
+        copies = self._copies(atoms, cols)
         if copies:  # a property sub-term no other atom says on the states mined (below)
             self.stats["property_copies"] = len(copies)
             atoms[:] = [a for k, a in enumerate(atoms) if k not in copies]
@@ -503,6 +486,32 @@ class AllN:
             if used in (set(), {"i"}, {"i", "j"}):
                 keep.append(cl)
         return keep
+
+    def _copies(self, atoms: list[TAtom], cols: np.ndarray) -> set[int]:
+        """The property sub-term templates that are, in every state, equal to or the complement of
+        an earlier template whose column on every mined state and binding they repeat: mining
+        represents such an atom by the earlier one in every clause of two or three literals
+        (checker.symbolic.induct.mine) and adds only the equivalence, here a tautology; left in, it
+        prints a clause in the property's words where the plain atom's are shorter
+        (``poll_list.count(i) <= 1`` for ``count(poll_list, i) < 2``). A copy on the mined states
+        only is kept: its equivalence is a fact of the reached states ("on a list or owned ⇔
+        SCHED"), maybe the one a proof needs."""
+        seen: dict[bytes, int] = {}
+        out: set[int] = set()
+        x = self.tr.state("")
+        bind = {v: z3.Const(f"copy!{v}", self.tr.sort) for v in VARS}
+        solver = z3.Solver()
+        solver.add(bind["i"] != bind["j"])
+        for k, a in enumerate(atoms):
+            key, neg = np.packbits(cols[k]).tobytes(), np.packbits(~cols[k]).tobytes()
+            r = seen.get(key, seen.get(neg))
+            if a.kind == "sub" and r is not None:
+                same = self._atom_term(a, x, bind) == self._atom_term(atoms[r], x, bind)
+                if solver.check(z3.Not(same if key in seen else z3.Not(same))) == z3.unsat:
+                    out.add(k)
+                    continue
+            seen.setdefault(key, k)
+        return out
 
     def _sample(self, system: System, compiled: CompiledSystem, res: Any) -> list[tuple]:
         """The states mined at one size: what BFS reached (up to ``EXPLORE_FACTOR`` times
