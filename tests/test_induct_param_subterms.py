@@ -232,3 +232,22 @@ def test_the_three_faces_of_each_property_atom_agree() -> None:
                 want = bool(g.atom(t, b).column(values[r:r + 1])[0])
                 term = alln._atom_term(t, st, {w: elems[b[w]] for w in t.on})
                 assert z3.is_true(m.eval(term, model_completion=True)) == want, (t.text, b, r)
+
+
+def test_a_symbolic_constant_in_a_sub_term_is_grounded_to_the_mined_systems_value() -> None:
+    """The parameterised System carries RING as its sentinel; a mining System has RING = 2: the
+    grounded atom compares with 2 there, and keeps the sentinel where the System keeps it."""
+    from checker.lang.family import ivar
+    from checker.lang.printer import show_expr
+    from checker.symbolic.induct.param_subterms import ground_expr
+    from checker.symbolic.induct.symbolic import sentinel
+    from spec.napi_basic import SPEC as BASIC
+
+    base = {c.name: c.default for c in BASIC.constants}
+    psys = BASIC.instantiate(base | {"N": ANY, "RING": sentinel(0), "WEIGHT": 1})
+    g2 = BASIC.instantiate(base | {"N": 2, "RING": 2, "WEIGHT": 1})
+    pending = psys.var_named("pending")
+    e = Expr("var", (), pending.typ, pending)[ivar(psys.families[0], "i")] == sentinel(0) - 1
+    assert show_expr(ground_expr(e, g2, {"i": 1}, {}, {sentinel(0) + k: 2 + k for k in (-1, 0, 1)})) \
+        == "(pending[1] == 1)"
+    assert show_expr(ground_expr(e, g2, {"i": 1}, {})) == f"(pending[1] == {sentinel(0) - 1})"

@@ -257,6 +257,9 @@ class Grounder:
         #: when first needed; ``names`` are that state's)
         self.enc, self.x = enc, x
         self._props: dict[tuple[str, tuple[tuple[str, int], ...]], Atom] = {}
+        #: a symbolic constant's sentinel -> its value here, when this System has concrete values
+        #: where the parameterised one has sentinels (mining; :func:`.param_subterms.ground_expr`)
+        self.values: dict[int, int] | None = None
         self.types = {v.name: v.typ for v in system.vars}
         #: the grounded number of each distinguished instance (Family.named: 0 unless the spec says)
         self.named: dict[str, int] = {}
@@ -325,7 +328,7 @@ class Grounder:
                 self.enc = Encoder(self.system)
                 self.x = self.enc.state("")
             got = self._props[key] = grounded_atom(a.expr, a.text, self.system, self.enc, self.x,
-                                                   {w: bind[w] for w in a.on}, self.named)
+                                                   {w: bind[w] for w in a.on}, self.named, self.values)
         return got
 
     def clause_terms(self, atoms: list[TAtom], clause: Clause, n: int, x: Any) -> list[z3.BoolRef]:
@@ -469,6 +472,8 @@ class AllN:
                 enc = Encoder(system)
                 xs = enc.state("")
                 g = Grounder(system, xs.names, enc, xs)
+                g.values = {sentinel(j) + k: int(vals[n]) + k for j, n in enumerate(self.sym_names)
+                            for k in range(-OFFSETS, OFFSETS + 1)}
                 for bind in _assignments(list(VARS), n):
                     blocks.append(np.stack([g.atom(a, bind).column(values) for a in atoms]))
                 self.stats[f"states_N{n}"] = self.stats.get(f"states_N{n}", 0) + len(states)

@@ -178,13 +178,19 @@ def param_term(tr: Any, st: dict[int, Any], e: Expr, bind: dict[str, Any]) -> An
     return StepRun(tr, st, {(fam, v): t for v, t in bind.items()}, None).ev(e, 0)
 
 
-def ground_expr(e: Expr, system: System, bind: dict[str, int], named: dict[str, int]) -> Expr:
+def ground_expr(e: Expr, system: System, bind: dict[str, int], named: dict[str, int],
+                values: dict[int, int] | None = None) -> Expr:
     """The template ``e`` (of the parameterised System) as an expression of the grounded ``system``:
     its variables by name, ``i``/``j`` as the instance numbers in ``bind``, a distinguished instance
-    as its grounded number (``named``, 0 unless the spec says), a placement by its grounded rule."""
+    as its grounded number (``named``, 0 unless the spec says), a placement by its grounded rule,
+    and a symbolic constant's sentinel (:mod:`.symbolic`) as its value in ``system`` (``values``:
+    sentinel -> value; None where ``system`` keeps the sentinels, as the grounded re-check's does)."""
     fams = {f.name: f for f in system.families}
 
     def go(x: Expr) -> Expr:
+        if x.op == "lit" and values and isinstance(x.value, int) and not isinstance(x.value, bool) \
+                and x.value in values:
+            return Expr("lit", (), x.typ, values[x.value])
         if x.op == "var":
             v = system.var_named(x.value.name)
             return Expr("var", (), v.typ, v)
@@ -207,10 +213,10 @@ def ground_expr(e: Expr, system: System, bind: dict[str, int], named: dict[str, 
 
 
 def grounded_atom(e: Expr, text: str, system: System, enc: Any, x: Any, bind: dict[str, int],
-                  named: dict[str, int]) -> Atom:
+                  named: dict[str, int], values: dict[int, int] | None = None) -> Atom:
     """The template ``e`` on the grounded ``system`` under ``bind``: an atom of kind ``expr`` over the
     state ``x`` of the encoder ``enc`` (its column, term and Python text are :mod:`.subterms`')."""
-    g = ground_expr(e, system, bind, named)
+    g = ground_expr(e, system, bind, named, values)
     t = property_value(enc, g, x)
     index = {v.get_id(): k for k, v in enumerate(x.flat)}
     reads = _reads(t, index)
