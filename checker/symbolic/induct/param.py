@@ -479,7 +479,7 @@ class AllN:
                 self.stats[f"states_N{n}"] = self.stats.get(f"states_N{n}", 0) + len(states)
         cols = np.concatenate(blocks, axis=1)
         copies = self._copies(atoms, cols)
-        if copies:  # a property sub-term no other atom says on the states mined (below)
+        if copies:  # property sub-terms equal to (or the negation of) an earlier atom in every state
             self.stats["property_copies"] = len(copies)
             atoms[:] = [a for k, a in enumerate(atoms) if k not in copies]
             cols = cols[[k for k in range(len(cols)) if k not in copies]]
