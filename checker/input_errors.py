@@ -172,7 +172,7 @@ OPTION_KEYS = {"liveness", "fairness", "starvation_bound", "symmetry", "constrai
                "induct_symbolic", "induct_states", "induct_literals", "induct_forward", "induct_minimize",
                "induct_per_step_above", "induct_property_atoms", "induct_strengthen", "induct_instances",
                "induct_generalise", "induct_block_clauses", "induct_guard_atoms", "induct_mirror",
-               "induct_block_late", "induct_cone"}
+               "induct_block_late", "induct_cone", "induct_cti_reach", "induct_cti_states"}
 
 
 def option_problems(options: dict[str, Any]) -> list[InputError]:

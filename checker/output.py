@@ -62,7 +62,10 @@ def base_name(config: str, prop: str) -> str:
 
 def _write_trace_files(o: Outcome, prop: str, trace: Trace, out_dir: Path | None, doc: str) -> tuple[TraceView, str]:
     """Write the ITF/Mermaid/DOT files of one trace; return its report view and terminal text."""
-    views = o.views or None
+    # a counterexample found at other constants (induct.cti_reach: an every-N claim refuted at N = 3)
+    # is on a system of its own: the configuration's views and state graph are not about it
+    own = trace.system is o.system
+    views = (o.views or None) if own else None
     title = f"{o.config.name}: {describe(trace)}"
     mermaid = trace_to_mermaid(trace, views, title=title, doc=doc)
     files: dict[str, str] = {}
@@ -77,7 +80,7 @@ def _write_trace_files(o: Outcome, prop: str, trace: Trace, out_dir: Path | None
         (out_dir / files["mermaid"]).write_text(mermaid, encoding="utf-8")
         files["dot"] = f"{stem}.dot"
         (out_dir / files["dot"]).write_text(trace_to_dot(trace, views, title), encoding="utf-8")
-        graph = state_graph_to_dot(o.compiled, trace, GRAPH_STATES)
+        graph = state_graph_to_dot(o.compiled, trace, GRAPH_STATES) if own else None
         if graph is not None:
             files["state_graph"] = f"{stem}.graph.dot"
             (out_dir / files["state_graph"]).write_text(graph, encoding="utf-8")

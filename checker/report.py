@@ -70,6 +70,8 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
         elif v.note:
             extra = f" — {v.note}"
         con.print(f"    [{style}]{v.verdict:<12}[/] {escape(name)}{escape(extra)}", highlight=False)
+        if v.trace is not None and v.detail.get("found_at") and v.note:  # an every-N claim refuted (induct)
+            con.print(f"                 {escape(v.note)}", highlight=False)
         if len(out.engine_results) > 1:  # each engine's own verdict, side by side
             each = [f"{r.engine}: {pr.verdict}" + (f" ({len(pr.trace)} steps)" if pr.trace is not None else "")
                     for r in out.engine_results for pr in r.properties if pr.name == name]
@@ -95,7 +97,8 @@ def print_outcome(con: Console, out: Outcome, show_traces: bool = True, show_cov
             if v.verdict == VIOLATED and v.trace is not None:
                 doc = out.system.prop(name).doc
                 head = f"  Counterexample: {name}" + (f" — {doc}" if doc else "")
-                con.print(escape(render_trace(v.trace, head, out.views or None, full_initial)), highlight=False)
+                views = out.views or None if v.trace.system is out.system else None  # found at other constants
+                con.print(escape(render_trace(v.trace, head, views, full_initial)), highlight=False)
                 for k, tr in enumerate(v.more_traces, 2):
                     head = f"  Counterexample {k} of {name} (a distinct cause: {tr.cause})"
                     con.print(escape(render_trace(tr, head, out.views or None, full_initial)), highlight=False)

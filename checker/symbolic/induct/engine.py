@@ -184,6 +184,9 @@ class Run:
         self.prob = Problem(inp.system, self.props)
         self.stats: dict[str, Any] = {}
         self._lap = self.cpu0
+        #: the every-N pass's outcomes, and why it did not prove the others (``induct_instances``)
+        self.all_n_results: dict[str, Outcome] = {}
+        self.not_all_n: dict[str, str] = {}
 
     def lap(self, phase: str) -> None:
         """Record the CPU seconds of ``phase`` (since the previous lap) in the statistics."""
@@ -232,8 +235,13 @@ class Run:
             try:
                 outcomes.update(self.prove_all(res, open_))
             except Timeout:
+                # what the every-N pass decided (a proof, or a violation found from its counterexample
+                # to induction) stands; the rest is cut short, with why it was not proved for every N
+                outcomes.update(self.all_n_results)
                 for tg in open_:
-                    outcomes.setdefault(tg.name, Outcome(INCONCLUSIVE, note="time limit reached"))
+                    why = self.not_all_n.get(tg.name)
+                    outcomes.setdefault(tg.name, Outcome(INCONCLUSIVE, note="time limit reached" + (
+                        f"; not proved for every {self.inp.options['induct_instances']}: {why}" if why else "")))
         out = assemble(ENGINE, self.inp, outcomes, self.t0)
         out.stats.states = res.stats.states
         out.stats.transitions = res.stats.transitions
@@ -248,6 +256,7 @@ class Run:
         not_all_n: dict[str, str] = {}
         if self.inp.options.get("induct_instances"):  # every number of instances (induct.param)
             results, not_all_n = self.every_n(targets)
+            self.all_n_results, self.not_all_n = dict(results), not_all_n  # kept if the fixed-N pass times out
             targets = [tg for tg in targets if tg.name not in results]
             if not targets:  # all proved for every N: a fixed-N pass would only risk the time limit
                 return results

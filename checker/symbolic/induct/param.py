@@ -31,11 +31,13 @@ import z3
 from checker.explicit.bfs import Limits, explore
 from checker.lang.expr import ModelError
 from checker.lang.family import ANY, InstId
-from checker.lang.pycompile import CompiledSystem
+from checker.lang.pycompile import CompiledSystem, StepError
 from checker.lang.system import Property, SpecDef, System, assigned_slots
 from checker.lang.temporal import slots_of
 from checker.lang.types import Array, BoolType, Enum, Flags, Int, Seq, Type
 from checker.symbolic.induct.atoms import SMALL_RANGE, Atom
+from checker.symbolic.induct.cti_reach import STATES as CTI_STATES
+from checker.symbolic.induct.cti_reach import CTIModel, reach
 from checker.symbolic.induct.mine import Clause, mine
 from checker.symbolic.induct.param_block import Frame, ParamBlocker, mk_bool_app
 from checker.symbolic.induct.param_lazy import Evaluator, LazySolver
@@ -67,6 +69,10 @@ SLICED = True
 EXPLORE_FACTOR = 5
 #: ... and, when even that is cut short, adds the states of random walks this deep
 WALKS, WALK_DEPTH = 300, 400
+#: a counterexample to induction asked again (AllN._smaller): symbolic constants at most this much
+#: above their least values, lists at most this long, and whether they hold only the instances the
+#: CTI names; tightest first
+SMALLER = ((0, 2, True), (1, 3, True), (0, 2, False), (1, 3, False), (3, 4, False))
 
 
 @dataclass(frozen=True)
@@ -411,6 +417,9 @@ class AllN:
         #: a counterexample to induction drops every clause its post-state falsifies at any tuple of
         #: the universe, not only those false at the witnesses (:meth:`.param_lazy.Evaluator.falsified`)
         self.drop_all = True
+        #: a dropped property's counterexample to induction is asked again with small constants and
+        #: lists, and its pre-state searched for at a small N (``options.induct_cti_reach``, :mod:`.cti_reach`)
+        self.cti_reach = True
         self.tr = PTr(self.psys, sym_names, lows, self.order, self.below)
         self.lows = lows
 
@@ -574,6 +583,8 @@ class AllN:
         live = [True] * len(cands)  # a list: blocking appends candidates
         lits = [z3.Bool(f"c!{k}") for k in range(len(cands))]
         self.cti: dict[str, str] = {}
+        #: the Z3 model of each property's counterexample to induction (.cti_reach)
+        self.cti_models: dict[str, CTIModel] = {}
 
         cache: dict[tuple[int, int, tuple[int, ...]], Any] = {}
 
@@ -733,7 +744,12 @@ class AllN:
                     for k in dropped:
                         live[k] = False
                         if cands[k][0] == "prop":
-                            self._note_cti(cands[k], t.key, m, x, run.st, universe)
+                            first = self.cti_reach and cands[k][1][0] not in self.cti
+                            core = [*run.binds.values(), *run.head_of.values(), *tr.insts_of(x), *tr.named.values(),
+                                    *[wi, wj][: len(cands[k][1][1])]]  # the instances .cti_reach grounds
+                            small = self._smaller(s, goal(k, run.st, universe), [lits[j] for j in idx], x,
+                                                  core) if first else None
+                            self._note_cti(cands[k], t.key, small or m, x, run.st, universe, t, run)
         self.stats["houdini_queries"] = rounds
         self._lazy_stats(steps, ev, full)
         _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
@@ -897,13 +913,16 @@ class AllN:
         return z3.And(v == a.value, w == bind[a.who] if a.who else w)
 
     def _note_cti(self, cand: Any, step: str, m: Any = None, x: Any = None, post: Any = None,
-                  universe: Any = None) -> None:
+                  universe: Any = None, t: Any = None, run: Any = None) -> None:
         name = cand[1][0]
         if name in self.cti:
             return
         if m is None:
             self.cti[name] = f"false in {step}"
             return
+        if t is not None and run is not None:  # kept for the grounded search of its pre-state (.cti_reach)
+            self.cti_models[name] = CTIModel(name, t, m, x, dict(run.binds),
+                                             list(run.head_of.values()), universe[-2:][: len(cand[1][1])], universe)
         pre, names = self._show(m, x, universe)
         after, _ = self._show(m, post, universe, names)
         changed = {k: v for k, v in after.items() if pre.get(k) != v}
@@ -912,6 +931,59 @@ class AllN:
         self.cti[name] = (f"counterexample to induction (instances named #1, #2 ...): from a state where "
                           f"{shown}, step {step} makes {name} false for instance {who}: "
                           + ", ".join(f"{k} becomes {v}" for k, v in changed.items()))
+
+    def _smaller(self, s: Any, goal: Any, assume: list[Any], pre: dict[int, Any], core: list[Any]) -> Any:
+        """The same question as the one that found a counterexample to induction of a property (its
+        pre-state under the same candidates, a step falsifying the property, ``goal``), asked again
+        with the symbolic constants near their least values, the lists short and, first, holding
+        only the instances ``core`` names (the step's, the state's, the distinguished ones and the
+        property's witnesses: then grounding needs no other instance), loosest last: a model a
+        person can read and the explicit engine can search at a small N (:mod:`.cti_reach`); None
+        when none of these is satisfiable in time (the original model stands)."""
+        seqs = [v for v in _flat(pre) if isinstance(v, PSeq)]
+        # the entries of the distinct instances among ``core``: an instance named twice counted once
+        named = [[z3.If(z3.And(*[u != w for w in core[:k]]), q.cnt[u], 0) for k, u in enumerate(core)] for q in seqs]
+        for more, longest, only in SMALLER:
+            if time.perf_counter() > self.deadline:
+                return None
+            s.push()
+            s.add(goal, *[c <= lo + more for c, lo in zip(self.tr.sym, self.lows)],
+                  *[q.length <= longest for q in seqs],
+                  *([q.length == z3.Sum(*ns) for q, ns in zip(seqs, named)] if only and core else []))
+            r = s.check(*assume)
+            m = s.model() if r == z3.sat else None
+            s.pop()
+            if m is not None:
+                return m
+        return None
+
+    def reach_ctis(self, failed: dict[str, str], deadline: float, states: int = CTI_STATES) -> dict[str, Any]:
+        """Each dropped property's counterexample to induction searched for at a small N
+        (:func:`.cti_reach.reach`): a replayed violation becomes the property's outcome (returned);
+        otherwise what the search said is added to why the property was not proved (``failed``)."""
+        from checker.result import VIOLATED
+        from checker.symbolic.bmc import Outcome
+
+        out: dict[str, Any] = {}
+        for name, cti in self.cti_models.items():
+            if name not in failed or time.perf_counter() > deadline:
+                continue
+            try:
+                got = reach(self.tr, cti, self.spec, self.constants, self.count, deadline, states)
+            except (ModelError, StepError, KeyError, IndexError, TypeError, ValueError) as err:
+                # a diagnosis that cannot be made must not cost the run its other results
+                failed[name] += f"; its pre-state could not be searched for ({type(err).__name__}: {err})"
+                continue
+            self.stats[f"cti_reach_{name}"] = {"verdict": got.verdict, "n": got.n, "states": got.states,
+                                               "cpu": round(got.cpu, 2)}
+            _debug("counterexample to induction searched", {name: self.stats[f"cti_reach_{name}"]})
+            if got.verdict == "violation" and got.trace is not None:
+                out[name] = Outcome(VIOLATED, got.trace, note=got.text,
+                                    detail={"found_at": {self.count: got.n, **got.constants}, "cti": failed[name]})
+                del failed[name]
+            else:
+                failed[name] += f"; {got.text}"
+        return out
 
     def _show(self, m: Any, st: dict[int, Any], universe: list[Any],
               names: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
@@ -1053,6 +1125,14 @@ def random_walks(compiled: CompiledSystem, init: tuple, walks: int, depth: int, 
     return list(seen)
 
 
+def _flat(st: dict[int, Any]) -> list[Any]:
+    """The values of a translated state, a per-CPU list's elements one by one."""
+    out: list[Any] = []
+    for v in st.values():
+        out.extend(v if isinstance(v, list) else [v])
+    return out
+
+
 def _read(v: Any, path: tuple[Any, ...], bind: dict[str, Any]) -> Any:
     for p in path:
         if isinstance(v, FArr):
@@ -1126,6 +1206,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.property_atoms = bool(opt("induct_property_atoms", inp.limits.get("induct_property_atoms", True)))
         alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
+        alln.cti_reach = bool(opt("induct_cti_reach", inp.limits.get("induct_cti_reach", True)))
         res = alln.run()
     except NotInClass as err:
         return {}, {p: f"the spec is outside the all-N translation: {err}" for p in names}
@@ -1135,9 +1216,11 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         # how far the pass got (mined, Houdini's queries, blocking clauses): the verdict says only "time limit"
         _debug("time limit", {**(alln.stats if alln is not None else {}), "cpu": round(time.process_time() - cpu0, 2)})
         return {}, {p: "time limit reached" for p in names}
+    states = int(opt("induct_cti_states", inp.limits.get("induct_cti_states", CTI_STATES)))
+    found = alln.reach_ctis(res.failed, deadline, states) if alln.cti_reach else {}
     if not res.proved:
         _debug("not proved", res.failed)
-        return {}, res.failed
+        return found, res.failed
     c_check = time.process_time()
     try:
         ok, why = alln.ground_check(res.proved, timeout_ms)
@@ -1163,7 +1246,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     # no modelling error: the abstraction's obligations for every N, the grounded check at each N checked
     for extra in (ERROR, PRUNED):
         out[extra] = Outcome(HOLDS, note=note)
-    return out, res.failed
+    return out | found, res.failed
 
 
 
