@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -79,7 +79,7 @@ SMALLER = ((0, 2, True), (1, 3, True), (0, 2, False), (1, 3, False), (3, 4, Fals
 class TAtom:
     """An atom template over the instance variables ``i``/``j`` (``who`` and ``path`` entries)."""
 
-    kind: str  # bool | eq | gt | hi | ideq | in | dup | len | both | before
+    kind: str  # bool | eq | gt | hi | ideq | in | dup | len | both | before | named | place | owner | sub
     var: str
     path: tuple[Any, ...] = ()
     value: int = 0
@@ -89,10 +89,13 @@ class TAtom:
     path2: tuple[Any, ...] = ()
     text: str = ""
     who2: str = ""  # before: the instance variable that comes second
+    #: sub: a property's sub-term over ``i``/``j`` (:mod:`.param_subterms`) and the variables it names
+    expr: Any = field(default=None, compare=False, hash=False, repr=False)
+    on: tuple[str, ...] = ()
 
     def uses(self) -> set[str]:
         return ({p for p in self.path + self.path2 if isinstance(p, str)} | ({self.who} if self.who else set())
-                | ({self.who2} if self.who2 else set()))
+                | ({self.who2} if self.who2 else set()) | set(self.on))
 
 
 #: atom kinds that read no state: an instance variable against the family's structure (a named
@@ -136,6 +139,21 @@ def owner_templates(system: System) -> list[TAtom]:
             for u, f in itertools.product(ids, flags):
                 out.extend(TAtom("owner", f.name, (c,), who=w, var2=u.name, path2=(c,),
                                  text=f"({f.name}[{c}] and {u.name}[{c}] == {w})") for w in VARS)
+    return out
+
+
+def property_templates(parts: dict[str, list[tuple[tuple[Any, ...], Any]]]) -> list[TAtom]:
+    """The properties' compound quantifier-free sub-terms (:mod:`.param_subterms`) as templates of
+    kind ``sub``: each at ``i`` and at ``j`` (both orders when it names two bound instances), e.g.
+    OwnerHoldsSched's "i on a list or owned by a poller" and NoLostWakeup's "all quiescent for i"
+    (``options.induct_property_atoms``, on by default as on the fixed-N path)."""
+    from checker.symbolic.induct import param_subterms as ps
+
+    out: list[TAtom] = []
+    for st in ps.subterms(parts):
+        for ren in ps.instantiations(st):
+            out.append(TAtom("sub", "", text=ps.template_text(st, ren), expr=ps.at_vars(st, ren),
+                             on=tuple(sorted(ren.values()))))
     return out
 
 
@@ -238,9 +256,16 @@ def _symbolic(v: Any) -> bool:
 class Grounder:
     """Templates as grounded atoms (checker.symbolic.induct.atoms.Atom) of a System of N instances."""
 
-    def __init__(self, system: System, names: list[str]) -> None:
+    def __init__(self, system: System, names: list[str], enc: Any = None, x: Any = None) -> None:
         self.system = system
         self.where = {n: k for k, n in enumerate(names)}
+        #: the grounded encoder and state the property sub-term atoms are translated over (built
+        #: when first needed; ``names`` are that state's)
+        self.enc, self.x = enc, x
+        self._props: dict[tuple[str, tuple[tuple[str, int], ...]], Atom] = {}
+        #: a symbolic constant's sentinel -> its value here, when this System has concrete values
+        #: where the parameterised one has sentinels (mining; :func:`.param_subterms.ground_expr`)
+        self.values: dict[int, int] | None = None
         self.types = {v.name: v.typ for v in system.vars}
         #: the grounded number of each distinguished instance (Family.named: 0 unless the spec says)
         self.named: dict[str, int] = {}
@@ -262,6 +287,8 @@ class Grounder:
         return t
 
     def atom(self, a: TAtom, bind: dict[str, int]) -> Atom | FixedAtom:
+        if a.kind == "sub":
+            return self._prop(a, bind)
         if a.kind == "named":
             return FixedAtom(bind[a.who] == self.named.get(a.var, 0))
         if a.kind == "place":
@@ -293,6 +320,22 @@ class Grounder:
             return Atom("eq", loc, bind[a.who])
         loc2 = self._loc(a.var2, a.path2, bind)
         return Atom("both", loc, a.value, loc2=loc2, value2=bind[a.who] if a.who else 1)
+
+    def _prop(self, a: TAtom, bind: dict[str, int]) -> Atom:
+        """A property sub-term on this System under ``bind`` (:func:`.param_subterms.grounded_atom`)."""
+        from checker.symbolic.induct.param_subterms import grounded_atom
+
+        key = (a.text, tuple(sorted((w, bind[w]) for w in a.on)))
+        got = self._props.get(key)
+        if got is None:
+            if self.enc is None:
+                from checker.symbolic.translate import Encoder
+
+                self.enc = Encoder(self.system)
+                self.x = self.enc.state("")
+            got = self._props[key] = grounded_atom(a.expr, a.text, self.system, self.enc, self.x,
+                                                   {w: bind[w] for w in a.on}, self.named, self.values)
+        return got
 
     def clause_terms(self, atoms: list[TAtom], clause: Clause, n: int, x: Any) -> list[z3.BoolRef]:
         """The clause at every assignment of distinct instances of ``range(n)`` to its variables."""
@@ -361,6 +404,9 @@ class AllN:
         self.structure = True
         #: atoms "a per-CPU context's fact is about i" (``options.induct_owner_atoms``, :func:`owner_templates`)
         self.owner_atoms = True
+        #: the properties' compound sub-terms as templates (``options.induct_property_atoms``,
+        #: :func:`property_templates`)
+        self.property_atoms = True
         #: only templates over the cone of influence of the properties (``options.induct_cone``, :mod:`.cone`)
         self.cone = False
         #: Houdini's fixpoint of the mined clauses before the properties are asked (so before any
@@ -396,7 +442,10 @@ class AllN:
         from checker.symbolic.induct.cone import cone
 
         inside = cone(self.psys, self.props)
-        keep = [a for a in atoms if a.kind in STRUCTURE or (a.var in inside and (not a.var2 or a.var2 in inside))]
+        keep = [a for a in atoms if a.kind in STRUCTURE
+                or (a.kind == "sub" and all(v.name in inside for v in self.psys.vars
+                                             if v.slot in slots_of(a.expr, set())))
+                or (a.var in inside and (not a.var2 or a.var2 in inside))]
         self.stats["cone_dropped"] = len(atoms) - len(keep)
         return keep
 
@@ -429,11 +478,21 @@ class AllN:
                 values = np.array([concrete_flat(system, s) for s in states], dtype=np.int64).reshape(len(states), -1)
                 from checker.symbolic.translate import Encoder
 
-                g = Grounder(system, Encoder(system).state("").names)
+                enc = Encoder(system)
+                xs = enc.state("")
+                g = Grounder(system, xs.names, enc, xs)
+                g.values = {sentinel(j) + k: int(vals[n]) + k for j, n in enumerate(self.sym_names)
+                            for k in range(-OFFSETS, OFFSETS + 1)}
                 for bind in _assignments(list(VARS), n):
                     blocks.append(np.stack([g.atom(a, bind).column(values) for a in atoms]))
                 self.stats[f"states_N{n}"] = self.stats.get(f"states_N{n}", 0) + len(states)
-        cols = self.cols = np.concatenate(blocks, axis=1)
+        cols = np.concatenate(blocks, axis=1)
+        copies = self._copies(atoms, cols)
+        if copies:  # property sub-terms equal to (or the negation of) an earlier atom in every state
+            self.stats["property_copies"] = len(copies)
+            atoms[:] = [a for k, a in enumerate(atoms) if k not in copies]
+            cols = cols[[k for k in range(len(cols)) if k not in copies]]
+        self.cols = cols
         mined = mine([Atom("bool", 0)] * len(atoms), np.zeros((0, 0)), max_len=self.literals, cols=cols)
         keep = []
         for cl in mined.clauses:
@@ -441,6 +500,32 @@ class AllN:
             if used in (set(), {"i"}, {"i", "j"}):
                 keep.append(cl)
         return keep
+
+    def _copies(self, atoms: list[TAtom], cols: np.ndarray) -> set[int]:
+        """The property sub-term templates that are, in every state, equal to or the complement of
+        an earlier template whose column on every mined state and binding they repeat: mining
+        represents such an atom by the earlier one in every clause of two or three literals
+        (checker.symbolic.induct.mine) and adds only the equivalence, here a tautology; left in, it
+        prints a clause in the property's words where the plain atom's are shorter
+        (``poll_list.count(i) <= 1`` for ``count(poll_list, i) < 2``). A copy on the mined states
+        only is kept: its equivalence is a fact of the reached states ("on a list or owned ⇔
+        SCHED"), maybe the one a proof needs."""
+        seen: dict[bytes, int] = {}
+        out: set[int] = set()
+        x = self.tr.state("")
+        bind = {v: z3.Const(f"copy!{v}", self.tr.sort) for v in VARS}
+        solver = z3.Solver()
+        solver.add(bind["i"] != bind["j"])
+        for k, a in enumerate(atoms):
+            key, neg = np.packbits(cols[k]).tobytes(), np.packbits(~cols[k]).tobytes()
+            r = seen.get(key, seen.get(neg))
+            if a.kind == "sub" and r is not None:
+                same = self._atom_term(a, x, bind) == self._atom_term(atoms[r], x, bind)
+                if solver.check(z3.Not(same if key in seen else z3.Not(same))) == z3.unsat:
+                    out.add(k)
+                    continue
+            seen.setdefault(key, k)
+        return out
 
     def _sample(self, system: System, compiled: CompiledSystem, res: Any) -> list[tuple]:
         """The states mined at one size: what BFS reached (up to ``EXPLORE_FACTOR`` times
@@ -477,9 +562,13 @@ class AllN:
             atoms += structure_templates(self.psys)
         if self.owner_atoms:
             atoms += owner_templates(self.psys)
+        parts = self.prop_parts()
+        if self.property_atoms:
+            props = property_templates(parts)
+            self.stats["property_templates"] = len(props)
+            atoms += props
         if self.cone:
             atoms = self.in_cone(atoms)
-        parts = self.prop_parts()
         clauses = self.mine(atoms)
         self.stats["cpu_mine"] = round(time.process_time() - t0, 2)
         self.stats.update(templates=len(atoms), candidates=len(clauses))
@@ -780,12 +869,17 @@ class AllN:
     def _reads(self, cand: tuple[str, Any], atoms: list[TAtom]) -> set[int]:
         kind, c = cand
         if kind == "clause":
-            names = {atoms[i].var for i, _ in c if atoms[i].kind not in STRUCTURE} \
+            names = {atoms[i].var for i, _ in c if atoms[i].kind not in STRUCTURE and atoms[i].kind != "sub"} \
                 | {atoms[i].var2 for i, _ in c if atoms[i].var2}
-            return {self.psys.var_named(n).slot for n in names}
+            props = set().union(*(slots_of(atoms[i].expr, set()) for i, _ in c if atoms[i].kind == "sub"))
+            return {self.psys.var_named(n).slot for n in names} | props
         return slots_of(c[2], set())
 
     def _atom_term(self, a: TAtom, st: dict[int, Any], bind: dict[str, Any]) -> Any:
+        if a.kind == "sub":
+            from checker.symbolic.induct.param_subterms import param_term
+
+            return param_term(self.tr, st, a.expr, {w: bind[w] for w in a.on})
         if a.kind == "named":
             return bind[a.who] == self.tr.named[a.var]
         if a.kind == "place":
@@ -980,7 +1074,7 @@ class AllN:
                 props = symbolic_properties(sym, [system.prop(p) for p in proved])
                 prob = Problem(system, props, SymbolicEncoder(sym))
             x = prob.enc.state("")
-            g = Grounder(system, x.names)
+            g = Grounder(system, x.names, prob.enc, x)
             terms = [t for cl in self.kept for t in g.clause_terms(self.atoms, cl, n, x)]
             if sym is not None:
                 enc = prob.enc
@@ -1109,6 +1203,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.literals = int(opt("induct_literals", inp.limits.get("induct_literals", 3)))
         alln.generalise = bool(opt("induct_generalise", inp.limits.get("induct_generalise", True)))
         alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
+        alln.property_atoms = bool(opt("induct_property_atoms", inp.limits.get("induct_property_atoms", True)))
         alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
         alln.cti_reach = bool(opt("induct_cti_reach", inp.limits.get("induct_cti_reach", True)))

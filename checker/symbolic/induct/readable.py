@@ -290,7 +290,8 @@ def as_atoms(templates: list[Any]) -> list[Atom]:
         elif a.kind == "both":
             out.append(Atom("both", at, a.value, a.text, loc2=loc(a.var2, a.path2, -1),
                             value2=_WHO[a.who] if a.who else 1))
-        else:  # in, dup, named, place: read whole; "i before j in s" is negated as a whole
-            out.append(Atom("expr" if a.kind == "before" else a.kind, -1, text=a.text))
+        else:  # in, dup, named, place: read whole; "i before j in s" and a property's sub-term
+            # (param_subterms) are negated as a whole
+            out.append(Atom("expr" if a.kind in ("before", "sub") else a.kind, -1, text=a.text))
     return out
 
