@@ -47,7 +47,7 @@ from checker.lang.printer import show_expr
 from checker.lang.system import System
 from checker.lang.types import Int
 from checker.symbolic.induct.atoms import Atom
-from checker.symbolic.induct.subterms import _COUNTING, _CMP, _has, _reads, _strip, property_value
+from checker.symbolic.induct.subterms import counts_compared, property_value, strip_outer, term_reads
 
 #: the instance variables of the every-N templates (param.VARS)
 VARS = ("i", "j")
@@ -75,9 +75,7 @@ def _compound(e: Expr, bound: set[Any]) -> bool:
         return len(e.args) >= 2
     if e.op == "implies":  # "i is the disabler's target ⇒ the disabler is idle"
         return bool(_free(e) & bound)
-    if e.op in _CMP:
-        return any(_has(a, _COUNTING) for a in e.args)
-    return False
+    return counts_compared(e)
 
 
 def _free(e: Expr) -> set[Any]:
@@ -119,7 +117,7 @@ def subterms(parts: dict[str, list[tuple[tuple[Any, ...], Expr]]]) -> list[SubTe
             e, derived = todo.pop(0)
             if e is not body and not quantified(e) and _compound(e, bound):
                 r = _rename(e, ren)
-                text = _strip(show_expr(r))
+                text = strip_outer(show_expr(r))
                 if text not in seen:
                     seen.add(text)
                     used = tuple(v for k, v in names.items() if k in _free(e))
@@ -147,7 +145,7 @@ def instantiations(st: SubTerm) -> list[dict[str, str]]:
 def template_text(st: SubTerm, ren: dict[str, str]) -> str:
     if all(k == v for k, v in ren.items()):
         return st.text
-    return _strip(show_expr(at_vars(st, ren)))
+    return strip_outer(show_expr(at_vars(st, ren)))
 
 
 def at_vars(st: SubTerm, ren: dict[str, str]) -> Expr:
@@ -219,7 +217,7 @@ def grounded_atom(e: Expr, text: str, system: System, enc: Any, x: Any, bind: di
     g = ground_expr(e, system, bind, named, values)
     t = property_value(enc, g, x)
     index = {v.get_id(): k for k, v in enumerate(x.flat)}
-    reads = _reads(t, index)
+    reads = term_reads(t, index)
     shown = text
     for w in VARS:
         if w in bind:

@@ -45,12 +45,15 @@ _CMP = ("<", "<=", "==", "!=", ">", ">=")
 _COUNTING = ("+", "ite", "count", "len")
 
 
+def counts_compared(e: Expr) -> bool:
+    """``e`` compares a count (a sum, an ``ite``, a list's length) with something."""
+    return e.op in _CMP and any(_has(a, _COUNTING) for a in e.args)
+
+
 def _compound(e: Expr) -> bool:
     if e.op in ("and", "or"):
         return len(e.args) >= 2
-    if e.op in _CMP:
-        return any(_has(a, _COUNTING) for a in e.args)
-    return False
+    return counts_compared(e)
 
 
 def _has(e: Expr, ops: tuple[str, ...]) -> bool:
@@ -73,9 +76,9 @@ def property_atoms(exprs: list[Expr], enc: Encoder, x: SState) -> list[Atom]:
         seen.add(text)
         if _compound(e) and id(e) not in tops:
             t = property_value(enc, e, x)
-            reads = _reads(t, index)
+            reads = term_reads(t, index)
             if len(reads) >= 2:
-                out.append(Atom("expr", min(reads), text=_strip(text), z=t, zx=x, zreads=tuple(sorted(reads))))
+                out.append(Atom("expr", min(reads), text=strip_outer(text), z=t, zx=x, zreads=tuple(sorted(reads))))
         if derived:
             continue
         if e.op in ("and", "or", "not", "implies"):
@@ -88,7 +91,7 @@ def property_atoms(exprs: list[Expr], enc: Encoder, x: SState) -> list[Atom]:
     return out
 
 
-def _strip(text: str) -> str:
+def strip_outer(text: str) -> str:
     """One pair of outer parentheses off (the atom is shown inside a clause's own)."""
     if text.startswith("(") and text.endswith(")"):
         depth = 0
@@ -101,7 +104,8 @@ def _strip(text: str) -> str:
     return text
 
 
-def _reads(t: z3.ExprRef, index: dict[int, int]) -> set[int]:
+def term_reads(t: z3.ExprRef, index: dict[int, int]) -> set[int]:
+    """The slots (``index``: Z3 constant id -> slot) the term ``t`` reads."""
     out: set[int] = set()
     todo, seen = [t], set()
     while todo:
