@@ -263,8 +263,8 @@ class Run:
             if time.perf_counter() > self.deadline:
                 # the every-N pass used the time up: a fixed-N pass would mine and build its solvers
                 # before its first deadline check (busy poll every N, --max-seconds 240: 11.5 min wall)
-                return results | {tg.name: Outcome(INCONCLUSIVE, note="time limit reached in the every-N pass")
-                                  for tg in targets}
+                return results | {tg.name: Outcome(INCONCLUSIVE, note=not_all_n.get(
+                                      tg.name, "time limit reached in the every-N pass")) for tg in targets}
         sym = self.symbolic()
         refused = ""
         sym_failed: dict[str, str] = {}  # why the symbolic pass did not prove a property

@@ -1213,9 +1213,8 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
     except (ModelError, TypeError, ValueError) as err:  # e.g. range(ANY): a spec not written over a family
         return {}, {p: f"the spec cannot be built for every {count} (checker.lang.family): {err}" for p in names}
     except TimeoutError:
-        # how far the pass got (mined, Houdini's queries, blocking clauses): the verdict says only "time limit"
         _debug("time limit", {**(alln.stats if alln is not None else {}), "cpu": round(time.process_time() - cpu0, 2)})
-        return {}, {p: "time limit reached" for p in names}
+        return {}, {p: _cut_short(alln, p) for p in names}
     states = int(opt("induct_cti_states", inp.limits.get("induct_cti_states", CTI_STATES)))
     found = alln.reach_ctis(res.failed, deadline, states) if alln.cti_reach else {}
     if not res.proved:
@@ -1248,6 +1247,26 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         out[extra] = Outcome(HOLDS, note=note)
     return out | found, res.failed
 
+
+
+def _cut_short(alln: AllN | None, prop: str) -> str:
+    """Why ``prop`` was not proved when the every-N pass ran out of time: how far the pass got, and the
+    counterexample to induction it had already dropped ``prop`` on, if any (so that a long run ends
+    with what it learnt, not with "time limit" alone)."""
+    st = alln.stats if alln is not None else {}
+    if "cpu_mine" not in st:
+        where = "while mining candidates"
+    elif "cpu_setup" not in st:
+        where = f"while building the step solvers ({st.get('candidates', 0):,} candidates mined)"
+    else:
+        where = (f"after {st.get('houdini_queries', 0):,} Houdini queries ({st.get('candidates', 0):,} candidates, "
+                 f"{st.get('live', 0):,} still live")
+        if st.get("block_calls"):
+            where += f"; CTI blocking had added {st.get('block_clauses', 0)} clause(s)"
+        where += ")"
+    why = f"time limit reached in the every-N pass, {where}"
+    cti = getattr(alln, "cti", {}).get(prop)  # set once Houdini starts
+    return why + (f"; {prop} had already been dropped, on a {cti}" if cti else "")
 
 
 def _binders_text(atoms: list[TAtom], cl: Clause) -> str:
