@@ -175,6 +175,31 @@ OPTION_KEYS = {"liveness", "fairness", "starvation_bound", "symmetry", "constrai
                "induct_block_late", "induct_cone", "induct_cti_reach", "induct_cti_states"}
 
 
+#: the invariant engine's yes/no options, and its counts with their least value (docs/induct.md, "Running it")
+INDUCT_FLAGS = {"induct_minimize", "induct_property_atoms", "induct_strengthen", "induct_generalise",
+                "induct_guard_atoms", "induct_block_late", "induct_cone", "induct_cti_reach"}
+INDUCT_COUNTS = {"induct_states": 1, "induct_literals": 1, "induct_forward": 0, "induct_per_step_above": 0,
+                 "induct_block_clauses": 0, "induct_cti_states": 1}
+
+
+def _induct_problem(key: str, value: Any) -> str | None:
+    """Why an invariant-engine option's value has the wrong shape, or None."""
+    if key in INDUCT_FLAGS and not isinstance(value, bool):
+        return f"must be true or false, got {value!r}"
+    if key in INDUCT_COUNTS:
+        lo = INDUCT_COUNTS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+            return f"must be a whole number ≥ {lo}, got {value!r}"
+        if key == "induct_literals" and value > 3:
+            return f"must be 1, 2 or 3 (candidates are mined with at most three literals), got {value!r}"
+    if key == "induct_mirror" and not isinstance(value, (bool, str)):
+        return f"must be true, false or the name of the constant that counts the instances, got {value!r}"
+    if key == "induct_symbolic" and not (value == "auto" or isinstance(value, bool)
+                                         or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+        return f'must be "auto", true, false or a list of constant names, got {value!r}'
+    return None
+
+
 def option_problems(options: dict[str, Any]) -> list[InputError]:
     """The shape errors of ``[options]`` that need no built system."""
     out: list[InputError] = []
@@ -185,6 +210,8 @@ def option_problems(options: dict[str, Any]) -> list[InputError]:
             continue
         if key not in OPTION_KEYS:
             out.append(InputError(f"options.{key}", f"unknown option ({did_you_mean(key, OPTION_KEYS, 'options')})"))
+        elif (why := _induct_problem(key, value)) is not None:
+            out.append(InputError(f"options.{key}", why))
         elif key == "induct_instances" and not isinstance(value, str):
             out.append(InputError("options.induct_instances", f"must name the constant that counts the instances "
                                   f"(e.g. \"N\"), got {value!r}"))
