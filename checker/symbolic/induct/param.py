@@ -407,6 +407,11 @@ class AllN:
         #: the properties' compound sub-terms as templates (``options.induct_property_atoms``,
         #: :func:`property_templates`)
         self.property_atoms = True
+        #: wide "flag(i) ⇒ held somewhere" candidates (``options.induct_cover``, :mod:`.param_cover`)
+        self.cover = True
+        self.covers: set[Clause] = set()
+        #: each dropped property's counterexample to induction, in words (set by :meth:`run`)
+        self.cti: dict[str, str] = {}
         #: only templates over the cone of influence of the properties (``options.induct_cone``, :mod:`.cone`)
         self.cone = False
         #: Houdini's fixpoint of the mined clauses before the properties are asked (so before any
@@ -499,6 +504,16 @@ class AllN:
             used = set().union(*(atoms[i].uses() for i, _ in cl))
             if used in (set(), {"i"}, {"i", "j"}):
                 keep.append(cl)
+        if self.cover:
+            from checker.symbolic.induct.param_cover import cover_clauses
+
+            pcs = {a.pc.value.name for a in self.psys.actors}
+            wide = cover_clauses(atoms, cols, pcs, self.literals)
+            self.stats["cover_clauses"] = len(wide)
+            self.covers = set(wide)
+            shown = as_atoms(atoms)
+            _debug("cover clauses", {"clauses": [clause_line(shown, cl) for cl in wide]})
+            keep += wide
         return keep
 
     def _copies(self, atoms: list[TAtom], cols: np.ndarray) -> set[int]:
@@ -582,7 +597,8 @@ class AllN:
             cands += [("prop", (name, key, body)) for key, body in ps]
         live = [True] * len(cands)  # a list: blocking appends candidates
         lits = [z3.Bool(f"c!{k}") for k in range(len(cands))]
-        self.cti: dict[str, str] = {}
+        self.cti = {}
+        covers = {k for k, (kind, c) in enumerate(cands) if kind == "clause" and c in self.covers}
         #: the Z3 model of each property's counterexample to induction (.cti_reach)
         self.cti_models: dict[str, CTIModel] = {}
 
@@ -721,6 +737,7 @@ class AllN:
                                                     "post_drops": self.stats.get("post_drops", 0),
                                                     "instances": sum(getattr(st[1], "asserted", 0) for st in steps),
                                                     "refinements": sum(getattr(st[1], "refinements", 0) for st in steps),
+                                                    "cover_live": sum(live[k] for k in covers),
                                                     "cpu": round(time.process_time() - t0, 2)})
                     if blocker is not None:
                         self.stats.update(block_calls=blocker.calls, block_clauses=len(blocker.added))
@@ -738,11 +755,19 @@ class AllN:
                     s.pop()
                     changed = True
                     if blocker is not None and any(cands[k][0] == "prop" for k in dropped):
-                        self.stats.setdefault("first_block_query", rounds)
+                        if "first_block_query" not in self.stats:
+                            self.stats["first_block_query"] = rounds
+                            _debug("first property CTI", {"step": t.key, "query": rounds,
+                                                          "cover_live": sum(live[k] for k in covers),
+                                                          "props": sorted({cands[k][1][0] for k in dropped
+                                                                           if cands[k][0] == "prop"})})
                         if blocker.block((m, n_step)):
                             continue  # its pre-state is excluded by a new candidate: ask again
                     for k in dropped:
                         live[k] = False
+                        if k in covers:
+                            _debug("cover dropped", {"step": t.key, "query": rounds,
+                                                     "clause": clause_line(as_atoms(atoms), cands[k][1])})
                         if cands[k][0] == "prop":
                             first = self.cti_reach and cands[k][1][0] not in self.cti
                             core = [*run.binds.values(), *run.head_of.values(), *tr.insts_of(x), *tr.named.values(),
@@ -751,6 +776,9 @@ class AllN:
                                                   core) if first else None
                             self._note_cti(cands[k], t.key, small or m, x, run.st, universe, t, run)
         self.stats["houdini_queries"] = rounds
+        if self.cover:
+            self.stats["cover_live"] = sum(1 for k, (kind, c) in enumerate(cands)
+                                           if live[k] and kind == "clause" and c in self.covers)
         self._lazy_stats(steps, ev, full)
         _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
                            "dropped": self.cti})
@@ -1204,6 +1232,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.generalise = bool(opt("induct_generalise", inp.limits.get("induct_generalise", True)))
         alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
         alln.property_atoms = bool(opt("induct_property_atoms", inp.limits.get("induct_property_atoms", True)))
+        alln.cover = bool(opt("induct_cover", inp.limits.get("induct_cover", True)))
         alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
         alln.cti_reach = bool(opt("induct_cti_reach", inp.limits.get("induct_cti_reach", True)))
@@ -1265,7 +1294,7 @@ def _cut_short(alln: AllN | None, prop: str) -> str:
             where += f"; CTI blocking had added {st.get('block_clauses', 0)} clause(s)"
         where += ")"
     why = f"time limit reached in the every-N pass, {where}"
-    cti = getattr(alln, "cti", {}).get(prop)  # set once Houdini starts
+    cti = alln.cti.get(prop) if alln is not None else None
     return why + (f"; {prop} had already been dropped, on a {cti}" if cti else "")
 
 

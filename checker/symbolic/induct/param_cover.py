@@ -1,0 +1,115 @@
+"""Wide "held somewhere" candidates for the every-N engine: ``flag(i) ⇒ where(i)``.
+
+A per-instance flag such as NAPI_STATE_SCHED is set only by a context that then puts the instance
+somewhere (on a poll list, in a poller's local list, in a context's ``cur``), and stays set while
+the instance moves between those places. The fact a proof of NoLostWakeup needs is "SCHED(i) ⇒ i
+is held by someone": one clause of five or more literals, out of reach of mining's three
+(:mod:`checker.symbolic.induct.mine`), and what CTI blocking generalises one configuration at a
+time (docs/induct.md, "Round 6").
+
+For each premise (a Boolean or flag bit of instance ``i``) this builds, from the mined columns, a
+small disjunction of *holder* atoms covering every mined row where the premise holds: first the
+atoms that say where the instance is (``i in list``, ``ctx.cur[c] == i``, a per-CPU context's
+fact about ``i``), then, for the rows those leave, the program-counter labels of ``i``'s own
+contexts (its interrupt handler between test_and_set_bit and list_add). Greedy set cover, then
+every literal whose removal still covers is removed. The clause is a candidate like any mined one:
+Houdini keeps it only if it is inductive with the rest, so a cover that is a fact of the small
+mined sizes only costs a query, never soundness.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from checker.symbolic.induct.mine import Clause
+
+#: atom kinds that say where instance i is (on a list, held by a context)
+WHERE = ("in", "ideq", "owner", "both")
+#: at most this many literals in a cover (premise included)
+MAX_WIDTH = 24
+
+
+def premises(atoms: list[Any]) -> list[int]:
+    """Boolean / flag-bit state of instance ``i`` itself."""
+    return [k for k, a in enumerate(atoms) if a.kind == "bool" and a.path == ("i",) and a.uses() == {"i"}]
+
+
+def holders(atoms: list[Any], pcs: set[str]) -> list[list[int]]:
+    """The holder atoms as atom indices, in the order a cover takes them: where instance ``i`` is;
+    the program counters of ``i``'s own contexts and of the single ones (its interrupt handler
+    between test_and_set_bit and list_add, the disabler mid-cycle); last, other facts of ``i``."""
+    where = [k for k, a in enumerate(atoms) if a.kind in WHERE and a.uses() == {"i"} and a.who in ("i", "")]
+    facts = premises(atoms)
+    labels = [k for k, a in enumerate(atoms) if a.kind == "eq" and a.var in pcs and a.uses() <= {"i"}]
+    return [where, labels, facts]
+
+
+def _greedy(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]]) -> list[int] | None:
+    """Atom indices whose columns cover every row of ``rows``, taken group by group (a later group
+    only for the rows the earlier ones leave), each a greedy largest cover of what is left; then
+    every pick whose rows the other picks of its own and earlier groups cover is dropped (never one
+    made redundant by a later group: a program counter at all its labels would cover anything)."""
+    left = rows.copy()
+    chosen: list[list[int]] = []
+    for group in groups:
+        picks: list[int] = []
+        chosen.append(picks)
+        if not group:
+            continue
+        sub = cols[group]
+        size = sub.sum(axis=1)
+        while left.any():
+            gain = (sub & left).sum(axis=1)
+            if gain.max() == 0:
+                break
+            best = max(range(len(group)), key=lambda k: (gain[k], -size[k]))
+            picks.append(group[best])
+            left &= ~sub[best]
+            if sum(map(len, chosen)) >= MAX_WIDTH:
+                return None
+    if left.any():
+        return None
+    for g, picks in enumerate(chosen):
+        done = [k for earlier in chosen[:g] for k in earlier]
+        for k in list(reversed(picks)):
+            rest = done + [c for c in picks if c != k]
+            # redundant: every row it covers, a pick of its own or an earlier group covers too
+            if rest and not (rows & cols[k] & ~cols[rest].any(axis=0)).any():
+                picks.remove(k)
+    return [k for picks in chosen for k in picks]
+
+
+def cover_clauses(atoms: list[Any], cols: np.ndarray, pcs: set[str], min_width: int) -> list[Clause]:
+    """``¬premise(i) ∨ holder₁(i) ∨ …`` for every premise whose mined rows some holders cover, wider
+    than ``min_width`` literals (narrower ones are mining's); the same again for the rows where
+    ``i`` is, and is not, each distinguished instance (the disabler's target holds SCHED in ways
+    another instance never does: the clause for the others is the one a proof about them needs)."""
+    groups = holders(atoms, pcs)
+    named = [k for k, a in enumerate(atoms) if a.kind == "named" and a.who == "i"]
+    out: list[Clause] = []
+    seen: set[Clause] = set()
+    for p in premises(atoms):
+        for split, pol in [(None, True), *((k, v) for k in named for v in (False, True))]:
+            within = np.ones(cols.shape[1], dtype=bool) if split is None else cols[split] == pol
+            rows = cols[p] & within
+            if not rows.any():
+                continue
+            # holders imply the premise (where SCHED is, SCHED is set): the clause then says the
+            # premise holds exactly when i is held somewhere, never "or the poller is idle"
+            exact = [[k for k in g if k != p and (cols[k] & within).any() and not (cols[k] & within & ~cols[p]).any()]
+                     for g in groups]
+            got = _greedy(rows, cols, exact)
+            if got is None:
+                continue
+            lits = [(p, False), *((k, True) for k in sorted(got))]
+            if split is not None:  # "i is not (or is) the distinguished instance, or ..."
+                lits.append((split, not pol))
+            if len(lits) <= min_width:
+                continue
+            cl: Clause = tuple(lits)
+            if cl not in seen:
+                seen.add(cl)
+                out.append(cl)
+    return out

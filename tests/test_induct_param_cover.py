@@ -1,0 +1,78 @@
+"""The wide "flag(i) ⇒ held somewhere" candidates of the every-N engine
+(checker.symbolic.induct.param_cover, AllN.cover): the greedy cover on small columns, and the family
+whose NoLostWakeup needs "SCHED ⇒ queued, polled or claimed" (five literals) proved with the cover
+alone (no property sub-term atoms), not without it."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from checker.symbolic.induct import param as P
+from checker.symbolic.induct.param_cover import _greedy, cover_clauses
+from tests.test_induct_param_subterms import OWNERS, PROPS
+
+
+def _cols(*rows: str) -> np.ndarray:
+    return np.array([[c == "1" for c in r] for r in rows])
+
+
+def test_the_cover_takes_where_atoms_first_and_labels_only_for_what_they_leave() -> None:
+    cols = _cols("111100",   # 0 premise
+                 "110000",   # 1 where: on a list
+                 "011000",   # 2 where: held by a context
+                 "000100",   # 3 label: the handler between prep and list_add
+                 "111111")   # 4 label: covers everything (the handler idle, say)
+    got = _greedy(cols[0], cols, [[1, 2], [3, 4], []])
+    # 4 alone covers every row but is only taken for what 1 and 2 leave, then ties go to the
+    # narrower label; nothing earlier is dropped for a later pick
+    assert got == [1, 2, 3]
+    assert _greedy(cols[0], cols, [[1, 2], [], []]) is None  # row 3 uncovered: no clause
+
+
+def test_a_pick_the_others_of_its_group_cover_is_dropped() -> None:
+    cols = _cols("1110",
+                 "1100",   # taken first (largest), then made redundant by 2 and 3
+                 "1000",
+                 "0110")
+    assert sorted(_greedy(cols[0], cols, [[1, 2, 3]]) or []) in ([1, 3], [2, 3])
+
+
+def _run(cover: bool) -> tuple[P.AllN, P.PResult]:
+    system = OWNERS.instantiate({"N": 2})
+    alln = P.AllN(OWNERS, {"N": 2}, [system.prop(p) for p in PROPS], "N", [], time.perf_counter() + 120)
+    alln.generalise = False  # Houdini alone: the candidates decide
+    alln.property_atoms = False
+    alln.cover = cover
+    return alln, alln.run()
+
+
+def test_no_lost_wakeup_for_every_n_with_the_held_somewhere_clause() -> None:
+    _, without = _run(False)
+    assert without.proved == ["OwnerHoldsSched"], without.failed
+    alln, res = _run(True)
+    assert res.proved == PROPS, res.failed
+    assert res.stats["cover_clauses"] >= 1 and res.stats["cover_live"] >= 1
+    # SCHED ⇒ on the list, or the poller's cur (at busy), or the IRQ handler / timer between
+    # test_and_set and list_add: five literals, more than mining's three
+    wide = [ln for ln in res.lines if "not sched[i]" in ln and "i in poll_list" in ln]
+    assert wide and all(w in wide[0] for w in ("irq.pc[i] == claimed", "timer.pc[i] == claimed")), res.lines
+    assert alln.ground_check(res.proved, 60_000) == (True, "")
+
+
+def test_covers_are_split_by_the_distinguished_instance_and_wider_than_mining() -> None:
+    from types import SimpleNamespace as NS
+
+    atoms = [NS(kind="bool", path=("i",), who="", var="sched", uses=lambda: {"i"}),
+             NS(kind="in", path=(), who="i", var="poll_list", uses=lambda: {"i"}),
+             NS(kind="eq", path=(0,), who="", var="dis.pc", uses=lambda: set()),
+             NS(kind="named", path=(), who="i", var="target", uses=lambda: {"i"})]
+    # rows: sched on the list; sched held by the disabler (only the target); not sched
+    cols = _cols("110", "100", "010", "010")
+    got = cover_clauses(atoms, cols, {"dis.pc"}, min_width=2)
+    # every instance: on the list or the disabler mid-cycle; the others: on the list; the target:
+    # the disabler mid-cycle (the disabler's label implies SCHED only of the target)
+    assert got == [((0, False), (1, True), (2, True)), ((0, False), (1, True), (3, True)),
+                   ((0, False), (2, True), (3, False))]
+    assert cover_clauses(atoms, cols, {"dis.pc"}, min_width=3) == []  # mining's width or narrower: left to mining
