@@ -39,10 +39,15 @@ def premises(atoms: list[Any]) -> list[int]:
 def holders(atoms: list[Any], pcs: set[str]) -> list[list[int]]:
     """The holder atoms as atom indices, in the order a cover takes them: where instance ``i`` is;
     the program counters of ``i``'s own contexts and of the single ones (its interrupt handler
-    between test_and_set_bit and list_add, the disabler mid-cycle); last, other facts of ``i``."""
+    between test_and_set_bit and list_add, the disabler mid-cycle) and the single contexts' own
+    facts ("the busy poller owns its target"); last, other facts of ``i``. ``pcs`` names the
+    program counters (``busypoll.pc``): a context's locals share its prefix."""
     where = [k for k, a in enumerate(atoms) if a.kind in WHERE and a.uses() == {"i"} and a.who in ("i", "")]
     facts = premises(atoms)
-    labels = [k for k, a in enumerate(atoms) if a.kind == "eq" and a.var in pcs and a.uses() <= {"i"}]
+    ctxs = {pc.rsplit(".", 1)[0] + "." for pc in pcs}
+    labels = [k for k, a in enumerate(atoms) if a.uses() <= {"i"} and (
+        (a.kind == "eq" and a.var in pcs)
+        or (a.kind == "bool" and not a.path == ("i",) and any(a.var.startswith(c) for c in ctxs)))]
     return [where, labels, facts]
 
 
