@@ -76,3 +76,24 @@ def test_covers_are_split_by_the_distinguished_instance_and_wider_than_mining() 
     assert got == [((0, False), (1, True), (2, True)), ((0, False), (1, True), (3, True)),
                    ((0, False), (2, True), (3, False))]
     assert cover_clauses(atoms, cols, {"dis.pc"}, min_width=3) == []  # mining's width or narrower: left to mining
+
+
+def test_holders_are_places_then_labels_and_context_facts_then_facts_of_i() -> None:
+    from types import SimpleNamespace as NS
+
+    from checker.symbolic.induct.param_cover import holders
+
+    def atom(kind: str, var: str, path: tuple, who: str = "", uses: set | None = None) -> NS:
+        u = {"i"} if uses is None else uses
+        return NS(kind=kind, var=var, path=path, who=who, uses=lambda: u)
+
+    atoms = [atom("bool", "sched", ("i",)),                        # 0 a fact of i (premise)
+             atom("in", "poll_list", (0,), "i"),                   # 1 where i is
+             atom("ideq", "softirq.cur", (0,), "i"),               # 2 where i is
+             atom("eq", "irq.pc", ("i",)),                         # 3 i's own context's label
+             atom("eq", "busypoll.pc", (0,), uses=set()),          # 4 a single context's label
+             atom("bool", "busypoll.owns", (0,), uses=set()),      # 5 a single context's fact
+             atom("bool", "net_rx_pending", (0,), uses=set()),     # 6 not a context's: never a holder
+             atom("in", "poll_list", (0,), "j", uses={"j"}),       # 7 about j: never
+             atom("eq", "rx", ("i",))]                             # 8 data, not a label: never
+    assert holders(atoms, {"irq.pc", "busypoll.pc"}) == [[1, 2], [3, 4, 5], [0]]
