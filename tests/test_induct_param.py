@@ -144,3 +144,18 @@ def test_every_n_support_is_inductive_and_small() -> None:
     kept = alln.kept
     alln.kept = kept[: len(kept) // 2]
     assert not alln.ground_check(res.proved, 60_000, at=(2,))[0]
+
+
+def test_small_values_add_one_atom_per_counter_with_a_symbolic_bound() -> None:
+    """options.induct_small_values: "> lo + 1" beside "> lo" and "== hi" of each counter whose bound is
+    symbolic (what "busypoll.work <= BP_BUDGET = 1" needs under a symbolic WEIGHT), nothing else."""
+    consts = {c.name: c.default for c in SPEC.constants} | {"N": 2, "RING": 2, "WEIGHT": 1}
+    system = SPEC.instantiate(consts)
+    alln = P.AllN(SPEC, consts, [system.prop(p) for p in PROPS], "N", ["RING", "WEIGHT"], float("inf"))
+    plain = P.templates(alln.psys)
+    small = P.templates(alln.psys, small=True)
+    extra = [a for a in small if a not in plain]
+    lows = {(a.var, a.path) for a in plain if a.kind == "gt"}
+    assert extra and all(a.kind == "gt" for a in extra)
+    assert {(a.var, a.path) for a in extra} == lows  # one per counter that has "> lo"
+    assert all(a.text.endswith(f"> {a.value}") and a.value >= 1 for a in extra)

@@ -174,10 +174,13 @@ def _show_path(path: tuple[Any, ...]) -> str:
     return "".join(f"[{p}]" for p in path)
 
 
-def templates(system: System, order: bool = False) -> list[TAtom]:
+def templates(system: System, order: bool = False, small: bool = False) -> list[TAtom]:
     """The atom templates of a parameterised System, read off its types (as atoms.py does for a
     grounded one); a binary relation over the instances gives its atoms at ``[i][j]`` and ``[j][i]``,
-    and with ``order`` a sequence of instances gives ``i before j in s`` and ``j before i in s``."""
+    and with ``order`` a sequence of instances gives ``i before j in s`` and ``j before i in s``.
+    A counter whose bound is symbolic (or wide) has ``> lo`` and ``== hi``; with ``small`` also
+    ``> lo + 1``, what says "at most 1" of a counter bounded by a constant kept concrete beside a
+    symbolic one (busypoll.work ≤ BP_BUDGET = 1 under max(WEIGHT, BP_BUDGET))."""
     out: list[TAtom] = []
 
     def scalar(name: str, path: tuple[Any, ...], typ: Type) -> None:
@@ -191,6 +194,8 @@ def templates(system: System, order: bool = False) -> list[TAtom]:
         elif isinstance(typ, Int):
             if _symbolic(typ.hi) or typ.hi - typ.lo + 1 > SMALL_RANGE:
                 out.append(TAtom("gt", name, path, typ.lo, text=f"{shown} > {typ.lo}"))
+                if small:
+                    out.append(TAtom("gt", name, path, typ.lo + 1, text=f"{shown} > {typ.lo + 1}"))
                 out.append(TAtom("hi", name, path, typ.hi, text=f"{shown} == {typ.hi}"))
             else:
                 out.extend(TAtom("eq", name, path, v, text=f"{shown} == {v}") for v in range(typ.lo, typ.hi + 1))
@@ -410,6 +415,8 @@ class AllN:
         #: wide "flag(i) ⇒ held somewhere" candidates (``options.induct_cover``, :mod:`.param_cover`)
         self.cover = True
         self.covers: set[Clause] = set()
+        #: counters with a symbolic bound get "> lo + 1" too (``options.induct_small_values``, :func:`templates`)
+        self.small_values = False
         #: each dropped property's counterexample to induction, in words (set by :meth:`run`)
         self.cti: dict[str, str] = {}
         #: only templates over the cone of influence of the properties (``options.induct_cone``, :mod:`.cone`)
@@ -572,7 +579,7 @@ class AllN:
     # ---- Houdini over the step templates
     def run(self) -> PResult:
         t0 = time.process_time()
-        atoms = templates(self.psys, self.order)
+        atoms = templates(self.psys, self.order, self.small_values)
         if self.structure:
             atoms += structure_templates(self.psys)
         if self.owner_atoms:
@@ -1233,6 +1240,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
         alln.property_atoms = bool(opt("induct_property_atoms", inp.limits.get("induct_property_atoms", True)))
         alln.cover = bool(opt("induct_cover", inp.limits.get("induct_cover", True)))
+        alln.small_values = bool(opt("induct_small_values", inp.limits.get("induct_small_values", False)))
         alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))
         alln.cti_reach = bool(opt("induct_cti_reach", inp.limits.get("induct_cti_reach", True)))
