@@ -8,13 +8,13 @@ is held by someone": one clause of five or more literals, out of reach of mining
 time (docs/induct.md, "Round 6").
 
 For each premise (a Boolean or flag bit of instance ``i``) this builds, from the mined columns, a
-small disjunction of *holder* atoms covering every mined row where the premise holds: first the
-atoms that say where the instance is (``i in list``, ``ctx.cur[c] == i``, a per-CPU context's
-fact about ``i``), then, for the rows those leave, the program-counter labels of ``i``'s own
-contexts (its interrupt handler between test_and_set_bit and list_add). Greedy set cover, then
-every literal whose removal still covers is removed. The clause is a candidate like any mined one:
-Houdini keeps it only if it is inductive with the rest, so a cover that is a fact of the small
-mined sizes only costs a query, never soundness.
+disjunction of *holder* atoms covering every mined row where the premise holds (:func:`holders`:
+where ``i`` is, then program-counter labels and single contexts' facts, then other facts of ``i``),
+taking only holders that imply the premise on the mined rows, by greedy set cover; again on the
+rows where ``i`` is, and is not, each distinguished instance (docs/induct.md, "Wide candidates").
+The clause is a candidate like any mined one: Houdini keeps it only if it is inductive with the
+rest, and the grounded re-check checks what is kept, so a cover that is a fact of the small mined
+sizes only costs a query, never soundness.
 """
 
 from __future__ import annotations
