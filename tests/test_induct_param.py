@@ -159,3 +159,18 @@ def test_small_values_add_one_atom_per_counter_with_a_symbolic_bound() -> None:
     assert extra and all(a.kind == "gt" for a in extra)
     assert {(a.var, a.path) for a in extra} == lows  # one per counter that has "> lo"
     assert all(a.text.endswith(f"> {a.value}") and a.value >= 1 for a in extra)
+
+
+def test_a_small_value_atom_is_printed_by_its_meaning() -> None:
+    """"not x > 1" is "x <= 1", never "x == 1" (the printing of "not x > lo" as "x == lo")."""
+    from checker.symbolic.induct.readable import as_atoms, clause_line
+
+    consts = {c.name: c.default for c in SPEC.constants} | {"N": 2, "RING": 2, "WEIGHT": 1}
+    system = SPEC.instantiate(consts)
+    alln = P.AllN(SPEC, consts, [system.prop(p) for p in PROPS], "N", ["RING", "WEIGHT"], float("inf"))
+    atoms = P.templates(alln.psys, small=True)
+    lo, hi = (next(k for k, a in enumerate(atoms) if a.kind == "gt" and a.var == "pending" and a.value == v)
+              for v in (0, 1))
+    shown = as_atoms(atoms)
+    assert clause_line(shown, ((hi, False),)) == "pending[i] <= 1"
+    assert clause_line(shown, ((lo, False),)) == "pending[i] == 0"

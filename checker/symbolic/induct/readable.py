@@ -275,14 +275,17 @@ def as_atoms(templates: list[Any]) -> list[Atom]:
         return locs.setdefault(key, len(locs))
 
     out: list[Atom] = []
+    lows: set[int] = set()
     for a in templates:
         at = loc(a.var, a.path, a.bit)
         if a.kind == "bool":
             out.append(Atom("bool", at, text=a.text))
         elif a.kind in ("eq", "hi"):
             out.append(Atom("eq", at, a.value, a.text, bound="hi" if a.kind == "hi" else ""))
-        elif a.kind == "gt":  # only ever "> the type's least value": its negation is "== that value"
-            out.append(Atom("gt", at, a.value, a.text, bound="lo"))
+        elif a.kind == "gt":  # the first "> lo" is the type's least value: its negation is "== lo";
+            # a later one (param.templates' small values, "> lo + 1") negates to "<= lo + 1"
+            out.append(Atom("gt", at, a.value, a.text, bound="" if at in lows else "lo"))
+            lows.add(at)
         elif a.kind == "ideq":
             out.append(Atom("eq", at, _WHO[a.who], a.text))
         elif a.kind == "len":
