@@ -784,8 +784,7 @@ class AllN:
                             self._note_cti(cands[k], t.key, small or m, x, run.st, universe, t, run)
         self.stats["houdini_queries"] = rounds
         if self.cover:
-            self.stats["cover_live"] = sum(1 for k, (kind, c) in enumerate(cands)
-                                           if live[k] and kind == "clause" and c in self.covers)
+            self.stats["cover_live"] = sum(live[k] for k in covers)
         self._lazy_stats(steps, ev, full)
         _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
                            "dropped": self.cti})
