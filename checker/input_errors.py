@@ -173,13 +173,13 @@ OPTION_KEYS = {"liveness", "fairness", "starvation_bound", "symmetry", "constrai
                "induct_per_step_above", "induct_property_atoms", "induct_strengthen", "induct_instances",
                "induct_generalise", "induct_block_clauses", "induct_guard_atoms", "induct_mirror",
                "induct_block_late", "induct_cone", "induct_cti_reach", "induct_cti_states", "induct_cover",
-               "induct_small_values"}
+               "induct_cover_work", "induct_small_values"}
 
 
 #: the invariant engine's yes/no options, and its counts with their least value (docs/induct.md, "Running it")
 INDUCT_FLAGS = {"induct_minimize", "induct_property_atoms", "induct_strengthen", "induct_generalise",
                 "induct_guard_atoms", "induct_block_late", "induct_cone", "induct_cti_reach", "induct_cover",
-                "induct_small_values"}
+                "induct_cover_work", "induct_small_values"}
 INDUCT_COUNTS = {"induct_states": 1, "induct_literals": 1, "induct_forward": 0, "induct_per_step_above": 0,
                  "induct_block_clauses": 0, "induct_cti_states": 1}
 

@@ -93,6 +93,7 @@ def test_limit_reached_is_inconclusive_exit_3(tmp_path: Path) -> None:
     ("spec = 'napi_basic'\n[options]\ninduct_literals = 'x'\n", "options.induct_literals: must be a whole number"),
     ("spec = 'napi_basic'\n[options]\ninduct_cti_states = -1\n", "options.induct_cti_states: must be a whole number"),
     ("spec = 'napi_basic'\n[options]\ninduct_cone = 3\n", "options.induct_cone: must be true or false"),
+    ("spec = 'napi_basic'\n[options]\ninduct_cover_work = 'yes'\n", "options.induct_cover_work: must be true or false"),
 ])
 def test_bad_configuration_is_one_line_naming_file_and_field_exit_2(tmp_path: Path, text: str, field: str) -> None:
     cfg = write(tmp_path, text)

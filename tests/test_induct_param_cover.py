@@ -97,3 +97,36 @@ def test_holders_are_places_then_labels_and_context_facts_then_facts_of_i() -> N
              atom("in", "poll_list", (0,), "j", uses={"j"}),       # 7 about j: never
              atom("eq", "rx", ("i",))]                             # 8 data, not a label: never
     assert holders(atoms, {"irq.pc", "busypoll.pc"}) == [[1, 2], [3, 4, 5], [0]]
+
+
+def test_data_covers_say_where_waiting_work_is_owned() -> None:
+    from types import SimpleNamespace as NS
+
+    from checker.symbolic.induct.param_cover import data_cover_clauses
+
+    def atom(kind: str, var: str, path: tuple, who: str = "") -> NS:
+        uses = {p for p in path if isinstance(p, str)} | ({who} if who else set())
+        return NS(kind=kind, var=var, path=path, who=who, uses=lambda: uses)
+
+    atoms = [atom("gt", "rx", ("i",)),                 # 0 a frame of i waits
+             atom("bool", "sched", ("i",)),            # 1
+             atom("bool", "missed", ("i",)),           # 2
+             atom("both", "h.pc", (0,), who="i"),      # 3 the handler at complete with cur == i
+             atom("eq", "drv.pc", ("i",)),             # 4 i's driver between rx push and napi_schedule
+             atom("eq", "app.pc", (0,)),               # 5 true on every row: never a holder
+             atom("bool", "scanned", ("i",))]          # 6 true on one row the driver's label covers too
+    # rows: waits, queued | waits, driver mid-way | at complete, missed | at complete, driver mid-way
+    #       | at complete, drained | idle | waits, driver mid-way
+    cols = _cols("1111001",
+                 "1011100",
+                 "0010000",
+                 "0011100",
+                 "0101001",
+                 "1111111",
+                 "0100000")
+    got = data_cover_clauses(atoms, cols, {"h.pc", "drv.pc", "app.pc"}, min_width=2)
+    # rx > 0 ⇒ SCHED or the driver mid-way (scanned, taken first for row 1 as a flag, is dropped:
+    # the label covers its row); at complete (SCHED holds there whatever waits, so not a holder):
+    # rx > 0 ⇒ MISSED or the driver mid-way
+    assert got == [((0, False), (1, True), (4, True)), ((0, False), (3, False), (2, True), (4, True))]
+    assert data_cover_clauses(atoms, cols, {"h.pc", "drv.pc", "app.pc"}, min_width=3) == [got[1]]

@@ -415,6 +415,9 @@ class AllN:
         #: wide "flag(i) ⇒ held somewhere" candidates (``options.induct_cover``, :mod:`.param_cover`)
         self.cover = True
         self.covers: set[Clause] = set()
+        #: wide "work waits ⇒ who owns it" candidates (``options.induct_cover_work``,
+        #: :func:`.param_cover.data_cover_clauses`)
+        self.cover_work = False
         #: counters with a symbolic bound get "> lo + 1" too (``options.induct_small_values``, :func:`templates`)
         self.small_values = False
         #: each dropped property's counterexample to induction, in words (set by :meth:`run`)
@@ -511,11 +514,14 @@ class AllN:
             used = set().union(*(atoms[i].uses() for i, _ in cl))
             if used in (set(), {"i"}, {"i", "j"}):
                 keep.append(cl)
-        if self.cover:
-            from checker.symbolic.induct.param_cover import cover_clauses
+        if self.cover or self.cover_work:
+            from checker.symbolic.induct.param_cover import cover_clauses, data_cover_clauses
 
             pcs = {a.pc.value.name for a in self.psys.actors}
-            wide = cover_clauses(atoms, cols, pcs, self.literals)
+            wide = cover_clauses(atoms, cols, pcs, self.literals) if self.cover else []
+            if self.cover_work:
+                have = set(wide)
+                wide += [c for c in data_cover_clauses(atoms, cols, pcs, self.literals) if c not in have]
             self.stats["cover_clauses"] = len(wide)
             self.covers = set(wide)
             shown = as_atoms(atoms)
@@ -783,7 +789,7 @@ class AllN:
                                                   core) if first else None
                             self._note_cti(cands[k], t.key, small or m, x, run.st, universe, t, run)
         self.stats["houdini_queries"] = rounds
-        if self.cover:
+        if self.cover or self.cover_work:
             self.stats["cover_live"] = sum(live[k] for k in covers)
         self._lazy_stats(steps, ev, full)
         _debug("houdini", {**self.stats, "live": sum(live), "cpu": round(time.process_time() - t0, 2),
@@ -1239,6 +1245,7 @@ def every_n(inp: Any, props: list[Property], names: list[str], deadline: float,
         alln.cone = bool(opt("induct_cone", inp.limits.get("induct_cone", False)))
         alln.property_atoms = bool(opt("induct_property_atoms", inp.limits.get("induct_property_atoms", True)))
         alln.cover = bool(opt("induct_cover", inp.limits.get("induct_cover", True)))
+        alln.cover_work = bool(opt("induct_cover_work", inp.limits.get("induct_cover_work", False)))
         alln.small_values = bool(opt("induct_small_values", inp.limits.get("induct_small_values", False)))
         alln.block_late = bool(opt("induct_block_late", inp.limits.get("induct_block_late", False)))
         alln.block_clauses = int(opt("induct_block_clauses", inp.limits.get("induct_block_clauses", MAX_CLAUSES)))

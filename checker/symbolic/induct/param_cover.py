@@ -12,6 +12,12 @@ disjunction of *holder* atoms covering every mined row where the premise holds (
 where ``i`` is, then program-counter labels and single contexts' facts, then other facts of ``i``),
 taking only holders that imply the premise on the mined rows, by greedy set cover; again on the
 rows where ``i`` is, and is not, each distinguished instance (docs/induct.md, "Wide candidates").
+The same for a *data* premise (``rx(i) > 0``: a frame waits), alone and under each place ``i``
+can be held (:func:`data_cover_clauses`): "a frame of i waits ⇒ SCHED(i), or i's driver is between
+its rx push and napi_schedule", "the handler at complete with cur = i and a frame of i waiting ⇒
+MISSED(i) or i's driver before napi_schedule". Holders there cannot imply the premise (a flag never
+implies a count); they must not follow from the place alone instead (SCHED while the handler polls
+i says nothing of the frame).
 The clause is a candidate like any mined one: Houdini keeps it only if it is inductive with the
 rest, and the grounded re-check checks what is kept, so a cover that is a fact of the small mined
 sizes only costs a query, never soundness.
@@ -94,7 +100,6 @@ def cover_clauses(atoms: list[Any], cols: np.ndarray, pcs: set[str], min_width: 
     groups = holders(atoms, pcs)
     named = [k for k, a in enumerate(atoms) if a.kind == "named" and a.who == "i"]
     out: list[Clause] = []
-    seen: set[Clause] = set()
     for p in premises(atoms):
         for split, pol in [(None, True), *((k, v) for k in named for v in (False, True))]:
             within = np.ones(cols.shape[1], dtype=bool) if split is None else cols[split] == pol
@@ -111,10 +116,63 @@ def cover_clauses(atoms: list[Any], cols: np.ndarray, pcs: set[str], min_width: 
             lits = [(p, False), *((k, True) for k in sorted(got))]
             if split is not None:  # "i is not (or is) the distinguished instance, or ..."
                 lits.append((split, not pol))
-            if len(lits) <= min_width:
+            _add(out, lits, min_width)
+    return out
+
+
+def _add(out: list[Clause], lits: list[tuple[int, bool]], min_width: int) -> None:
+    """Append the clause of ``lits`` when it is wider than ``min_width`` literals (narrower ones
+    are mining's) and not there yet."""
+    cl: Clause = tuple(lits)
+    if len(cl) > min_width and cl not in out:
+        out.append(cl)
+
+
+def data_premises(atoms: list[Any]) -> list[int]:
+    """Counters of instance ``i`` above their least value (``rx[i] > 0``: work waits for ``i``)."""
+    return [k for k, a in enumerate(atoms) if a.kind == "gt" and a.path == ("i",) and a.uses() == {"i"}]
+
+
+def _cover_rows(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]]) -> list[int] | None:
+    """:func:`_greedy` over the columns of ``rows`` alone (the premise's rows are few: slicing
+    them out first keeps each cover to the size of its premise, not of every mined state)."""
+    idx = np.flatnonzero(rows)
+    flat = [k for g in groups for k in g]
+    if not idx.size or not flat:
+        return None
+    sub = cols[np.ix_(flat, idx)]
+    pos = {k: n for n, k in enumerate(flat)}
+    got = _greedy(np.ones(idx.size, dtype=bool), sub, [[pos[k] for k in g] for g in groups])
+    return None if got is None else [flat[n] for n in got]
+
+
+def data_cover_clauses(atoms: list[Any], cols: np.ndarray, pcs: set[str], min_width: int) -> list[Clause]:
+    """``¬d(i) ∨ ¬w(i) ∨ holder₁ ∨ …`` for each data premise ``d`` (:func:`data_premises`) and each
+    place ``w`` of ``i`` (a where atom, or none): what is true of the instance, or which context is
+    mid-way, whenever work waits for it there. Holders: i's flags first, then program counters and
+    single contexts' facts; none that holds on every row of ``w`` (a fact of the place, not of the
+    waiting work: SCHED while the handler polls i), none that is ``w`` itself. Wider than
+    ``min_width`` literals only, like :func:`cover_clauses`."""
+    where, labels, _facts = holders(atoms, pcs)
+    flags = premises(atoms)
+    everywhere = np.ones(cols.shape[1], dtype=bool)
+    out: list[Clause] = []
+    for d in data_premises(atoms):
+        for w in [None, *where]:
+            at = everywhere if w is None else cols[w]
+            rows = cols[d] & at
+            if not rows.any():
                 continue
-            cl: Clause = tuple(lits)
-            if cl not in seen:
-                seen.add(cl)
-                out.append(cl)
+            groups = [[k for k in g if k != w and (at & ~cols[k]).any()] for g in (flags, labels)]
+            got = _cover_rows(rows, cols, groups)
+            if got is None:
+                continue
+            # a flag taken for part of the rows that a later label covers whole is dropped here
+            # (unlike the flags' covers, no holder covers everything: none holds on every row of w)
+            for k in list(reversed(got)):
+                rest = [c for c in got if c != k]
+                if rest and not (rows & cols[k] & ~cols[rest].any(axis=0)).any():
+                    got.remove(k)
+            lits = [(d, False), *([(w, False)] if w is not None else []), *((k, True) for k in sorted(got))]
+            _add(out, lits, min_width)
     return out

@@ -47,7 +47,7 @@ from checker.lang.printer import show_expr
 from checker.lang.system import System
 from checker.lang.types import Int
 from checker.symbolic.induct.atoms import Atom
-from checker.symbolic.induct.subterms import counts_compared, property_value, strip_outer, term_reads
+from checker.symbolic.induct.subterms import compound, property_value, strip_outer, term_reads
 
 #: the instance variables of the every-N templates (param.VARS)
 VARS = ("i", "j")
@@ -71,11 +71,9 @@ def quantified(e: Expr) -> bool:
 
 
 def _compound(e: Expr, bound: set[Any]) -> bool:
-    if e.op in ("and", "or"):
-        return len(e.args) >= 2
     if e.op == "implies":  # "i is the disabler's target ⇒ the disabler is idle"
         return bool(_free(e) & bound)
-    return counts_compared(e)
+    return compound(e)
 
 
 def _free(e: Expr) -> set[Any]:

@@ -50,7 +50,8 @@ def counts_compared(e: Expr) -> bool:
     return e.op in _CMP and any(_has(a, _COUNTING) for a in e.args)
 
 
-def _compound(e: Expr) -> bool:
+def compound(e: Expr) -> bool:
+    """``e`` is worth an atom of its own: an and / or of two or more parts, or a compared count."""
     if e.op in ("and", "or"):
         return len(e.args) >= 2
     return counts_compared(e)
@@ -74,7 +75,7 @@ def property_atoms(exprs: list[Expr], enc: Encoder, x: SState) -> list[Atom]:
         if text in seen:
             continue
         seen.add(text)
-        if _compound(e) and id(e) not in tops:
+        if compound(e) and id(e) not in tops:
             t = property_value(enc, e, x)
             reads = term_reads(t, index)
             if len(reads) >= 2:
