@@ -57,11 +57,18 @@ def holders(atoms: list[Any], pcs: set[str]) -> list[list[int]]:
     return [where, labels, facts]
 
 
-def _greedy(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]]) -> list[int] | None:
+def _redundant(rows: np.ndarray, cols: np.ndarray, k: int, rest: list[int]) -> bool:
+    """Every row of ``rows`` that column ``k`` covers, one of ``rest`` covers too."""
+    return bool(rest) and not (rows & cols[k] & ~cols[rest].any(axis=0)).any()
+
+
+def _greedy(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]], across: bool = False) -> list[int] | None:
     """Atom indices whose columns cover every row of ``rows``, taken group by group (a later group
     only for the rows the earlier ones leave), each a greedy largest cover of what is left; then
     every pick whose rows the other picks of its own and earlier groups cover is dropped (never one
-    made redundant by a later group: a program counter at all its labels would cover anything)."""
+    made redundant by a later group: a program counter at all its labels would cover anything).
+    With ``across``, then also every pick the picks of any group cover (where no holder can cover
+    everything: :func:`data_cover_clauses`)."""
     left = rows.copy()
     chosen: list[list[int]] = []
     for group in groups:
@@ -85,11 +92,14 @@ def _greedy(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]]) -> list
     for g, picks in enumerate(chosen):
         done = [k for earlier in chosen[:g] for k in earlier]
         for k in list(reversed(picks)):
-            rest = done + [c for c in picks if c != k]
-            # redundant: every row it covers, a pick of its own or an earlier group covers too
-            if rest and not (rows & cols[k] & ~cols[rest].any(axis=0)).any():
+            if _redundant(rows, cols, k, done + [c for c in picks if c != k]):
                 picks.remove(k)
-    return [k for picks in chosen for k in picks]
+    out = [k for picks in chosen for k in picks]
+    if across:
+        for k in list(reversed(out)):
+            if _redundant(rows, cols, k, [c for c in out if c != k]):
+                out.remove(k)
+    return out
 
 
 def cover_clauses(atoms: list[Any], cols: np.ndarray, pcs: set[str], min_width: int) -> list[Clause]:
@@ -133,7 +143,7 @@ def data_premises(atoms: list[Any]) -> list[int]:
     return [k for k, a in enumerate(atoms) if a.kind == "gt" and a.path == ("i",) and a.uses() == {"i"}]
 
 
-def _cover_rows(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]]) -> list[int] | None:
+def _cover_rows(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]], across: bool = False) -> list[int] | None:
     """:func:`_greedy` over the columns of ``rows`` alone (the premise's rows are few: slicing
     them out first keeps each cover to the size of its premise, not of every mined state)."""
     idx = np.flatnonzero(rows)
@@ -142,7 +152,7 @@ def _cover_rows(rows: np.ndarray, cols: np.ndarray, groups: list[list[int]]) -> 
         return None
     sub = cols[np.ix_(flat, idx)]
     pos = {k: n for n, k in enumerate(flat)}
-    got = _greedy(np.ones(idx.size, dtype=bool), sub, [[pos[k] for k in g] for g in groups])
+    got = _greedy(np.ones(idx.size, dtype=bool), sub, [[pos[k] for k in g] for g in groups], across)
     return None if got is None else [flat[n] for n in got]
 
 
@@ -164,15 +174,10 @@ def data_cover_clauses(atoms: list[Any], cols: np.ndarray, pcs: set[str], min_wi
             if not rows.any():
                 continue
             groups = [[k for k in g if k != w and (at & ~cols[k]).any()] for g in (flags, labels)]
-            got = _cover_rows(rows, cols, groups)
+            # across: a flag taken for part of the rows that a later label covers whole is dropped
+            got = _cover_rows(rows, cols, groups, across=True)
             if got is None:
                 continue
-            # a flag taken for part of the rows that a later label covers whole is dropped here
-            # (unlike the flags' covers, no holder covers everything: none holds on every row of w)
-            for k in list(reversed(got)):
-                rest = [c for c in got if c != k]
-                if rest and not (rows & cols[k] & ~cols[rest].any(axis=0)).any():
-                    got.remove(k)
             lits = [(d, False), *([(w, False)] if w is not None else []), *((k, True) for k in sorted(got))]
             _add(out, lits, min_width)
     return out
